@@ -1,0 +1,60 @@
+/** Constants of QEMU's BIOS linker-loader wire format (hw/acpi/bios-linker-loader.c). */
+
+/** Every command occupies exactly this many bytes. */
+export const ENTRY_SIZE = 128;
+/** File-name fields are 56 bytes (FW_CFG_MAX_FILE_PATH); QEMU writes at most 55 + NUL. */
+export const FILE_NAME_SIZE = 56;
+export const FILE_NAME_MAX_LENGTH = FILE_NAME_SIZE - 1;
+
+export const COMMAND_ALLOCATE = 1;
+export const COMMAND_ADD_POINTER = 2;
+export const COMMAND_ADD_CHECKSUM = 3;
+export const COMMAND_WRITE_POINTER = 4;
+
+export const ZONE_HIGH = 1;
+export const ZONE_FSEG = 2;
+
+/** i386 pads the command blob with zeros to a multiple of this (ACPI_BUILD_ALIGN_SIZE). */
+export const LOADER_PAD_ALIGN = 0x1000;
+/** QEMU >= 6.0 caps the loader RAMBlock at 64 KiB: 512 entries. */
+export const LOADER_MAX_SIZE = 0x10000;
+
+export const LOADER_FILE = 'etc/table-loader';
+export const TABLES_FILE = 'etc/acpi/tables';
+export const RSDP_FILE = 'etc/acpi/rsdp';
+
+/** Byte offsets inside one 128-byte entry (spec linker-loader.md §3). */
+export const OFF = {
+  command: 0,
+  file: 4, // ALLOCATE file, ADD_CHECKSUM file, ADD/WRITE_POINTER dest_file
+  srcFile: 60, // ADD_POINTER / WRITE_POINTER src_file
+  align: 60,
+  zone: 64,
+  pointerOffset: 116, // ADD_POINTER offset, WRITE_POINTER dst_offset
+  pointerSize: 120, // ADD_POINTER size
+  checksumOffset: 60,
+  checksumStart: 64,
+  checksumLength: 68,
+  writeSrcOffset: 120,
+  writeSize: 124,
+} as const;
+
+/** End of the meaningful bytes of each command; everything after is zero when QEMU emits it. */
+export const FIELDS_END = {
+  [COMMAND_ALLOCATE]: 65,
+  [COMMAND_ADD_POINTER]: 121,
+  [COMMAND_ADD_CHECKSUM]: 72,
+  [COMMAND_WRITE_POINTER]: 125,
+} as const;
+
+export const COMMAND_NAMES: Readonly<Record<number, string>> = {
+  [COMMAND_ALLOCATE]: 'ALLOCATE',
+  [COMMAND_ADD_POINTER]: 'ADD_POINTER',
+  [COMMAND_ADD_CHECKSUM]: 'ADD_CHECKSUM',
+  [COMMAND_WRITE_POINTER]: 'WRITE_POINTER',
+};
+
+export const ZONE_NAMES: Readonly<Record<number, string>> = {
+  [ZONE_HIGH]: 'HIGH',
+  [ZONE_FSEG]: 'FSEG',
+};

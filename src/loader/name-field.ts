@@ -1,0 +1,176 @@
+/**
+ * The 56-byte file-name fields of the loader format.
+ *
+ * QEMU copies at most 55 bytes of the name into a zeroed field, so a field it
+ * wrote always has a NUL and only zeros after it. Names are handled here as
+ * byte strings (one char per byte) so that any field decodes losslessly.
+ *
+ * Two speed paths: names are encoded once into a whole 14-word field image,
+ * and decoding interns strings in a direct-mapped cache keyed by the field's
+ * words, so a loader that names the same three files 500 times builds three
+ * strings.
+ */
+import { EncodeError } from '../errors.js';
+import { FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE } from './constants.js';
+
+export const NAME_WORDS = FILE_NAME_SIZE / 4;
+
+const encodeCache = new Map<string, Uint8Array>();
+/** Name field images by name; read directly by the codec's hot path. */
+export const nameWordCache = new Map<string, Int32Array>();
+const wordCache = nameWordCache;
+const ENCODE_CACHE_LIMIT = 4096;
+
+/**
+ * The bytes QEMU stores for `name`: at most 55 of them (longer names are
+ * truncated silently, as QEMU's producer does), without the NUL.
+ */
+export function encodedName(name: string): Uint8Array {
+  let bytes = encodeCache.get(name);
+  if (bytes === undefined) {
+    bytes = nameToBytes(name);
+    if (encodeCache.size < ENCODE_CACHE_LIMIT) encodeCache.set(name, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * The field's words in host byte order, up to and including the word that
+ * holds the NUL (at least 4 words, so callers can copy 4 unconditionally);
+ * the rest of the 14-word field is zero.
+ */
+export function nameFieldWords(name: string): Int32Array {
+  return wordCache.get(name) ?? newNameFieldWords(name);
+}
+
+function newNameFieldWords(name: string): Int32Array {
+  let words = wordCache.get(name);
+  if (words === undefined) {
+    const bytes = encodedName(name);
+    const field = new Uint8Array(FILE_NAME_SIZE);
+    field.set(bytes);
+    words = new Int32Array(field.buffer, 0, Math.max(4, (bytes.length >>> 2) + 1));
+    if (wordCache.size < ENCODE_CACHE_LIMIT) wordCache.set(name, words);
+  }
+  return words;
+}
+
+function nameToBytes(name: string): Uint8Array {
+  const n = Math.min(name.length, FILE_NAME_MAX_LENGTH);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c === 0) {
+      throw new EncodeError('NAME_HAS_NUL', `file name ${JSON.stringify(name)} contains a NUL at byte ${i}; give the field as raw bytes instead`);
+    }
+    if (c > 0xff) {
+      throw new EncodeError('NAME_NOT_BYTES', `file name ${JSON.stringify(name)} has character U+${c.toString(16).padStart(4, '0')} at ${i}: names are byte strings (0x01-0xff)`);
+    }
+    out[i] = c;
+  }
+  return out;
+}
+
+/** Writes `name` into a field that the caller has already zeroed. */
+export function writeName(name: string, target: Uint8Array, at: number): void {
+  const bytes = encodedName(name);
+  for (let i = 0; i < bytes.length; i++) target[at + i] = bytes[i]!;
+}
+
+/** The C string in the field at `at`: bytes up to the first NUL, or all 56. */
+export function readName(source: Uint8Array, at: number): string {
+  let n = 0;
+  while (n < FILE_NAME_SIZE && source[at + n] !== 0) n++;
+  return String.fromCharCode.apply(null, source.subarray(at, at + n) as unknown as number[]);
+}
+
+// Direct-mapped cache of canonical fields for the word path: slot -> the
+// field's 14 words and its string. Every slot starts as the all-zero field,
+// which really is the canonical empty name, so a stale slot never lies.
+const SLOT_BITS = 9;
+const slotImage: Int32Array[] = Array.from({ length: 1 << SLOT_BITS }, () => new Int32Array(NAME_WORDS));
+const slotString: string[] = new Array<string>(1 << SLOT_BITS).fill('');
+
+/**
+ * Word-path read of the canonical field starting at word `wi` of `w` (a
+ * little-endian host's view of the same memory as `u8`): its string, or
+ * undefined when the field is not canonical (the caller then keeps raw bytes).
+ * A cache hit compares all 14 words, which also proves the field canonical.
+ */
+export function readNameWords(u8: Uint8Array, w: Int32Array, wi: number): string | undefined {
+  // names share prefixes ("etc/acpi/..."): mix words 0-3
+  const slot = (Math.imul(w[wi]! ^ w[wi + 2]!, 0x9e3779b1) ^ Math.imul(w[wi + 1]! ^ w[wi + 3]!, 0x85ebca6b)) >>> (32 - SLOT_BITS);
+  const c = slotImage[slot]!;
+  if (
+    ((c[0]! ^ w[wi]!) | (c[1]! ^ w[wi + 1]!) | (c[2]! ^ w[wi + 2]!) | (c[3]! ^ w[wi + 3]!) | (c[4]! ^ w[wi + 4]!) | (c[5]! ^ w[wi + 5]!) | (c[6]! ^ w[wi + 6]!) |
+      (c[7]! ^ w[wi + 7]!) | (c[8]! ^ w[wi + 8]!) | (c[9]! ^ w[wi + 9]!) | (c[10]! ^ w[wi + 10]!) | (c[11]! ^ w[wi + 11]!) | (c[12]! ^ w[wi + 12]!) |
+      (c[13]! ^ w[wi + 13]!)) ===
+    0
+  ) {
+    return slotString[slot]!;
+  }
+  return cacheMiss(u8, w, wi, slot);
+}
+
+function cacheMiss(u8: Uint8Array, w: Int32Array, wi: number, slot: number): string | undefined {
+  const at = wi << 2;
+  if (!isCanonicalNameField(u8, at)) return undefined;
+  const s = readName(u8, at);
+  slotImage[slot] = w.slice(wi, wi + NAME_WORDS);
+  slotString[slot] = s;
+  return s;
+}
+
+/** True when the field is exactly what QEMU would write for its C string. */
+export function isCanonicalNameField(source: Uint8Array, at: number): boolean {
+  let i = 0;
+  while (i < FILE_NAME_SIZE && source[at + i] !== 0) i++;
+  if (i === FILE_NAME_SIZE) return false;
+  for (; i < FILE_NAME_SIZE; i++) if (source[at + i] !== 0) return false;
+  return true;
+}
+
+export type NameFieldIssueKind = 'no-nul' | 'bytes-after-nul' | 'non-ascii' | 'control-char' | 'empty';
+
+export interface NameFieldIssue {
+  kind: NameFieldIssueKind;
+  /** Offset inside the 56-byte field where the problem starts. */
+  at: number;
+  message: string;
+}
+
+/** What is wrong with a name field, from the point of view of a QEMU producer. */
+export function inspectNameField(source: Uint8Array, at: number): NameFieldIssue[] {
+  const issues: NameFieldIssue[] = [];
+  let nul = -1;
+  for (let i = 0; i < FILE_NAME_SIZE; i++) {
+    if (source[at + i] === 0) {
+      nul = i;
+      break;
+    }
+  }
+  const end = nul < 0 ? FILE_NAME_SIZE : nul;
+  if (nul < 0) {
+    issues.push({ kind: 'no-nul', at: FILE_NAME_MAX_LENGTH, message: 'no NUL in 56 bytes (byte 55 is non-zero)' });
+  } else {
+    for (let i = nul + 1; i < FILE_NAME_SIZE; i++) {
+      if (source[at + i] !== 0) {
+        issues.push({ kind: 'bytes-after-nul', at: i, message: `non-zero byte after the NUL at field offset ${i}${source[at + FILE_NAME_MAX_LENGTH] !== 0 ? ' (byte 55 non-zero)' : ''}` });
+        break;
+      }
+    }
+  }
+  if (end === 0) issues.push({ kind: 'empty', at: 0, message: 'empty name' });
+  for (let i = 0; i < end; i++) {
+    const c = source[at + i]!;
+    if (c >= 0x80) {
+      issues.push({ kind: 'non-ascii', at: i, message: `non-ASCII byte 0x${c.toString(16)} at field offset ${i}` });
+      break;
+    }
+    if (c < 0x20 || c === 0x7f) {
+      issues.push({ kind: 'control-char', at: i, message: `control byte 0x${c.toString(16)} at field offset ${i}` });
+      break;
+    }
+  }
+  return issues;
+}
