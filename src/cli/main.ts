@@ -1,0 +1,43 @@
+/** The `fwcfg` command: dispatch, and the one-line error contract (exit 2 bad input, 1 internal fault). */
+import { FwCfgError, UsageError } from '../errors.js';
+import { asm, usage as asmUsage } from './commands/asm.js';
+import { demo, usage as demoUsage } from './commands/demo.js';
+import { disasm, usage as disasmUsage } from './commands/disasm.js';
+import { processIo, type Io } from './output.js';
+
+type Command = (argv: string[], io: Io) => number | Promise<number>;
+
+const COMMANDS: Record<string, { run: Command; usage: string }> = {
+  disasm: { run: disasm, usage: disasmUsage },
+  asm: { run: asm, usage: asmUsage },
+  demo: { run: demo, usage: demoUsage },
+};
+
+function usageText(): string {
+  return 'usage:\n' + Object.values(COMMANDS).map((c) => `  ${c.usage}\n`).join('');
+}
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+      io.out(usageText());
+      return name === undefined ? 2 : 0;
+    }
+    const command = COMMANDS[name];
+    if (command === undefined) throw new UsageError('USAGE', `unknown command ${JSON.stringify(name)}; try fwcfg --help`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(`usage: ${command.usage}\n`);
+      return 0;
+    }
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof FwCfgError) {
+      io.err(`fwcfg: ${err.message}\n`);
+      return 2;
+    }
+    io.err(`fwcfg: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env['FWCFG_DEBUG'] && err instanceof Error) io.err(`${err.stack}\n`);
+    return 1;
+  }
+}

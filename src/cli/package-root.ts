@@ -1,0 +1,22 @@
+/** Where the package (and its embedded spec-vectors/) lives, from the bundle or from tsc output. */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+let cached: string | undefined;
+
+export function packageRoot(): string {
+  if (cached !== undefined) return cached;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pkg = join(dir, 'package.json');
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'fwcfg-emu') return (cached = dir);
+    const up = dirname(dir);
+    if (up === dir) throw new Error('cannot find the fwcfg-emu package root');
+    dir = up;
+  }
+}
+
+export function embeddedVector(config: string): string {
+  return join(packageRoot(), 'spec-vectors', 'qemu-7.2', config);
+}
