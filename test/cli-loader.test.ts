@@ -108,3 +108,17 @@ test('the bundled executable: shebang, exit codes, no stack traces', async (t) =
   t.is(demo.code, 0);
   t.regex(demo.stdout, /at machine creation: 32 commands[\s\S]*after the rebuild the firmware triggered: 34 commands/);
 });
+
+test('an internal fault is exit 1 with one line, not a stack trace', async (t) => {
+  const { main } = await import('../src/cli/main.js');
+  let stderr = '';
+  const io = {
+    out: () => {
+      throw new TypeError('simulated bug');
+    },
+    outBytes: () => {},
+    err: (s: string) => void (stderr += s),
+  };
+  t.is(await main(['disasm', seedLoader], io), 1);
+  t.is(stderr, 'fwcfg: internal error: simulated bug\n');
+});
