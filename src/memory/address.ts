@@ -1,0 +1,80 @@
+/**
+ * Guest addresses and alignment, exact for every integer up to 2^53.
+ *
+ * JavaScript's bitwise operators truncate to 32 bits, so `x & ~(a - 1)` is
+ * wrong past 4 GiB. For power-of-two alignments up to 2^32 the remainder is
+ * `(x >>> 0) & (a - 1)`: ToUint32 of an integer-valued double is exactly
+ * x mod 2^32, and a power of two up to 2^32 divides 2^32. That keeps the hot
+ * path (page alignment) on integer instructions; everything else uses `%`,
+ * which is exact on integers below 2^53.
+ */
+import { FwCfgError } from '../errors.js';
+
+/** A guest-physical address: a non-negative integer below 2^53. */
+export type GuestAddress = number;
+
+export const MAX_GUEST_ADDRESS = Number.MAX_SAFE_INTEGER;
+
+export class AddressError extends FwCfgError {}
+
+export function isGuestAddress(v: unknown): v is GuestAddress {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+export function checkAddress(v: unknown, what = 'address'): GuestAddress {
+  if (!isGuestAddress(v)) {
+    throw new AddressError('BAD_ADDRESS', `${what} ${typeof v === 'bigint' ? '0x' + v.toString(16) : String(v)} is not an integer in [0, 2^53)`);
+  }
+  return v;
+}
+
+export function isPowerOfTwo(a: number): boolean {
+  return Number.isSafeInteger(a) && a > 0 && (a <= 0x80000000 ? (a & (a - 1)) === 0 : Number.isInteger(Math.log2(a)) && 2 ** Math.log2(a) === a);
+}
+
+function remainder(x: number, a: number): number {
+  // power of two within 32 bits: integer path
+  if (a <= 0x100000000 && (a & (a - 1)) === 0) return ((x >>> 0) & (a - 1)) >>> 0;
+  return x % a;
+}
+
+function checkAlign(a: number): void {
+  if (!Number.isSafeInteger(a) || a <= 0) throw new AddressError('BAD_ALIGNMENT', `alignment ${String(a)} is not a positive integer`);
+}
+
+/** Largest multiple of `a` that is <= x. */
+export function alignDown(x: number, a: number): number {
+  checkAddress(x, 'value');
+  checkAlign(a);
+  return x - remainder(x, a);
+}
+
+/** Smallest multiple of `a` that is >= x; a typed error if that passes 2^53. */
+export function alignUp(x: number, a: number): number {
+  checkAddress(x, 'value');
+  checkAlign(a);
+  const r = remainder(x, a);
+  if (r === 0) return x;
+  const up = x + (a - r);
+  if (up > MAX_GUEST_ADDRESS) throw new AddressError('ALIGN_OVERFLOW', `aligning 0x${x.toString(16)} up to 0x${a.toString(16)} passes 2^53`);
+  return up;
+}
+
+export function isAligned(x: number, a: number): boolean {
+  checkAddress(x, 'value');
+  checkAlign(a);
+  return remainder(x, a) === 0;
+}
+
+/** QEMU's HOST_PAGE_ALIGN: round up to a multiple of the host page size (a power of two). */
+export function hostPageAlign(x: number, pageSize: number): number {
+  // the hot path of RAM-block sizing: no checks beyond what exactness needs
+  if (Number.isSafeInteger(x) && x >= 0 && pageSize > 0 && pageSize <= 0x100000000 && (pageSize & (pageSize - 1)) === 0) {
+    const r = ((x >>> 0) & (pageSize - 1)) >>> 0;
+    if (r === 0) return x;
+    const up = x + (pageSize - r);
+    if (up <= MAX_GUEST_ADDRESS) return up;
+  }
+  if (!isPowerOfTwo(pageSize)) throw new AddressError('BAD_PAGE_SIZE', `host page size ${String(pageSize)} is not a power of two`);
+  return alignUp(x, pageSize);
+}

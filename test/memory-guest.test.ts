@@ -1,0 +1,104 @@
+// GuestMemory: the checked surface and the bus surface.
+import test from 'ava';
+import fc from 'fast-check';
+import { AddressError } from '../src/memory/address.js';
+import { GuestMemory, GuestMemoryError } from '../src/memory/guest-memory.js';
+
+function q35Like(): GuestMemory {
+  return new GuestMemory([
+    { name: 'ram-low', start: 0, size: 0xc0000, kind: 'ram' },
+    { name: 'bios-shadow', start: 0xf0000, size: 0x10000, kind: 'rom' },
+    { name: 'ram', start: 0x100000, size: 0x100000, kind: 'ram' },
+  ]);
+}
+
+test('regions are validated: sorted, non-overlapping, sizes and backing', (t) => {
+  t.throws(() => new GuestMemory([]), { message: /at least one region/ });
+  t.throws(() => new GuestMemory([{ name: 'a', start: 0x1000, size: 16, kind: 'ram' }, { name: 'b', start: 0, size: 16, kind: 'ram' }]), { message: /not sorted/ });
+  t.throws(() => new GuestMemory([{ name: 'a', start: 0, size: 0x20, kind: 'ram' }, { name: 'b', start: 0x10, size: 16, kind: 'ram' }]), { message: /overlap/ });
+  t.throws(() => new GuestMemory([{ name: 'a', start: 0, size: 0, kind: 'ram' }]), { message: /size 0/ });
+  t.throws(() => new GuestMemory([{ name: 'a', start: 2 ** 53 - 8, size: 16, kind: 'ram' }]), { message: /past 2\^53/ });
+  t.throws(() => new GuestMemory([{ name: 'a', start: 0, size: 16, kind: 'ram', bytes: new Uint8Array(8) }]), { message: /backing is 8 bytes/ });
+});
+
+test('little- and big-endian accessors of every width', (t) => {
+  const m = q35Like();
+  m.writeU64LE(0x100000, 0x0102030405060708n);
+  t.deepEqual([...m.view(0x100000, 8)], [8, 7, 6, 5, 4, 3, 2, 1]);
+  t.is(m.readU64BE(0x100000), 0x0807060504030201n);
+  t.is(m.readU32LE(0x100000), 0x05060708);
+  t.is(m.readU32BE(0x100004), 0x04030201);
+  t.is(m.readU16LE(0x100002), 0x0506);
+  t.is(m.readU16BE(0x100002), 0x0605);
+  t.is(m.readU8(0x100007), 1);
+  m.writeU32BE(0x100010, 0xdeadbeef);
+  m.writeU16BE(0x100014, 0x1234);
+  m.writeU16LE(0x100016, 0x1234);
+  m.writeU8(0x100018, 0xff);
+  m.writeU64BE(0x100020, -1n);
+  t.deepEqual([...m.view(0x100010, 9)], [0xde, 0xad, 0xbe, 0xef, 0x12, 0x34, 0x34, 0x12, 0xff]);
+  t.is(m.readU64LE(0x100020), 0xffffffffffffffffn);
+});
+
+test('views are the guest memory itself (no copy); read() copies', (t) => {
+  const m = q35Like();
+  const v = m.writableView(0x100100, 4);
+  v.set([1, 2, 3, 4]);
+  t.is(m.readU32LE(0x100100), 0x04030201);
+  const c = m.read(0x100100, 4);
+  c[0] = 9;
+  t.is(m.readU8(0x100100), 1);
+});
+
+test('errors carry the address, the length and the region', (t) => {
+  const m = q35Like();
+  const unmapped = t.throws(() => m.readU32LE(0xd0000), { instanceOf: GuestMemoryError });
+  t.is(unmapped?.code, 'UNMAPPED');
+  t.is(unmapped?.message, '4 bytes at 0xd0000: no memory there');
+  t.is(unmapped?.address, 0xd0000);
+  t.is(unmapped?.length, 4);
+  const past = t.throws(() => m.view(0xbfffe, 4), { instanceOf: GuestMemoryError });
+  t.is(past?.message, '4 bytes at 0xbfffe run past the end of ram-low [0x0, 0xc0000)');
+  t.is(past?.region, 'ram-low [0x0, 0xc0000)');
+  const ro = t.throws(() => m.writeU8(0xf0000, 1), { instanceOf: GuestMemoryError });
+  t.is(ro?.code, 'READ_ONLY');
+  t.throws(() => m.readU8(-1), { instanceOf: AddressError });
+  t.throws(() => m.readU8(2 ** 53), { instanceOf: AddressError });
+  m.readU8(0); // make ram-low the cached region: the fast path must still refuse fractions
+  t.throws(() => m.readU8(0.5), { instanceOf: AddressError });
+  t.throws(() => m.view(0, 1.5), { instanceOf: GuestMemoryError });
+  t.throws(() => m.view(0x100000, -1), { instanceOf: GuestMemoryError, message: /length -1/ });
+  // a ROM made writable (BIOS shadow before POST ends) accepts writes
+  m.region('bios-shadow')!.readOnly = false;
+  m.writeU8(0xf0000, 7);
+  t.is(m.readU8(0xf0000), 7);
+});
+
+test('bus surface: RAM accepts, ROM and holes do not, holes read as zero, nothing throws', (t) => {
+  const m = q35Like();
+  const out = new Uint8Array(8).fill(0xaa);
+  m.fill(0xbfffc, 4, 0x11);
+  t.false(m.busRead(0xbfffc, out)); // straddles into the hole
+  t.deepEqual([...out], [0x11, 0x11, 0x11, 0x11, 0, 0, 0, 0]);
+  t.false(m.busWrite(0xbfffe, new Uint8Array([1, 2, 3, 4]))); // half lands
+  t.deepEqual([...m.view(0xbfffc, 4)], [0x11, 0x11, 1, 2]);
+  t.false(m.busWrite(0xf0000, new Uint8Array([5])));
+  t.is(m.readU8(0xf0000), 0);
+  t.true(m.busFill(0x100000, 16, 0x5a));
+  t.is(m.readU8(0x10000f), 0x5a);
+  t.false(m.busFill(2 ** 60, 16));
+  t.false(m.busRead(2 ** 53 + 2, new Uint8Array(4)));
+});
+
+test('property: checked writes land where bus reads find them', (t) => {
+  const m = GuestMemory.flat(1 << 16);
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: (1 << 16) - 8 }), fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), (a, v) => {
+      m.writeU64LE(a, v);
+      const b = new Uint8Array(8);
+      t.true(m.busRead(a, b));
+      t.is(new DataView(b.buffer).getBigUint64(0, true), v);
+    }),
+    { numRuns: 2000 },
+  );
+});
