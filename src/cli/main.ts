@@ -3,6 +3,8 @@ import { FwCfgError, UsageError } from '../errors.js';
 import { asm, usage as asmUsage } from './commands/asm.js';
 import { demo, usage as demoUsage } from './commands/demo.js';
 import { disasm, usage as disasmUsage } from './commands/disasm.js';
+import { migrateCheckCommand, usage as migrateUsage } from './commands/migrate-check.js';
+import { simulate, usage as simulateUsage } from './commands/simulate.js';
 import { processIo, type Io } from './output.js';
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
@@ -11,6 +13,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   disasm: { run: disasm, usage: disasmUsage },
   asm: { run: asm, usage: asmUsage },
   demo: { run: demo, usage: demoUsage },
+  simulate: { run: simulate, usage: simulateUsage },
+  'migrate-check': { run: migrateCheckCommand, usage: migrateUsage },
 };
 
 function usageText(): string {

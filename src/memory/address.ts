@@ -2,11 +2,10 @@
  * Guest addresses and alignment, exact for every integer up to 2^53.
  *
  * JavaScript's bitwise operators truncate to 32 bits, so `x & ~(a - 1)` is
- * wrong past 4 GiB. For power-of-two alignments up to 2^32 the remainder is
- * `(x >>> 0) & (a - 1)`: ToUint32 of an integer-valued double is exactly
- * x mod 2^32, and a power of two up to 2^32 divides 2^32. That keeps the hot
- * path (page alignment) on integer instructions; everything else uses `%`,
- * which is exact on integers below 2^53.
+ * wrong past 4 GiB. Dividing a double by a power of two only changes its
+ * exponent, so `Math.ceil(x / a) * a` and `Math.floor(x / a) * a` are exact
+ * for power-of-two alignments (and fast: no 64-bit integer emulation, no
+ * fmod). Other alignments use `%`, which is exact on integers below 2^53.
  */
 import { FwCfgError } from '../errors.js';
 
@@ -32,10 +31,10 @@ export function isPowerOfTwo(a: number): boolean {
   return Number.isSafeInteger(a) && a > 0 && (a <= 0x80000000 ? (a & (a - 1)) === 0 : Number.isInteger(Math.log2(a)) && 2 ** Math.log2(a) === a);
 }
 
+const isPow2 = (a: number) => a <= 0x100000000 && (a & (a - 1)) === 0;
+
 function remainder(x: number, a: number): number {
-  // power of two within 32 bits: integer path
-  if (a <= 0x100000000 && (a & (a - 1)) === 0) return ((x >>> 0) & (a - 1)) >>> 0;
-  return x % a;
+  return isPow2(a) ? x - Math.floor(x / a) * a : x % a;
 }
 
 function checkAlign(a: number): void {
@@ -66,15 +65,18 @@ export function isAligned(x: number, a: number): boolean {
   return remainder(x, a) === 0;
 }
 
-/** QEMU's HOST_PAGE_ALIGN: round up to a multiple of the host page size (a power of two). */
+/** QEMU's HOST_PAGE_ALIGN: round up to a multiple of the host page size (a power of two up to 4 GiB). */
 export function hostPageAlign(x: number, pageSize: number): number {
-  // the hot path of RAM-block sizing: no checks beyond what exactness needs
-  if (Number.isSafeInteger(x) && x >= 0 && pageSize > 0 && pageSize <= 0x100000000 && (pageSize & (pageSize - 1)) === 0) {
-    const r = ((x >>> 0) & (pageSize - 1)) >>> 0;
-    if (r === 0) return x;
-    const up = x + (pageSize - r);
-    if (up <= MAX_GUEST_ADDRESS) return up;
+  const up = Math.ceil(x / pageSize) * pageSize;
+  // the hot path of RAM-block sizing: every check is one comparison, the failures live elsewhere
+  if (!(x >= 0 && up <= MAX_GUEST_ADDRESS && Math.floor(x) === x && pageSize > 0 && pageSize <= 0x100000000 && (pageSize & (pageSize - 1)) === 0)) {
+    return hostPageAlignFailure(x, pageSize);
   }
-  if (!isPowerOfTwo(pageSize)) throw new AddressError('BAD_PAGE_SIZE', `host page size ${String(pageSize)} is not a power of two`);
-  return alignUp(x, pageSize);
+  return up;
+}
+
+function hostPageAlignFailure(x: number, pageSize: number): never {
+  checkAddress(x, 'value');
+  if (!isPowerOfTwo(pageSize) || pageSize > 0x100000000) throw new AddressError('BAD_PAGE_SIZE', `host page size ${String(pageSize)} is not a power of two up to 4 GiB`);
+  throw new AddressError('ALIGN_OVERFLOW', `aligning 0x${x.toString(16)} up to 0x${pageSize.toString(16)} passes 2^53`);
 }

@@ -11,6 +11,10 @@ import { Vector } from '../../vectors/vector.js';
 import { parse } from '../args.js';
 import { embeddedVector } from '../package-root.js';
 import type { Io } from '../output.js';
+import { migrateCheck } from '../../simulate/migrate-check.js';
+import { policyFor } from '../../simulate/options.js';
+import { simulateRebuild } from '../../simulate/rebuild-story.js';
+import { story } from './simulate.js';
 
 export const usage = 'fwcfg demo [VECTOR_DIR]';
 
@@ -26,5 +30,12 @@ export function demo(argv: string[], io: Io): number {
     io.out(`== ${stage === 'before' ? 'at machine creation' : 'after the rebuild the firmware triggered'}: ${commands.length} commands\n`);
     io.out(formatListing(commands, { header: listingHeader(entries), annotate }) + '\n');
   }
+  // the RAM-block story: the same rebuild under QEMU 5.2's and 7.2's maximum sizes
+  for (const qemu of ['5.2', '7.2']) {
+    io.out(`== ${qemu === '5.2' ? 'before the fix' : 'after the fix'}: `);
+    io.out(story(simulateRebuild(vector, { policy: policyFor(qemu), hostPageSize: 0x1000 })) + '\n');
+  }
+  const m = migrateCheck(vector, { from: policyFor('7.2'), to: policyFor('5.2'), fromHostPage: 0x1000, toHostPage: 0x1000, at: 'booted' });
+  io.out(`== migrating that VM to QEMU 5.2: ${m.loads ? 'loads' : 'the destination refuses it'}\n${(m.errorLines ?? []).map((l) => `  ${l}`).join('\n')}\n`);
   return 0;
 }

@@ -1,0 +1,82 @@
+/** `fwcfg simulate VECTOR_DIR [--qemu V] [--host-page N] --firmware none [--reset] [--select FILE] [--json]` */
+import { UsageError } from '../../errors.js';
+import type { RamBlockRow } from '../../memory/ram-list.js';
+import { hostPageFor, policyFor } from '../../simulate/options.js';
+import { simulateRebuild, type AcpiFileView, type RebuildReport } from '../../simulate/rebuild-story.js';
+import { Vector } from '../../vectors/vector.js';
+import { acpiBlobsFromItems } from '../../qemu/from-vector.js';
+import { itemsCaptureFor } from '../../simulate/captures.js';
+import { onePositional, parse } from '../args.js';
+import { jsonText, type Io } from '../output.js';
+
+export const usage = 'fwcfg simulate VECTOR_DIR --firmware none [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
+
+const hx = (n: number) => '0x' + n.toString(16);
+
+export function simulate(argv: string[], io: Io): number {
+  const { values, positionals } = parse('simulate', argv, {
+    firmware: { type: 'string' },
+    qemu: { type: 'string' },
+    'host-page': { type: 'string' },
+    reset: { type: 'boolean' },
+    select: { type: 'string' },
+    capture: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  const dir = onePositional('simulate', positionals, 'vector directory');
+  const firmware = values['firmware'] ?? 'none';
+  if (firmware !== 'none') throw new UsageError('USAGE', `simulate: --firmware ${String(firmware)} is not supported (none)`);
+  const vector = Vector.load(dir);
+  const capture = itemsCaptureFor(vector, values['capture'] as string | undefined);
+  const unprogrammed = capture === undefined ? undefined : acpiBlobsFromItems(capture.items);
+  const report = simulateRebuild(vector, {
+    ...(unprogrammed ? { unprogrammed } : {}),
+    policy: policyFor(values['qemu'] as string | undefined),
+    hostPageSize: hostPageFor(values['host-page'] as string | undefined),
+    ...(typeof values['select'] === 'string' ? { trigger: values['select'] } : {}),
+    reset: values['reset'] === true,
+  });
+  io.out(values['json'] === true ? jsonText(report) : story(report));
+  return 0;
+}
+
+function blocks(rows: RamBlockRow[]): string {
+  return rows.map((r) => `    ${r.name.padEnd(24)} used ${hx(r.used).padStart(8)}  max ${hx(r.max).padStart(9)}`).join('\n');
+}
+
+function files(rows: AcpiFileView[]): string {
+  return rows.map((f) => `    ${f.name.padEnd(24)} ${String(f.size).padStart(7)} bytes${f.selectRebuilds ? '  (a select rebuilds)' : ''}`).join('\n');
+}
+
+export function story(r: RebuildReport): string {
+  const out: string[] = [];
+  out.push(`${r.vector} (${r.machineType}) under QEMU ${r.qemu} rules, ${r.hostPageSize === 0x1000 ? '4 KiB' : '64 KiB'} host pages, no firmware`);
+  out.push('', 'At machine creation:', blocks(r.ramblocks.before), files(r.directory.before));
+  out.push(`  the loader holds ${r.loader.commandsBefore} commands in ${r.loader.bytesBefore} bytes`);
+  out.push('', `The guest selects ${r.trigger}:`);
+  if (r.qemuError !== null) {
+    out.push(`  QEMU rebuilds the tables: the loader grows to ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes, and QEMU aborts:`);
+    for (const l of r.qemuError.split('\n')) out.push(`    ${l}`);
+    return out.join('\n') + '\n';
+  }
+  if (!r.rebuilt) out.push('  nothing is rebuilt (this machine builds its tables once)');
+  else out.push(`  QEMU rebuilds the tables: the loader now holds ${r.loader.commandsAfter} commands in ${r.loader.bytesAfter} bytes`);
+  out.push(blocks(r.ramblocks.afterRebuild!), files(r.directory.afterRebuild!));
+  if (r.reset) {
+    const z = r.reset;
+    out.push('', 'After a system reset:', blocks(z.ramblocks), files(z.files));
+    for (const sc of z.scenarios) {
+      out.push(`  ${sc.description}:`);
+      for (const st of sc.steps) {
+        if (st.qemuError !== null) {
+          out.push(`    select ${st.select}: QEMU aborts:`, ...st.qemuError.split('\n').map((l) => `      ${l}`));
+          continue;
+        }
+        const what = st.rebuilt ? 'QEMU rebuilds' : 'no rebuild';
+        const content = st.loaderIsCreationBuild ? ' (the machine-creation loader, zero-padded)' : '';
+        out.push(`    select ${st.select}: ${what}; the loader is ${st.loader.bytes} bytes, ${st.loader.commands} commands${content}`);
+      }
+    }
+  }
+  return out.join('\n') + '\n';
+}

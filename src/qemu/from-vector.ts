@@ -1,0 +1,86 @@
+/**
+ * Building a QemuMachine from a QEMU capture (spec-vectors/qemu-7.2/<config>):
+ * the ROM blobs from `before/`, every other fw_cfg file from the captured
+ * directory, the other RAM blocks from `info ramblock`, and a rebuild that
+ * yields the captured rebuilt blobs (the machine state QEMU rebuilt from is
+ * not modelled; its result is).
+ */
+import { InputError } from '../errors.js';
+import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
+import type { Vector } from '../vectors/vector.js';
+import type { AcpiBlobs } from './acpi-build.js';
+import { QemuMachine, type MachineFile } from './machine.js';
+import { buildRsdpRev0 } from './legacy-rsdp.js';
+import { parseMachineType } from './machine-type.js';
+import type { QemuPolicy } from './version.js';
+
+/** The stage whose blobs are "after the firmware's first select". */
+export function rebuildStage(vector: Vector): string {
+  for (const s of ['after', 'after-ovmf', 'after-aavmf']) if (vector.hasStage(s)) return s;
+  throw new InputError('NO_STAGE', `${vector.dir}: no after/after-ovmf/after-aavmf stage to take the rebuilt blobs from`);
+}
+
+/** Files QEMU lets the guest write (DMA WRITE), among those a capture lists. */
+const WRITABLE = new Set(['etc/vmgenid_addr', 'etc/smi/requested-features', 'etc/hardware_errors_addr', 'etc/vmcoreinfo', 'etc/ramfb']);
+
+function acpiBlobs(vector: Vector, stage: string): AcpiBlobs {
+  const tables = vector.romBytes(stage, TABLES_FILE);
+  // a plain-file RSDP (pc-i440fx <= 2.2) is not captured: build it as QEMU does
+  const rsdp = vector.hasRom(stage, RSDP_FILE) ? vector.romBytes(stage, RSDP_FILE) : buildRsdpRev0(tables, true);
+  return { tables, loader: vector.romBytes(stage, LOADER_FILE), rsdp };
+}
+
+export interface FromVectorOptions {
+  policy: QemuPolicy;
+  hostPageSize: number;
+  /**
+   * What QEMU serves after a rebuild on a platform no firmware has programmed
+   * (an fw_cfg item capture of the same configuration); without it such a
+   * rebuild is an error, not a guess.
+   */
+  unprogrammed?: AcpiBlobs;
+  /** The stage whose `info ramblock` gives the other RAM blocks (firmware images differ: pc.bios vs pflash). */
+  blocksFrom?: string;
+  /** Contents for plain fw_cfg files the capture has no bytes for (default: zeros of the listed size). */
+  fileContents?: ReadonlyMap<string, Uint8Array>;
+}
+
+export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMachine {
+  const type = parseMachineType(vector.manifest.machine_type);
+  const before = vector.stage('before');
+  // the ACPI build state adds these itself (the RSDP as a ROM blob or as a plain file)
+  const acpiNames = new Set([TABLES_FILE, LOADER_FILE, RSDP_FILE]);
+  const files: MachineFile[] = before.fw_cfg_directory
+    .filter((d) => !acpiNames.has(d.name))
+    .map((d) => ({ name: d.name, data: o.fileContents?.get(d.name) ?? new Uint8Array(d.size_at_add), writable: WRITABLE.has(d.name) }));
+  const blocksStage = vector.stage(o.blocksFrom ?? 'before');
+  const otherBlocks = (blocksStage.ramblock_at_start ?? blocksStage.ramblock).filter((r) => !r.name.startsWith('/rom@'));
+  const after = rebuildStage(vector);
+  return new QemuMachine({
+    type,
+    policy: o.policy,
+    hostPageSize: o.hostPageSize,
+    otherBlocks,
+    files,
+    acpi: {
+      initial: acpiBlobs(vector, 'before'),
+      rebuild: (m) => {
+        if (m.platformProgrammed) return acpiBlobs(vector, after);
+        if (o.unprogrammed !== undefined) return o.unprogrammed;
+        throw new InputError(
+          'REBUILD_UNKNOWN',
+          `${vector.dir}: QEMU rebuilds its tables on a platform no firmware has programmed; the capture only holds the rebuild after the firmware did (give an fw_cfg item capture of this configuration)`,
+        );
+      },
+    },
+  });
+}
+
+/** The ACPI files of an fw_cfg item capture: what QEMU served after the first select with nothing programmed. */
+export function acpiBlobsFromItems(items: readonly { name: string; bytes: Uint8Array }[]): AcpiBlobs | undefined {
+  const get = (n: string) => items.find((i) => i.name === n)?.bytes;
+  const tables = get(TABLES_FILE);
+  const loader = get(LOADER_FILE);
+  const rsdp = get(RSDP_FILE);
+  return tables && loader && rsdp ? { tables, loader, rsdp } : undefined;
+}

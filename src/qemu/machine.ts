@@ -1,0 +1,109 @@
+/**
+ * QemuMachine: the parts of a QEMU machine this project models, wired as QEMU
+ * wires them: the fw_cfg device, the RAM block list, the ACPI ROM blobs and
+ * their lazy rebuild, the q35 PCIEXBAR register, and system reset.
+ */
+import { FwCfgDevice } from '../fwcfg/device.js';
+import { RamBlock } from '../memory/ram-block.js';
+import { RamList, type RamBlockRow } from '../memory/ram-list.js';
+import { AcpiBuildState, type AcpiBlobs } from './acpi-build.js';
+import { fileSlots, fwCfgDma, legacyFwCfgOrder, programName, rebuildsOnSelect, rsdpInRam, type MachineType } from './machine-type.js';
+import type { QemuPolicy } from './version.js';
+
+export interface MachineFile {
+  name: string;
+  data: Uint8Array;
+  /** A file the guest may write by DMA (e.g. etc/vmgenid_addr). */
+  writable?: boolean;
+}
+
+export interface MachineConfig {
+  type: MachineType;
+  policy: QemuPolicy;
+  hostPageSize: number;
+  /** RAM blocks other than the ACPI ROM blobs (pc.ram, pc.bios, ...): sized, fixed. */
+  otherBlocks?: RamBlockRow[];
+  /** fw_cfg files other than the ACPI ones. */
+  files?: MachineFile[];
+  /** Absent for machines without QEMU-built ACPI (acpi=off). */
+  acpi?: { initial: AcpiBlobs; rebuild: (m: QemuMachine) => AcpiBlobs };
+}
+
+/** MCH PCIEXBAR at reset: base 0xb0000000, enable bit clear. */
+export const PCIEXBAR_RESET = 0xb0000000;
+
+export class QemuMachine {
+  readonly type: MachineType;
+  readonly policy: QemuPolicy;
+  readonly hostPageSize: number;
+  readonly program: string;
+  readonly device: FwCfgDevice;
+  readonly ramList = new RamList();
+  readonly acpi: AcpiBuildState | undefined;
+  /** q35 only: firmware enables MMCONFIG by setting bit 0. */
+  pciexbar = PCIEXBAR_RESET;
+  /**
+   * Whether firmware has programmed the platform (PCIEXBAR, PCI BARs) since
+   * the last reset: QEMU's rebuild reads that state (MCFG, PCI windows).
+   */
+  platformProgrammed = false;
+
+  constructor(c: MachineConfig) {
+    this.type = c.type;
+    this.policy = c.policy;
+    this.hostPageSize = c.hostPageSize;
+    this.program = programName(c.type);
+    this.device = new FwCfgDevice({ fileSlots: fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: fwCfgDma(c.type), program: this.program });
+    for (const row of c.otherBlocks ?? []) {
+      this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));
+    }
+    for (const f of c.files ?? []) this.device.addFile(f.name, f.data, { readOnly: f.writable !== true });
+    const acpi = c.acpi;
+    if (acpi !== undefined) {
+      this.acpi = new AcpiBuildState({
+        ctx: { device: this.device, ramList: this.ramList, policy: c.policy, hostPageSize: c.hostPageSize },
+        program: this.program,
+        rsdpInRam: rsdpInRam(c.type),
+        rebuildOnSelect: rebuildsOnSelect(c.type),
+        initial: acpi.initial,
+        rebuild: () => acpi.rebuild(this),
+      });
+    }
+  }
+
+  /** `info ramblock` rows (all blocks, QEMU's order). */
+  infoRamblock(): RamBlockRow[] {
+    return this.ramList.rows();
+  }
+
+  /** Rows of the ACPI ROM blobs' blocks only. */
+  romRows(): RamBlockRow[] {
+    return this.ramList.rows((b) => b.idstr.startsWith('/rom@'));
+  }
+
+  /** Size of an fw_cfg file as its directory entry says. */
+  fileSize(name: string): number | undefined {
+    return this.device.fileRecords().find((r) => r.name === name)?.size;
+  }
+
+  /** Whether selecting `name` would still run QEMU's ACPI rebuild (callback opaque intact, not patched). */
+  selectRebuilds(name: string): boolean {
+    const it = this.device.fileItem(name);
+    return this.acpi !== undefined && it?.selectCallback !== undefined && it.opaque !== null && this.acpi.patched === 0;
+  }
+
+  /** What firmware does before its first ACPI select: enable MMCONFIG (q35), assign PCI resources. */
+  programPlatform(): void {
+    if (this.type.family === 'q35') this.pciexbar = PCIEXBAR_RESET | 1;
+    this.platformProgrammed = true;
+  }
+
+  /** qemu_system_reset: ROM data back, ACPI re-armed, PCIEXBAR off, fw_cfg device reset (DMA latch kept). */
+  systemReset(): void {
+    for (const rom of this.acpi?.roms ?? []) rom.reset();
+    this.acpi?.reset();
+    this.pciexbar = PCIEXBAR_RESET;
+    this.platformProgrammed = false;
+    this.device.reset();
+  }
+}

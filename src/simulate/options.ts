@@ -1,0 +1,16 @@
+/** Options shared by the simulate commands: QEMU version policy and host page size. */
+import { UsageError } from '../errors.js';
+import { parseQemuVersion, qemuPolicy, type QemuPolicy } from '../qemu/version.js';
+
+export const HOST_PAGE_SIZES = [0x1000, 0x10000] as const;
+
+export function policyFor(version: string | undefined): QemuPolicy {
+  return qemuPolicy(parseQemuVersion(version ?? '7.2'));
+}
+
+export function hostPageFor(text: string | undefined): number {
+  if (text === undefined) return 0x1000;
+  const n = Number(text);
+  if (!(HOST_PAGE_SIZES as readonly number[]).includes(n)) throw new UsageError('BAD_PAGE_SIZE', `--host-page ${text}: use 4096 or 65536`);
+  return n;
+}

@@ -1,0 +1,77 @@
+// `fwcfg simulate --firmware none` and `fwcfg migrate-check`: the CLI contract.
+import test from 'ava';
+import { join } from 'node:path';
+import { fwcfg } from './helpers/cli.js';
+import { loadVector, QEMU_VECTORS, vectorConfigs } from './helpers/paths.js';
+
+const seed = join(QEMU_VECTORS, 'seed');
+
+test('simulate --json keeps the contract fields, equal to the capture for every vector', async (t) => {
+  for (const config of vectorConfigs()) {
+    const r = await fwcfg('simulate', join(QEMU_VECTORS, config), '--firmware', 'none', '--json');
+    t.is(r.code, 0, r.stderr);
+    const j = JSON.parse(r.stdout);
+    const v = loadVector(config);
+    const rom = (s: string) => v.stage(s).ramblock.filter((b) => b.name.startsWith('/rom@')).map(({ name, used, max }) => ({ name, used, max }));
+    t.deepEqual(j.ramblocks.before, rom('before'));
+    t.deepEqual(j.ramblocks.afterRebuild, rom(v.hasStage('after') ? 'after' : v.stageNames[1]!));
+    t.deepEqual(Object.keys(j.loader).slice(0, 2), ['commandsBefore', 'commandsAfter']);
+    t.is(typeof j.loader.commandsBefore, 'number');
+    t.is(j.qemuError, null);
+  }
+});
+
+test('simulate --qemu 5.2 on the seed: the exact lines QEMU printed', async (t) => {
+  const r = await fwcfg('simulate', seed, '--firmware', 'none', '--qemu', '5.2', '--json');
+  const j = JSON.parse(r.stdout);
+  t.regex(j.qemuError, /^Unexpected error in qemu_ram_resize\(\) at \.\.\/softmmu\/physmem\.c:1850:\nqemu-system-x86_64: Size too large: \/rom@etc\/table-loader: 0x2000 > 0x1000: Invalid argument$/);
+  t.deepEqual(j.loader, { commandsBefore: 32, commandsAfter: 34, bytesBefore: 4096, bytesAfter: 8192 });
+  const text = await fwcfg('simulate', seed, '--firmware', 'none', '--qemu', '5.2');
+  t.regex(text.stdout, /QEMU aborts:\n {4}Unexpected error in qemu_ram_resize\(\)/);
+});
+
+test('simulate --reset tells what a rebooted guest reads', async (t) => {
+  const r = await fwcfg('simulate', seed, '--firmware', 'none', '--reset');
+  t.is(r.code, 0);
+  t.regex(r.stdout, /select etc\/table-loader: no rebuild; the loader is 8192 bytes, 32 commands \(the machine-creation loader, zero-padded\)/);
+  t.regex(r.stdout, /no firmware: the guest selects the loader, then the tables:\n.*\n {4}select etc\/acpi\/tables: QEMU rebuilds; the loader is 4096 bytes, 32 commands/);
+  const j = JSON.parse((await fwcfg('simulate', seed, '--firmware', 'none', '--reset', '--json')).stdout);
+  t.deepEqual(j.reset.files.map((f: { name: string; selectRebuilds: boolean }) => [f.name, f.selectRebuilds]), [
+    ['etc/acpi/tables', true],
+    ['etc/table-loader', false],
+    ['etc/acpi/rsdp', true],
+  ]);
+});
+
+test('migrate-check: the prediction is the result (exit 0 either way)', async (t) => {
+  const bad = await fwcfg('migrate-check', seed, '--from', '7.2', '--to', '5.2');
+  t.is(bad.code, 0);
+  t.is(
+    bad.stdout,
+    "seed: migration after the guest-triggered rebuild from QEMU 7.2 to 5.2 would fail; the destination prints:\n  qemu-system-x86_64: Size too large: /rom@etc/table-loader: 0x2000 > 0x1000: Invalid argument\n  qemu-system-x86_64: error while loading state for instance 0x0 of device 'ram'\n  qemu-system-x86_64: load of migration failed: Invalid argument\n",
+  );
+  const ok = await fwcfg('migrate-check', seed, '--from', '7.2', '--to', '6.0');
+  t.is(ok.code, 0);
+  t.is(ok.stdout, 'seed: migration after the guest-triggered rebuild from QEMU 7.2 to 6.0 would load.\n');
+  const j = JSON.parse((await fwcfg('migrate-check', seed, '--from', '7.2', '--to', '5.2', '--json')).stdout);
+  t.false(j.loads);
+  t.is(j.errorLines.length, 3);
+});
+
+test('bad input: one line, exit 2', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [['simulate', '/nonexistent', '--firmware', 'none'], /^fwcfg: \/nonexistent: no such directory\n$/],
+    [['simulate', seed, '--firmware', 'none', '--qemu', 'six'], /^fwcfg: QEMU version "six" is not major\.minor/],
+    [['simulate', seed, '--firmware', 'none', '--host-page', '8192'], /^fwcfg: --host-page 8192: use 4096 or 65536\n$/],
+    [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: simulate: --firmware bochs is not supported/],
+    [['migrate-check', seed, '--from', '7.2'], /^fwcfg: migrate-check: --from and --to are required\n$/],
+    [['migrate-check', seed, '--from', '7.2', '--to', '5.2', '--at', 'later'], /--at later: use creation or booted/],
+    [['simulate', QEMU_VECTORS, '--firmware', 'none'], /vector manifest .*manifest\.json: no such file/],
+  ];
+  for (const [argv, re] of cases) {
+    const r = await fwcfg(...argv);
+    t.is(r.code, 2, argv.join(' '));
+    t.regex(r.stderr, re);
+    t.is(r.stderr.split('\n').length, 2, 'one line');
+  }
+});
