@@ -14,6 +14,7 @@
  */
 import { FwCfgError } from '../errors.js';
 import { checkAddress, MAX_GUEST_ADDRESS, type GuestAddress } from './address.js';
+import { allocateBacking } from './backing.js';
 
 export type RegionKind = 'ram' | 'rom';
 
@@ -41,7 +42,7 @@ export class MemoryRegion {
     this.start = spec.start;
     this.end = spec.start + spec.size;
     this.kind = spec.kind;
-    this.bytes = spec.bytes ?? new Uint8Array(spec.size);
+    this.bytes = spec.bytes ?? allocateBacking(spec.size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     this.readOnly = spec.kind === 'rom';
   }
