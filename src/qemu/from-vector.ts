@@ -41,6 +41,8 @@ export interface FromVectorOptions {
   unprogrammed?: AcpiBlobs;
   /** The stage whose `info ramblock` gives the other RAM blocks (firmware images differ: pc.bios vs pflash). */
   blocksFrom?: string;
+  /** The stage whose blobs a rebuild yields (default: the SeaBIOS boot's, else the first UEFI one). */
+  rebuildFrom?: string;
   /** Contents for plain fw_cfg files the capture has no bytes for (default: zeros of the listed size). */
   fileContents?: ReadonlyMap<string, Uint8Array>;
 }
@@ -55,7 +57,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
     .map((d) => ({ name: d.name, data: o.fileContents?.get(d.name) ?? new Uint8Array(d.size_at_add), writable: WRITABLE.has(d.name) }));
   const blocksStage = vector.stage(o.blocksFrom ?? 'before');
   const otherBlocks = (blocksStage.ramblock_at_start ?? blocksStage.ramblock).filter((r) => !r.name.startsWith('/rom@'));
-  const after = rebuildStage(vector);
+  const after = o.rebuildFrom ?? rebuildStage(vector);
   return new QemuMachine({
     type,
     policy: o.policy,

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadItemsCapture, type ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
+import { SYSTEM_STATES_DEFAULT, vmgenidGuidFile } from '../qemu/known-files.js';
 
 export function itemsCaptureFor(vector: Vector, explicit: string | undefined): ItemsCapture | undefined {
   if (explicit !== undefined) return loadItemsCapture(explicit);
@@ -14,3 +15,19 @@ export function itemsCaptureFor(vector: Vector, explicit: string | undefined): I
   const sibling = join(dirname(dirname(vector.dir)), 'fwcfg-device', basename(vector.dir));
   return existsSync(join(sibling, 'items.json')) ? loadItemsCapture(sibling) : undefined;
 }
+
+/**
+ * Contents for a capture's plain fw_cfg files (not ROM blobs): the files QEMU
+ * builds from the configuration (etc/vmgenid_guid from the stage's GUID,
+ * etc/system-states), then any file the paired item capture holds.
+ */
+export function vectorFileContents(vector: Vector, stage: string, items: ItemsCapture | undefined): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const it of items?.items ?? []) if (it.kind === 'file' && !ACPI.has(it.name)) out.set(it.name, it.bytes.slice());
+  const guid = vector.hasStage(stage) ? vector.stage(stage).qmp_vm_generation_id : undefined;
+  if (typeof guid === 'string') out.set('etc/vmgenid_guid', vmgenidGuidFile(guid));
+  if (!out.has('etc/system-states')) out.set('etc/system-states', SYSTEM_STATES_DEFAULT.slice());
+  return out;
+}
+
+const ACPI = new Set(['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp']);

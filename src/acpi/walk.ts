@@ -1,0 +1,127 @@
+/**
+ * The ACPI walk an OS does: from an RSDP through the RSDT (and XSDT) to every
+ * table, and from the FADT to the FACS and DSDT. Everything is read through
+ * GuestMemory's checked surface; a pointer to nowhere is recorded as a
+ * problem, never thrown.
+ */
+import { GuestMemoryError, type GuestMemory } from '../memory/guest-memory.js';
+import { FwCfgError } from '../errors.js';
+import { sum8 } from './checksum.js';
+
+export interface RsdpInfo {
+  address: number;
+  revision: number;
+  oemId: string;
+  rsdtAddress: number;
+  xsdtAddress: number | null;
+  length: number;
+  checksumOk: boolean;
+  extendedChecksumOk: boolean | null;
+}
+
+export interface FoundTable {
+  signature: string;
+  address: number;
+  length: number;
+  /** FACS has no checksum: always true. */
+  checksumOk: boolean;
+  referencedBy: string[];
+}
+
+export interface AcpiWalk {
+  rsdp: RsdpInfo;
+  tables: FoundTable[];
+  problems: string[];
+}
+
+const text = (b: Uint8Array) => String.fromCharCode(...b);
+const hx = (n: number) => '0x' + n.toString(16);
+
+/** Reads the RSDP at `address`; undefined if the signature is not there. */
+export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefined {
+  try {
+    const head = mem.view(address, 20);
+    if (text(head.subarray(0, 8)) !== 'RSD PTR ') return undefined;
+    const revision = head[15]!;
+    const rsdtAddress = mem.readU32LE(address + 16);
+    let length = 20;
+    let xsdtAddress: number | null = null;
+    let extendedChecksumOk: boolean | null = null;
+    if (revision >= 2) {
+      length = mem.readU32LE(address + 20);
+      const x = mem.readU64LE(address + 24);
+      xsdtAddress = x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : null;
+      extendedChecksumOk = length >= 36 && sum8(mem.view(address, length)) === 0;
+    }
+    return { address, revision, oemId: text(head.subarray(9, 15)), rsdtAddress, xsdtAddress, length, checksumOk: sum8(head) === 0, extendedChecksumOk };
+  } catch (err) {
+    if (err instanceof FwCfgError) return undefined;
+    throw err;
+  }
+}
+
+/** SeaBIOS's find_acpi_rsdp: the lowest 16-byte-aligned valid RSDP in [start, end). */
+export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpInfo | undefined {
+  for (let a = Math.ceil(start / 16) * 16; a + 20 <= end; a += 16) {
+    const r = readRsdp(mem, a);
+    if (r === undefined || !r.checksumOk) continue;
+    if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) continue;
+    return r;
+  }
+  return undefined;
+}
+
+export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
+  const tables: FoundTable[] = [];
+  const byAddress = new Map<number, FoundTable>();
+  const problems: string[] = [];
+  const visit = (address: number, ref: string, facs = false): FoundTable | undefined => {
+    if (address === 0) return undefined;
+    const seen = byAddress.get(address);
+    if (seen !== undefined) {
+      seen.referencedBy.push(ref);
+      return seen;
+    }
+    try {
+      const signature = text(mem.view(address, 4));
+      const length = mem.readU32LE(address + 4);
+      if (length < (facs ? 64 : 36)) {
+        problems.push(`${ref} -> ${hx(address)}: ${signature} has length ${length}`);
+        return undefined;
+      }
+      const t: FoundTable = { signature, address, length, checksumOk: facs || sum8(mem.view(address, length)) === 0, referencedBy: [ref] };
+      tables.push(t);
+      byAddress.set(address, t);
+      return t;
+    } catch (err) {
+      if (err instanceof GuestMemoryError || err instanceof FwCfgError) {
+        problems.push(`${ref} -> ${hx(address)}: ${err.message}`);
+        return undefined;
+      }
+      throw err;
+    }
+  };
+  const fadtLinks = (fadt: FoundTable) => {
+    const u32 = (off: number) => (fadt.length >= off + 4 ? mem.readU32LE(fadt.address + off) : 0);
+    const u64 = (off: number) => (fadt.length >= off + 8 ? Number(mem.readU64LE(fadt.address + off) & 0x1fffffffffffffn) : 0);
+    visit(u32(36), 'FACP.FIRMWARE_CTRL', true);
+    visit(u64(132), 'FACP.X_FIRMWARE_CTRL', true);
+    visit(u32(40), 'FACP.DSDT');
+    visit(u64(140), 'FACP.X_DSDT');
+  };
+  const root = (address: number, kind: 'RSDT' | 'XSDT') => {
+    const t = visit(address, `RSDP.${kind}`);
+    if (t === undefined) return;
+    const width = kind === 'RSDT' ? 4 : 8;
+    const count = Math.floor((t.length - 36) / width);
+    for (let i = 0; i < count; i++) {
+      const at = t.address + 36 + i * width;
+      const entry = width === 4 ? mem.readU32LE(at) : Number(mem.readU64LE(at) & 0x1fffffffffffffn);
+      const table = visit(entry, `${kind}[${i}]`);
+      if (table?.signature === 'FACP' && table.referencedBy.length === 1) fadtLinks(table);
+    }
+  };
+  root(rsdp.rsdtAddress, 'RSDT');
+  if (rsdp.xsdtAddress !== null && rsdp.xsdtAddress !== 0) root(rsdp.xsdtAddress, 'XSDT');
+  return { rsdp, tables, problems };
+}

@@ -1,0 +1,30 @@
+/**
+ * What a firmware personality asks of fw_cfg, in the terms firmware uses.
+ * Implementations drive the emulated device through its registers and DMA
+ * (src/fwcfg), so reads see what the device serves at that moment and
+ * WRITE_POINTERs reach the item through a real DMA transfer.
+ */
+import type { GuestAddress } from '../memory/address.js';
+
+export type WriteResult = 'done' | 'error' | 'no-dma';
+
+export interface FwCfgDirEntry {
+  name: string;
+  size: number;
+  select: number;
+}
+
+export interface FwCfgGuest {
+  /** Whether the ID item advertises DMA (read at detection). */
+  readonly dma: boolean;
+  /** One read of the file directory through the device. */
+  directory(): FwCfgDirEntry[];
+  /** Select `select` and read `length` bytes into guest memory at `dest`. */
+  readItem(select: number, length: number, dest: GuestAddress): void;
+  /**
+   * Write `data` into the item at `offset` by the firmware's idiom: 'done'
+   * when the DMA transfer completed, 'error' when the device set the error
+   * bit, 'no-dma' when the firmware had no DMA to use.
+   */
+  writeItem(select: number, offset: number, data: Uint8Array): WriteResult;
+}

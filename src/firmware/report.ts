@@ -1,0 +1,58 @@
+/** What a firmware run produced: the JSON shape of `fwcfg simulate` / `fwcfg exec` ("firmware" object). */
+
+export type EntryStatus = 'applied' | 'skipped' | 'rejected' | 'unread';
+
+export interface EntryOutcome {
+  index: number;
+  command: string;
+  status: EntryStatus;
+  /** Why it was skipped or rejected, in the firmware's terms. */
+  reason?: string;
+}
+
+export interface AllocationReport {
+  file: string;
+  base: number;
+  length: number;
+  /** Entry index of the ALLOCATE. */
+  entry: number;
+  zone?: number;
+}
+
+export interface WritePointerReport {
+  destFile: string;
+  offset: number;
+  size: number;
+  value: number;
+  /** False when the firmware undid it (OVMF rollback writes zeros back). */
+  kept: boolean;
+}
+
+export interface TableReport {
+  signature: string;
+  address: number | null;
+  length: number | null;
+  checksumOk: boolean;
+  /** 'loader': bytes the loader placed; 'firmware': the firmware's own tables (bytes not modelled); 'protocol': OVMF's copies. */
+  source: 'loader' | 'firmware' | 'protocol';
+}
+
+export interface FirmwareReport {
+  firmware: string;
+  commandsExecuted: number;
+  commandsAvailable: number;
+  /** Bytes of etc/table-loader the firmware read, and the size the directory says now. */
+  loaderBytesRead: number;
+  loaderSizeNow: number;
+  allocations: AllocationReport[];
+  writePointers: WritePointerReport[];
+  rsdp: { address: number; fromLoader: boolean } | null;
+  osTablesFromLoader: boolean;
+  tables: TableReport[];
+  warnings: string[];
+  /** The firmware's overall verdict on the script. */
+  outcome: 'ran' | 'ran-with-warnings' | 'rejected' | 'not-run' | 'hung';
+  entries: EntryOutcome[];
+  /** Personality-specific facts (OVMF: installed tables, freed blobs; SeaBIOS: fallback). */
+  notes: string[];
+}

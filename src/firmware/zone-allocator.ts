@@ -1,0 +1,56 @@
+/**
+ * SeaBIOS's zone allocator (src/malloc.c): top-down first fit. Each
+ * allocation takes the highest aligned spot in the highest free gap that can
+ * hold it; the space it leaves above itself (alignment slack) stays usable.
+ */
+export interface Range {
+  start: number;
+  end: number;
+}
+
+export class ZoneAllocator {
+  readonly name: string;
+  readonly zone: Range;
+  /** Free gaps, highest first. */
+  private gaps: Range[];
+
+  constructor(name: string, zone: Range) {
+    this.name = name;
+    this.zone = zone;
+    this.gaps = [{ ...zone }];
+  }
+
+  /** _malloc(zone, size, align): the address, or undefined when nothing fits. */
+  allocate(size: number, align: number): number | undefined {
+    for (let i = 0; i < this.gaps.length; i++) {
+      const g = this.gaps[i]!;
+      const at = Math.floor((g.end - size) / align) * align;
+      if (at >= g.start && at + size <= g.end) {
+        this.carve(i, at, at + size);
+        return at;
+      }
+    }
+    return undefined;
+  }
+
+  /** Takes [start, end) wherever it is (a pinned placement); false if not entirely free. */
+  reserve(start: number, end: number): boolean {
+    const i = this.gaps.findIndex((g) => start >= g.start && end <= g.end);
+    if (i < 0) return false;
+    this.carve(i, start, end);
+    return true;
+  }
+
+  private carve(i: number, start: number, end: number): void {
+    const g = this.gaps[i]!;
+    const parts: Range[] = [];
+    if (end < g.end) parts.push({ start: end, end: g.end });
+    if (g.start < start) parts.push({ start: g.start, end: start });
+    this.gaps.splice(i, 1, ...parts);
+  }
+
+  /** The free gaps, highest first (for reports). */
+  free(): Range[] {
+    return this.gaps.map((g) => ({ ...g }));
+  }
+}
