@@ -106,7 +106,9 @@ test('the bundled executable: shebang, exit codes, no stack traces', async (t) =
   t.is(bad.stderr, 'fwcfg: cannot read loader /nonexistent: no such file\n');
   const demo = await fwcfgBin('demo');
   t.is(demo.code, 0);
-  t.regex(demo.stdout, /at machine creation: 32 commands[\s\S]*after the rebuild the firmware triggered: 34 commands/);
+  t.regex(demo.stdout, /loader holds 32 commands in 4096 bytes[\s\S]*QEMU rebuilds: 34 commands, padded to 8192 bytes[\s\S]*entries 32 to 33 never run/);
+  t.regex(demo.stdout, /SeaBIOS reads 4096 bytes of etc\/table-loader of the 8192 the file holds now and runs 32 commands[\s\S]*the firmware's own tables/);
+  t.regex(demo.stdout, /OVMF reads 4096 bytes[\s\S]*MCFG at 0x7fb74000[\s\S]*destination refuses it/);
 });
 
 test('an internal fault is exit 1 with one line, not a stack trace', async (t) => {

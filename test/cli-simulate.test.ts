@@ -63,7 +63,7 @@ test('bad input: one line, exit 2', async (t) => {
     [['simulate', '/nonexistent', '--firmware', 'none'], /^fwcfg: \/nonexistent: no such directory\n$/],
     [['simulate', seed, '--firmware', 'none', '--qemu', 'six'], /^fwcfg: QEMU version "six" is not major\.minor/],
     [['simulate', seed, '--firmware', 'none', '--host-page', '8192'], /^fwcfg: --host-page 8192: use 4096 or 65536\n$/],
-    [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: simulate: --firmware bochs is not supported/],
+    [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: simulate: --firmware bochs: use none, seabios, ovmf, uboot\n$/],
     [['migrate-check', seed, '--from', '7.2'], /^fwcfg: migrate-check: --from and --to are required\n$/],
     [['migrate-check', seed, '--from', '7.2', '--to', '5.2', '--at', 'later'], /--at later: use creation or booted/],
     [['simulate', QEMU_VECTORS, '--firmware', 'none'], /vector manifest .*manifest\.json: no such file/],

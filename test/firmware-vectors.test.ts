@@ -7,7 +7,7 @@ import { parseQemuVersion, qemuPolicy } from '../src/qemu/version.js';
 import { boot } from '../src/simulate/boot.js';
 import { itemsCaptureFor, vectorFileContents } from '../src/simulate/captures.js';
 import { loadVector, vectorConfigs } from './helpers/paths.js';
-import { coreGuest } from './helpers/core-guest.js';
+import { guestFor as coreGuest } from '../src/simulate/fwcfg-access.js';
 
 const p72 = qemuPolicy(parseQemuVersion('7.2'));
 const fileName = (f: string) => f.replace(/\//g, '_') + '.bin';

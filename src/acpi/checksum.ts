@@ -58,10 +58,18 @@ function sum8Js(b: Uint8Array): number {
   return s & 0xff;
 }
 
+// the last buffer seen and its kernel: checksums come in runs over the same guest memory
+let lastBuffer: ArrayBufferLike | undefined;
+let lastKernel: Sum8 | undefined;
+
 /** Sum of `bytes` modulo 256. */
 export function sum8(bytes: Uint8Array): number {
-  const memory = wasmMemoryOf(bytes.buffer);
-  if (memory !== undefined) return wasmKernel(memory)(bytes.byteOffset, bytes.length) & 0xff;
+  if (bytes.buffer !== lastBuffer) {
+    lastBuffer = bytes.buffer;
+    const memory = wasmMemoryOf(bytes.buffer);
+    lastKernel = memory === undefined ? undefined : wasmKernel(memory);
+  }
+  if (lastKernel !== undefined) return lastKernel(bytes.byteOffset, bytes.length) & 0xff;
   return sum8Js(bytes);
 }
 

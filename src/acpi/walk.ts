@@ -60,9 +60,25 @@ export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefine
   }
 }
 
+const RSDP_SIGNATURE = Uint8Array.from('RSD PTR ', (c) => c.charCodeAt(0));
+
+/** True when the 8 bytes at `at` of `b` are "RSD PTR ". */
+function hasRsdpSignature(b: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 8; i++) if (b[at + i] !== RSDP_SIGNATURE[i]) return false;
+  return true;
+}
+
 /** SeaBIOS's find_acpi_rsdp: the lowest 16-byte-aligned valid RSDP in [start, end). */
 export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpInfo | undefined {
-  for (let a = Math.ceil(start / 16) * 16; a + 20 <= end; a += 16) {
+  const first = Math.ceil(start / 16) * 16;
+  let zone: Uint8Array | undefined;
+  try {
+    zone = mem.view(first, end - first);
+  } catch (err) {
+    if (!(err instanceof FwCfgError)) throw err;
+  }
+  for (let a = first; a + 20 <= end; a += 16) {
+    if (zone !== undefined && (!hasRsdpSignature(zone, a - first) || sum8(zone.subarray(a - first, a - first + 20)) !== 0)) continue;
     const r = readRsdp(mem, a);
     if (r === undefined || !r.checksumOk) continue;
     if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) continue;

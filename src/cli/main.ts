@@ -4,6 +4,8 @@ import { asm, usage as asmUsage } from './commands/asm.js';
 import { demo, usage as demoUsage } from './commands/demo.js';
 import { disasm, usage as disasmUsage } from './commands/disasm.js';
 import { migrateCheckCommand, usage as migrateUsage } from './commands/migrate-check.js';
+import { exec, usage as execUsage } from './commands/exec.js';
+import { tables, usage as tablesUsage } from './commands/tables.js';
 import { simulate, usage as simulateUsage } from './commands/simulate.js';
 import { processIo, type Io } from './output.js';
 
@@ -15,6 +17,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   demo: { run: demo, usage: demoUsage },
   simulate: { run: simulate, usage: simulateUsage },
   'migrate-check': { run: migrateCheckCommand, usage: migrateUsage },
+  exec: { run: exec, usage: execUsage },
+  tables: { run: tables, usage: tablesUsage },
 };
 
 function usageText(): string {

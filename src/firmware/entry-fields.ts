@@ -11,14 +11,67 @@ export interface NameView {
   byte55: number;
 }
 
+/** Byte 55 of the name field at `at` (0 for any field QEMU could have written). */
+export function byte55(entry: LoaderEntry, at: 4 | 60): number {
+  const raw = entry.type === 'padding' ? undefined : entry.raw;
+  return raw === undefined ? 0 : raw[at + 55]!;
+}
+
 export function nameView(entry: LoaderEntry, at: 4 | 60, name: string): NameView {
   const raw = entry.type === 'padding' ? undefined : entry.raw;
   return { name, byte55: raw === undefined ? 0 : raw[at + 55]! };
 }
 
 export function commandName(entry: LoaderEntry): string {
-  if (entry.type === 'padding') return 'PADDING';
-  return COMMAND_NAMES[commandOf(entry)] ?? `UNKNOWN(0x${commandOf(entry).toString(16)})`;
+  switch (entry.type) {
+    case 'allocate':
+      return 'ALLOCATE';
+    case 'addPointer':
+      return 'ADD_POINTER';
+    case 'addChecksum':
+      return 'ADD_CHECKSUM';
+    case 'writePointer':
+      return 'WRITE_POINTER';
+    case 'padding':
+      return 'PADDING';
+    default:
+      return COMMAND_NAMES[commandOf(entry)] ?? `UNKNOWN(0x${commandOf(entry).toString(16)})`;
+  }
+}
+
+/**
+ * field += addend for a little-endian field of `size` bytes, wrapping at
+ * 2^(8*size) as a u64 add then a truncating store does. Numbers for fields up
+ * to 4 bytes (exact: < 2^33), BigInt only for wider ones.
+ */
+export function addLE(b: Uint8Array, at: number, size: number, addend: number): void {
+  if (size <= 4) {
+    let v = 0;
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + b[at + i]!;
+    // ToUint32 of an integer below 2^53 is exact mod 2^32; narrower fields mask further
+    v = (v + addend) >>> 0;
+    for (let i = 0; i < size; i++) {
+      b[at + i] = v & 0xff;
+      v >>>= 8;
+    }
+    return;
+  }
+  writeLE(b, at, size, BigInt.asUintN(64, readLE(b, at, size) + BigInt(addend)));
+}
+
+/** The low `size` bytes of a non-negative integer below 2^53, little-endian. */
+export function storeLE(b: Uint8Array, at: number, size: number, value: number): void {
+  let lo = value >>> 0;
+  let hi = Math.floor(value / 2 ** 32);
+  for (let i = 0; i < size; i++) {
+    if (i < 4) {
+      b[at + i] = lo & 0xff;
+      lo >>>= 8;
+    } else {
+      b[at + i] = hi & 0xff;
+      hi >>>= 8;
+    }
+  }
 }
 
 /** Little-endian unsigned value of `size` bytes. */

@@ -10,10 +10,11 @@
  */
 import { sum8 } from '../acpi/checksum.js';
 import { scanForRsdp, walkTables } from '../acpi/walk.js';
-import { decodeEntry } from '../loader/codec.js';
+import { LoaderCursor } from '../loader/codec.js';
+import type { LoaderEntry } from '../loader/entry.js';
 import { ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
-import { commandName, nameView, readLE, writeLE } from './entry-fields.js';
+import { addLE, byte55, commandName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
 import type { EntryOutcome, FirmwareReport } from './report.js';
@@ -31,6 +32,16 @@ export interface FirmwareContext {
 const MALLOC_MIN_ALIGN = 16;
 /** sizeof(struct romfile_wr_pointer_entry) on i386: u64, u32, u16, u8, pad, hlist_node. */
 const WR_POINTER_STORE = 24;
+
+const fallbackNotes = new WeakMap<SeaBiosProfile, string>();
+function fallbackNote(p: SeaBiosProfile): string {
+  let n = fallbackNotes.get(p);
+  if (n === undefined) {
+    n = `no valid RSDP in the F-segment after the loader: SeaBIOS 1.16 publishes its own ACPI tables (${p.fallbackTables.join(', ')}); their bytes are the firmware's own`;
+    fallbackNotes.set(p, n);
+  }
+  return n;
+}
 
 const internal = (where: string) => `WARNING - internal error detected at ${where}!`;
 const noalloc = (where: string) => `WARNING - Unable to allocate resource at ${where}!`;
@@ -84,20 +95,25 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
       loaderError = true;
       report.outcome = 'rejected';
     } else {
-      for (let i = 0; i < loader.size / ENTRY_SIZE; i++) {
-        const entry = decodeEntry(memory.view(buf + i * ENTRY_SIZE, ENTRY_SIZE));
+      const cursor = new LoaderCursor(memory.view(buf, loader.size));
+      for (let i = 0; i < cursor.count; i++) {
+        const entry = cursor.at(i);
         if (entry.type !== 'padding') report.commandsExecuted++;
         report.entries.push(execute(entry, i));
       }
     }
   }
 
-  function execute(entry: ReturnType<typeof decodeEntry>, index: number): EntryOutcome {
-    const out = (status: EntryOutcome['status'], reason?: string): EntryOutcome => ({ index, command: commandName(entry), status, ...(reason ? { reason } : {}) });
-    const find = (at: 4 | 60, name: string) => {
-      const nv = nameView(entry, at, name);
-      return nv.byte55 !== 0 ? undefined : loaded.find((l) => l.file.name === nv.name);
-    };
+  /** romfile_loader_find: byte 55 must be 0, then the first allocated blob of that name. */
+  function find(entry: LoaderEntry, at: 4 | 60, name: string): Loaded | undefined {
+    if (byte55(entry, at) !== 0) return undefined;
+    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.file.name === name) return loaded[i];
+    return undefined;
+  }
+
+  function execute(entry: LoaderEntry, index: number): EntryOutcome {
+    const command = commandName(entry);
+    const out = (status: EntryOutcome['status'], reason?: string): EntryOutcome => (reason === undefined ? { index, command, status } : { index, command, status, reason });
     switch (entry.type) {
       case 'allocate': {
         const fail = (reason: string) => (warn(internal('romfile_loader_allocate:100')), out('rejected', reason));
@@ -105,7 +121,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
         if ((align & (align - 1)) !== 0) return fail(`alignment ${align} is not a power of two`);
         if (entry.zone !== ZONE_HIGH && entry.zone !== ZONE_FSEG) return fail(`zone ${entry.zone} is neither HIGH nor FSEG`);
         if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
-        if (nameView(entry, 4, entry.file).byte55 !== 0) return fail('file name has no NUL in byte 55');
+        if (byte55(entry, 4) !== 0) return fail('file name has no NUL in byte 55');
         const file = romfiles.get(entry.file);
         if (file === undefined) return out('skipped', 'no such fw_cfg file (silently ignored)');
         if (file.size === 0) return out('skipped', 'zero-size fw_cfg file (silently ignored)');
@@ -126,8 +142,8 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
         return out('applied');
       }
       case 'addPointer': {
-        const dest = find(4, entry.destFile);
-        const src = find(60, entry.srcFile);
+        const dest = find(entry, 4, entry.destFile);
+        const src = find(entry, 60, entry.srcFile);
         const { offset, size } = entry;
         const reason = !dest
           ? 'pointer file not allocated'
@@ -144,13 +160,12 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
           warn(internal('romfile_loader_add_pointer:129'));
           return out('rejected', reason);
         }
-        const field = memory.writableView(dest!.base + offset, size);
         // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
-        writeLE(field, 0, size, BigInt.asUintN(64, readLE(field, 0, size) + BigInt(src!.base)));
+        addLE(memory.writableView(dest!.base + offset, size), 0, size, src!.base);
         return out('applied');
       }
       case 'addChecksum': {
-        const file = find(4, entry.file);
+        const file = find(entry, 4, entry.file);
         const { offset, start, length } = entry;
         const reason = !file
           ? 'file not allocated'
@@ -172,7 +187,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
       }
       case 'writePointer': {
         const dest = romfiles.get(entry.destFile); // global list: the pointer file need not be allocated
-        const src = find(60, entry.srcFile);
+        const src = find(entry, 60, entry.srcFile);
         const { dstOffset, srcOffset, size } = entry;
         const fail = (reason: string) => (warn(internal('romfile_loader_write_pointer:205')), out('rejected', reason));
         if (!dest) return fail('pointer file not in the fw_cfg directory');
@@ -184,7 +199,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
         const value = (src.base + srcOffset) % 2 ** 32; // unsigned long: 32 bits
         if (size !== 8 && value >= 2 ** (size * 8)) return fail('value does not fit the pointer size');
         const bytes = new Uint8Array(size);
-        writeLE(bytes, 0, size, BigInt(value));
+        storeLE(bytes, 0, size, value);
         if (!fw.dma) {
           warn(internal('qemu_cfg_write_file:417'));
           return fail('fw_cfg writes need DMA');
@@ -216,7 +231,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     const own = fseg.allocate(20, MALLOC_MIN_ALIGN);
     report.rsdp = own === undefined ? null : { address: own, fromLoader: false };
     report.tables = profile.fallbackTables.map((signature) => ({ signature, address: null, length: null, checksumOk: true, source: 'firmware' }));
-    report.notes.push(`no valid RSDP in the F-segment after the loader: SeaBIOS 1.16 publishes its own ACPI tables (${profile.fallbackTables.join(', ')}); their bytes are the firmware's own`);
+    report.notes.push(fallbackNote(profile));
   }
   if (report.outcome === 'ran' && report.warnings.length > 0) report.outcome = 'ran-with-warnings';
   return report;

@@ -43,10 +43,12 @@ export class ZoneAllocator {
 
   private carve(i: number, start: number, end: number): void {
     const g = this.gaps[i]!;
-    const parts: Range[] = [];
-    if (end < g.end) parts.push({ start: end, end: g.end });
-    if (g.start < start) parts.push({ start: g.start, end: start });
-    this.gaps.splice(i, 1, ...parts);
+    const above = end < g.end;
+    const below = g.start < start;
+    if (above && below) this.gaps.splice(i + 1, 0, { start: g.start, end: start });
+    if (above) g.start = end;
+    else if (below) g.end = start;
+    else this.gaps.splice(i, 1);
   }
 
   /** The free gaps, highest first (for reports). */

@@ -387,3 +387,28 @@ export function encodeLoader(entries: readonly LoaderEntry[], options: EncodeOpt
   encodeLoaderInto(entries, out, 0, options);
   return out;
 }
+
+/**
+ * Entry-by-entry decoding of one buffer, the way firmware walks the script:
+ * the word view is made once, each entry is decoded when asked for.
+ */
+export class LoaderCursor {
+  readonly count: number;
+  private readonly u8: Uint8Array;
+  private readonly w: Int32Array | undefined;
+
+  constructor(source: ByteSource) {
+    this.u8 = asBytes(source);
+    if (this.u8.length % ENTRY_SIZE !== 0) {
+      throw new LoaderFormatError('LOADER_SIZE', `loader is ${this.u8.length} bytes, not a multiple of 128: ${this.u8.length % ENTRY_SIZE} trailing bytes`);
+    }
+    this.count = this.u8.length / ENTRY_SIZE;
+    this.w = wordsOf(this.u8);
+  }
+
+  /** The entry at index `i` as its bytes are now. */
+  at(i: number): LoaderEntry {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new LoaderFormatError('LOADER_TRUNCATED', `no entry ${i} in ${this.count}`);
+    return this.w !== undefined ? decodeWords(this.u8, this.w, i * ENTRY_WORDS) : decodeBytes(this.u8, i * ENTRY_SIZE);
+  }
+}

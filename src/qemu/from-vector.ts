@@ -6,6 +6,7 @@
  * not modelled; its result is).
  */
 import { InputError } from '../errors.js';
+import { FW_CFG_FILE_DIR } from '../fwcfg/keys.js';
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
 import type { AcpiBlobs } from './acpi-build.js';
@@ -43,6 +44,8 @@ export interface FromVectorOptions {
   blocksFrom?: string;
   /** The stage whose blobs a rebuild yields (default: the SeaBIOS boot's, else the first UEFI one). */
   rebuildFrom?: string;
+  /** Well-known and arch items (signature, ID, NUMA, ...) from an item capture of the same configuration. */
+  items?: readonly { key: number; bytes: Uint8Array }[];
   /** Contents for plain fw_cfg files the capture has no bytes for (default: zeros of the listed size). */
   fileContents?: ReadonlyMap<string, Uint8Array>;
 }
@@ -58,7 +61,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
   const blocksStage = vector.stage(o.blocksFrom ?? 'before');
   const otherBlocks = (blocksStage.ramblock_at_start ?? blocksStage.ramblock).filter((r) => !r.name.startsWith('/rom@'));
   const after = o.rebuildFrom ?? rebuildStage(vector);
-  return new QemuMachine({
+  const machine = new QemuMachine({
     type,
     policy: o.policy,
     hostPageSize: o.hostPageSize,
@@ -76,6 +79,8 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
       },
     },
   });
+  for (const it of o.items ?? []) if (it.key !== FW_CFG_FILE_DIR && machine.device.item(it.key)?.data === null) machine.device.addBytes(it.key, it.bytes.slice());
+  return machine;
 }
 
 /** The ACPI files of an fw_cfg item capture: what QEMU served after the first select with nothing programmed. */

@@ -1,41 +1,74 @@
 /**
  * `fwcfg demo [VECTOR_DIR]` (what `npm start` runs): the seed configuration's
- * loader as QEMU built it at machine creation and after the guest-triggered
- * rebuild, from the real captures embedded in spec-vectors/.
+ * story end to end, from the real QEMU 7.2 captures embedded in spec-vectors/:
+ * the loader QEMU builds, the rebuild the firmware's select triggers, the RAM
+ * blocks under QEMU 5.2's and 7.2's maximum sizes, SeaBIOS's truncated run and
+ * fallback, OVMF's run, what each OS sees, and migration back to 5.2.
  */
 import { tableAnnotator } from '../../loader/annotate.js';
 import { decodeLoader } from '../../loader/codec.js';
-import { formatListing, listingHeader } from '../../loader/listing.js';
 import { LOADER_FILE, TABLES_FILE } from '../../loader/constants.js';
-import { Vector } from '../../vectors/vector.js';
-import { parse } from '../args.js';
-import { embeddedVector } from '../package-root.js';
-import type { Io } from '../output.js';
+import { formatEntryLine } from '../../loader/listing.js';
+import { itemsCaptureFor } from '../../simulate/captures.js';
+import { simulateFirmware } from '../../simulate/firmware-run.js';
 import { migrateCheck } from '../../simulate/migrate-check.js';
 import { policyFor } from '../../simulate/options.js';
 import { simulateRebuild } from '../../simulate/rebuild-story.js';
-import { story } from './simulate.js';
+import { Vector } from '../../vectors/vector.js';
+import { parse } from '../args.js';
+import { bootAccount } from '../boot-output.js';
+import { embeddedVector } from '../package-root.js';
+import type { Io } from '../output.js';
+import type { RamBlockRow } from '../../memory/ram-list.js';
 
 export const usage = 'fwcfg demo [VECTOR_DIR]';
+
+const hx = (n: number) => '0x' + n.toString(16);
+const rows = (r: RamBlockRow[]) => r.map((b) => `    ${b.name.padEnd(24)} used ${hx(b.used).padStart(7)}  max ${hx(b.max).padStart(8)}`).join('\n');
 
 export function demo(argv: string[], io: Io): number {
   const { positionals } = parse('demo', argv, {});
   const vector = Vector.load(positionals[0] ?? embeddedVector('seed'));
-  io.out(`${vector.manifest.description}\n${vector.manifest.qemu_version}\n\n`);
-  for (const stage of ['before', 'after']) {
-    if (!vector.hasRom(stage, LOADER_FILE)) continue;
-    const entries = decodeLoader(vector.romBytes(stage, LOADER_FILE));
-    const annotate = tableAnnotator(new Map([[TABLES_FILE, vector.romBytes(stage, TABLES_FILE)]]));
-    const commands = entries.filter((e) => e.type !== 'padding');
-    io.out(`== ${stage === 'before' ? 'at machine creation' : 'after the rebuild the firmware triggered'}: ${commands.length} commands\n`);
-    io.out(formatListing(commands, { header: listingHeader(entries), annotate }) + '\n');
+  const items = itemsCaptureFor(vector, undefined);
+  const out: string[] = [`${vector.manifest.description}`, `captured on ${vector.manifest.qemu_version}`, ''];
+
+  const before = decodeLoader(vector.romBytes('before', LOADER_FILE));
+  const stage = vector.hasStage('after') ? 'after' : vector.stageNames[1]!;
+  const after = decodeLoader(vector.romBytes(stage, LOADER_FILE));
+  const count = (es: typeof before) => es.filter((e) => e.type !== 'padding').length;
+  out.push(`1. At machine creation QEMU's loader holds ${count(before)} commands in ${before.length * 128} bytes.`);
+  out.push(`   When the firmware programs MMCONFIG and selects an ACPI file, QEMU rebuilds: ${count(after)} commands, padded to ${after.length * 128} bytes.`);
+  const annotate = tableAnnotator(new Map([[TABLES_FILE, vector.romBytes(stage, TABLES_FILE)]]));
+  const commands = after.filter((e) => e.type !== 'padding');
+  for (let i = 0; i < commands.length; i++) {
+    if (i < count(before) - 2 && !(i >= 14 && i <= 16)) continue; // the MCFG checksum and the tail
+    out.push(`   ${formatEntryLine(commands[i]!, i, annotate(commands[i]!))}`);
   }
-  // the RAM-block story: the same rebuild under QEMU 5.2's and 7.2's maximum sizes
+  if (after.length * 128 > before.length * 128) {
+    out.push(`   A firmware that took the size from the directory before that select reads ${before.length * 128} bytes: entries ${count(before)} to ${count(after) - 1} never run.`);
+  }
+  out.push('');
+
   for (const qemu of ['5.2', '7.2']) {
-    io.out(`== ${qemu === '5.2' ? 'before the fix' : 'after the fix'}: `);
-    io.out(story(simulateRebuild(vector, { policy: policyFor(qemu), hostPageSize: 0x1000 })) + '\n');
+    const r = simulateRebuild(vector, { policy: policyFor(qemu), hostPageSize: 0x1000 });
+    out.push(`${qemu === '5.2' ? '2' : '3'}. Under QEMU ${qemu}'s maximum sizes the RAM blocks start as`, rows(r.ramblocks.before));
+    if (r.qemuError !== null) out.push('   and the rebuild kills QEMU:', ...r.qemuError.split('\n').map((l) => `     ${l}`));
+    else out.push('   and after the rebuild they are', rows(r.ramblocks.afterRebuild!));
+    out.push('');
   }
+
+  for (const [n, firmware] of [
+    ['4', 'seabios'],
+    ['5', 'ovmf'],
+  ] as const) {
+    const sim = simulateFirmware(vector, { policy: policyFor('7.2'), hostPageSize: 0x1000, firmware, ...(items ? { items } : {}) });
+    out.push(`${n}. Booted by ${firmware === 'seabios' ? 'SeaBIOS 1.16' : 'OVMF 2022.11'} on QEMU 7.2:`);
+    if (sim.report.firmware !== null) out.push(...bootAccount(sim.report.firmware).trimEnd().split('\n').map((l) => `   ${l}`));
+    out.push('');
+  }
+
   const m = migrateCheck(vector, { from: policyFor('7.2'), to: policyFor('5.2'), fromHostPage: 0x1000, toHostPage: 0x1000, at: 'booted' });
-  io.out(`== migrating that VM to QEMU 5.2: ${m.loads ? 'loads' : 'the destination refuses it'}\n${(m.errorLines ?? []).map((l) => `  ${l}`).join('\n')}\n`);
+  out.push(`6. Migrating that booted VM to QEMU 5.2: ${m.loads ? 'it loads' : 'the destination refuses it'}`, ...(m.errorLines ?? []).map((l) => `     ${l}`));
+  io.out(out.join('\n') + '\n');
   return 0;
 }

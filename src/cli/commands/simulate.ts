@@ -4,12 +4,16 @@ import type { RamBlockRow } from '../../memory/ram-list.js';
 import { hostPageFor, policyFor } from '../../simulate/options.js';
 import { simulateRebuild, type AcpiFileView, type RebuildReport } from '../../simulate/rebuild-story.js';
 import { Vector } from '../../vectors/vector.js';
+import type { ItemsCapture } from '../../vectors/items-capture.js';
+import { FIRMWARES, type FirmwareName } from '../../simulate/boot.js';
+import { simulateFirmware } from '../../simulate/firmware-run.js';
+import { bootAccount, firmwareJson, placements, writeAllocations } from '../boot-output.js';
 import { acpiBlobsFromItems } from '../../qemu/from-vector.js';
 import { itemsCaptureFor } from '../../simulate/captures.js';
 import { onePositional, parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 
-export const usage = 'fwcfg simulate VECTOR_DIR --firmware none [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
+export const usage = 'fwcfg simulate VECTOR_DIR --firmware none|seabios|ovmf|uboot [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--place FILE=ADDR ...] [--out DIR] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
 
 const hx = (n: number) => '0x' + n.toString(16);
 
@@ -21,13 +25,16 @@ export function simulate(argv: string[], io: Io): number {
     reset: { type: 'boolean' },
     select: { type: 'string' },
     capture: { type: 'string' },
+    place: { type: 'string', multiple: true },
+    out: { type: 'string' },
     json: { type: 'boolean' },
   });
   const dir = onePositional('simulate', positionals, 'vector directory');
-  const firmware = values['firmware'] ?? 'none';
-  if (firmware !== 'none') throw new UsageError('USAGE', `simulate: --firmware ${String(firmware)} is not supported (none)`);
+  const firmware = (values['firmware'] ?? 'none') as string;
+  if (firmware !== 'none' && !(FIRMWARES as readonly string[]).includes(firmware)) throw new UsageError('USAGE', `simulate: --firmware ${firmware}: use none, ${FIRMWARES.join(', ')}`);
   const vector = Vector.load(dir);
   const capture = itemsCaptureFor(vector, values['capture'] as string | undefined);
+  if (firmware !== 'none') return simulateBoot(vector, firmware as FirmwareName, values, capture, io);
   const unprogrammed = capture === undefined ? undefined : acpiBlobsFromItems(capture.items);
   const report = simulateRebuild(vector, {
     ...(unprogrammed ? { unprogrammed } : {}),
@@ -37,6 +44,31 @@ export function simulate(argv: string[], io: Io): number {
     reset: values['reset'] === true,
   });
   io.out(values['json'] === true ? jsonText(report) : story(report));
+  return 0;
+}
+
+function simulateBoot(vector: Vector, firmware: FirmwareName, values: Record<string, unknown>, capture: ItemsCapture | undefined, io: Io): number {
+  const sim = simulateFirmware(vector, {
+    policy: policyFor(values['qemu'] as string | undefined),
+    hostPageSize: hostPageFor(values['host-page'] as string | undefined),
+    firmware,
+    placements: placements('simulate', values['place']),
+    ...(capture ? { items: capture } : {}),
+  });
+  const r = sim.report;
+  const written = typeof values['out'] === 'string' && r.firmware !== null && sim.memory !== undefined ? writeAllocations(values['out'], r.firmware, sim.memory) : [];
+  if (values['json'] === true) {
+    io.out(jsonText({ ...r, firmware: r.firmware === null ? null : firmwareJson(r.firmware), ...(written.length > 0 ? { written } : {}) }));
+    return 0;
+  }
+  const lines = [`${r.vector} (${r.machineType}) under QEMU ${r.qemu} rules, booted by ${firmware} (the capture's ${r.stage} stage)`, '', 'At machine creation:', blocks(r.ramblocks.before), `  the loader holds ${r.loader.commandsBefore} commands in ${r.loader.bytesBefore} bytes`, ''];
+  if (r.qemuError !== null) {
+    lines.push(`The firmware's first ACPI select makes QEMU rebuild the tables (loader: ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes) and QEMU aborts:`, ...r.qemuError.split('\n').map((l) => `  ${l}`));
+  } else {
+    lines.push(`After the boot (QEMU rebuilt the tables at the firmware's first ACPI select: ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes):`, blocks(r.ramblocks.afterRebuild!), '', bootAccount(r.firmware!).trimEnd());
+  }
+  for (const w of written) lines.push(`wrote ${w}`);
+  io.out(lines.join('\n') + '\n');
   return 0;
 }
 

@@ -1,0 +1,94 @@
+// SeaBIOS-semantics execution of the seed's loader, a maximal synthetic script, and the checksum kernel.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sum8, sum8Portable } from '../src/acpi/checksum.js';
+import { packageRoot } from '../src/cli/package-root.js';
+import type { FwCfgDirEntry, FwCfgGuest } from '../src/firmware/fwcfg-guest.js';
+import { seaBiosProfile } from '../src/firmware/profiles.js';
+import { runSeaBios } from '../src/firmware/seabios.js';
+import { BiosLinker } from '../src/loader/linker.js';
+import { allocateBacking } from '../src/memory/backing.js';
+import { GuestMemory } from '../src/memory/guest-memory.js';
+import { defineCase, do_not_optimize } from './harness.js';
+
+/** fw_cfg served from host memory: the executor's semantics without the device's cost. */
+function directGuest(files: Map<string, Uint8Array>, memory: GuestMemory): FwCfgGuest {
+  const dir: FwCfgDirEntry[] = [...files].map(([name, data], i) => ({ name, size: data.length, select: 0x20 + i }));
+  const bySelect = new Map(dir.map((d) => [d.select, files.get(d.name)!]));
+  return {
+    dma: true,
+    directory: () => dir,
+    readItem: (select, length, dest) => memory.write(dest, bySelect.get(select)!.subarray(0, length)),
+    writeItem: () => 'done',
+  };
+}
+
+const vec = join(packageRoot(), 'spec-vectors/qemu-7.2/seed');
+const rom = (stage: string, f: string, n: number) => readFileSync(join(vec, stage, f)).subarray(0, n);
+const seedFiles = new Map<string, Uint8Array>([
+  ['etc/acpi/rsdp', rom('after', 'etc_acpi_rsdp.bin', 20)],
+  ['etc/acpi/tables', rom('after', 'etc_acpi_tables.bin', 0x20000)],
+  ['etc/table-loader', rom('after', 'etc_table-loader.bin', 0x1000)],
+  ['etc/acpi/nvdimm-mem', new Uint8Array(4096)],
+  ['etc/vmgenid_guid', new Uint8Array(4096)],
+  ['etc/vmgenid_addr', new Uint8Array(8)],
+]);
+const profile = seaBiosProfile('q35', 0x80000000, true);
+const memory = new GuestMemory([
+  { name: 'low', start: 0, size: 0xa0000, kind: 'ram' },
+  { name: 'shadow', start: 0xe0000, size: 0x20000, kind: 'ram' },
+  { name: 'high', start: 0x7e000000, size: 0x2000000, kind: 'ram' },
+]);
+const seedGuest = directGuest(seedFiles, memory);
+defineCase({
+  group: 'SeaBIOS execution',
+  name: 'seed loader (32 commands, 128 KiB tables)',
+  units: 1,
+  unit: 'run',
+  targetNsPerUnit: 10_000,
+  fn: () => do_not_optimize(runSeaBios({ memory, fw: seedGuest }, profile)),
+});
+
+// a maximal script: 512 entries over a 2 MiB tables blob (1 ALLOCATE, pointers and checksums)
+const big = new Uint8Array(0x200000);
+const linker = new BiosLinker();
+linker.allocate('etc/acpi/tables', big, 64, false);
+for (let i = 0; linker.entries().length < 512; i++) {
+  const table = (i * 4096) % (0x200000 - 4096);
+  if (i % 2 === 0) linker.addPointer('etc/acpi/tables', table + 36, 4, 'etc/acpi/tables', table);
+  else linker.addChecksum('etc/acpi/tables', table, 4096, table + 9);
+}
+const maxFiles = new Map<string, Uint8Array>([
+  ['etc/acpi/tables', big],
+  ['etc/table-loader', linker.encode()],
+]);
+const maxGuest = directGuest(maxFiles, memory);
+const touched = 0x200000 + 256 * 4096; // the blob copy, then every summed range
+defineCase({
+  group: 'SeaBIOS execution',
+  name: 'maximal script: 512 entries over 2 MiB',
+  units: 512,
+  unit: 'entry',
+  bytes: touched,
+  fn: () => do_not_optimize(runSeaBios({ memory, fw: maxGuest }, profile)),
+});
+
+// the checksum kernel over 2 MiB, beside a copy of the same bytes
+const N = 0x200000;
+const src = allocateBacking(N);
+for (let i = 0; i < N; i++) src[i] = (i * 7) & 0xff;
+const dst = new Uint8Array(N);
+const plain = src.slice();
+defineCase({ group: 'checksum 2 MiB', name: 'TypedArray.set 2 MiB (memcpy limit)', baseline: true, bytes: N, fn: () => dst.set(src) });
+defineCase({ group: 'checksum 2 MiB', name: 'sum8: wasm SIMD in guest memory', bytes: N, targetBandwidthRatio: 0.5, fn: () => do_not_optimize(sum8(src)) });
+defineCase({ group: 'checksum 2 MiB', name: 'sum8: portable SWAR (plain buffer)', bytes: N, fn: () => do_not_optimize(sum8Portable(plain)) });
+defineCase({
+  group: 'checksum 2 MiB',
+  name: 'byte loop (for scale)',
+  bytes: N,
+  fn: () => {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += plain[i]!;
+    return do_not_optimize(s & 0xff);
+  },
+});

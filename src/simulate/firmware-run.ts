@@ -1,0 +1,94 @@
+/**
+ * `fwcfg simulate VECTOR --firmware seabios|ovmf|uboot`: the capture's machine,
+ * a firmware boot through the device (its select triggers QEMU's rebuild,
+ * which may abort), and what the OS then finds.
+ */
+import { decodeLoader } from '../loader/codec.js';
+import { LOADER_FILE } from '../loader/constants.js';
+import type { GuestMemory } from '../memory/guest-memory.js';
+import type { RamBlockRow } from '../memory/ram-list.js';
+import { QemuAbort } from '../qemu/acpi-build.js';
+import { machineFromVector } from '../qemu/from-vector.js';
+import type { QemuMachine } from '../qemu/machine.js';
+import { versionText, type QemuPolicy } from '../qemu/version.js';
+import type { FirmwareReport } from '../firmware/report.js';
+import type { ItemsCapture } from '../vectors/items-capture.js';
+import type { Vector } from '../vectors/vector.js';
+import { boot, type FirmwareName } from './boot.js';
+import { vectorFileContents } from './captures.js';
+import { guestFor } from './fwcfg-access.js';
+import { loaderView } from './rebuild-story.js';
+
+export interface FirmwareSimOptions {
+  policy: QemuPolicy;
+  hostPageSize: number;
+  firmware: FirmwareName;
+  placements?: ReadonlyMap<string, number>;
+  items?: ItemsCapture;
+}
+
+export interface FirmwareSimReport {
+  vector: string;
+  machineType: string;
+  qemu: string;
+  hostPageSize: number;
+  /** The capture stage whose boot this reproduces (its rebuilt blobs, RAM blocks, GUID). */
+  stage: string;
+  ramblocks: { before: RamBlockRow[]; afterRebuild: RamBlockRow[] | null };
+  loader: { commandsBefore: number; commandsAfter: number; bytesBefore: number; bytesAfter: number };
+  qemuError: string | null;
+  firmware: FirmwareReport | null;
+}
+
+/** The capture stage a firmware's boot was recorded in. */
+export function stageFor(vector: Vector, firmware: FirmwareName): string {
+  const order = firmware === 'ovmf' ? ['after-ovmf', 'after-aavmf', 'after'] : ['after', 'after-ovmf', 'after-aavmf'];
+  return order.find((s) => vector.hasStage(s)) ?? 'before';
+}
+
+export interface FirmwareSim {
+  report: FirmwareSimReport;
+  machine: QemuMachine;
+  memory: GuestMemory | undefined;
+}
+
+export function simulateFirmware(vector: Vector, o: FirmwareSimOptions): FirmwareSim {
+  const stage = stageFor(vector, o.firmware);
+  const machine = machineFromVector(vector, {
+    policy: o.policy,
+    hostPageSize: o.hostPageSize,
+    ...(stage !== 'before' ? { blocksFrom: stage, rebuildFrom: stage } : {}),
+    fileContents: vectorFileContents(vector, stage, o.items),
+    ...(o.items ? { items: o.items.items.filter((i) => i.kind !== 'file') } : {}),
+  });
+  const before = { ramblocks: machine.romRows(), loader: loaderView(machine.device.fileItem(LOADER_FILE)?.data ?? new Uint8Array(0)) };
+  let qemuError: string | null = null;
+  let firmware: FirmwareReport | null = null;
+  let memory: GuestMemory | undefined;
+  try {
+    const b = boot(machine, { firmware: o.firmware, ...(o.placements ? { placements: o.placements } : {}) }, guestFor);
+    firmware = b.report;
+    memory = b.memory;
+  } catch (err) {
+    if (!(err instanceof QemuAbort)) throw err;
+    qemuError = err.lines.join('\n');
+  }
+  const rebuilt = vector.hasRom(stage, LOADER_FILE) ? decodeLoader(vector.romBytes(stage, LOADER_FILE)) : [];
+  const nowLoader = machine.device.fileItem(LOADER_FILE)?.data;
+  const after = qemuError === null && nowLoader != null ? loaderView(nowLoader) : { commands: rebuilt.filter((e) => e.type !== 'padding').length, bytes: rebuilt.length * 128 };
+  return {
+    machine,
+    memory,
+    report: {
+      vector: vector.name,
+      machineType: machine.type.name,
+      qemu: versionText(o.policy.version),
+      hostPageSize: o.hostPageSize,
+      stage,
+      ramblocks: { before: before.ramblocks, afterRebuild: qemuError === null ? machine.romRows() : null },
+      loader: { commandsBefore: before.loader.commands, commandsAfter: after.commands, bytesBefore: before.loader.bytes, bytesAfter: after.bytes },
+      qemuError,
+      firmware,
+    },
+  };
+}
