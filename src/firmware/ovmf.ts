@@ -84,10 +84,10 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
     report.warnings.push(`InstallQemuFwCfgTables: "etc/table-loader" has invalid size 0x${loader.size.toString(16)}`);
     return report;
   }
-  const nvs = new PageAllocator(profile.nvsTop);
+  const nvs = new PageAllocator(profile.nvs, profile.generalTop);
   const scriptPages = pagesFor(Math.max(loader.size, 1));
   // the script lives in pool memory; a scratch page range below the blobs' region
-  const scriptBase = profile.reclaimTop - 0x100000 - scriptPages * PAGE; // pool memory; its place matters to nobody
+  const scriptBase = profile.reclaim.bottom - 0x100000 - scriptPages * PAGE; // pool memory; its place matters to nobody
   fw.readItem(loader.select, loader.size, scriptBase);
   report.loaderBytesRead = loader.size;
   const entries: LoaderEntry[] = [];
@@ -269,6 +269,8 @@ class TableProtocol {
   private facs: number | undefined;
   private dsdt: number | undefined;
   private fadt: number | undefined;
+  /** OEM ID, OEM table ID and OEM revision of the FADT, copied into the roots at its install and never reset (D3, D4). */
+  private oem: Uint8Array | undefined;
   private readonly reclaim: PageAllocator;
 
   constructor(
@@ -276,7 +278,7 @@ class TableProtocol {
     private readonly profile: OvmfProfile,
     private readonly nvs: PageAllocator,
   ) {
-    this.reclaim = new PageAllocator(profile.reclaimTop);
+    this.reclaim = new PageAllocator(profile.reclaim, profile.generalTop - 0x100000);
   }
 
   install(address: number, length: number, index: number): void {
@@ -291,7 +293,10 @@ class TableProtocol {
     this.installed.push({ signature: sig, address: copy, length });
     if (sig === 'FACS') this.facs = copy;
     else if (sig === 'DSDT') this.dsdt = copy;
-    else if (sig === 'FACP') this.fadt = copy;
+    else if (sig === 'FACP') {
+      this.fadt = copy;
+      this.oem = this.memory.read(copy + 10, 18);
+    }
     this.linkFadt();
   }
 
@@ -316,7 +321,7 @@ class TableProtocol {
     h.set(Array.from(sig, (c) => c.charCodeAt(0)));
     dv.setUint32(4, length, true);
     h[8] = revision;
-    if (this.fadt !== undefined) h.set(this.memory.view(this.fadt + 10, 18), 10); // OEM ID, OEM table ID, OEM revision
+    if (this.oem !== undefined) h.set(this.oem, 10); // OEM ID, OEM table ID, OEM revision
     h.set([0x20, 0x20, 0x20, 0x20], 28);
     dv.setUint32(32, 0x01000013, true);
     return h;
@@ -336,7 +341,7 @@ class TableProtocol {
     const r = new Uint8Array(revision >= 2 ? 36 : 20);
     const dv = new DataView(r.buffer);
     r.set(Array.from('RSD PTR ', (c) => c.charCodeAt(0)));
-    if (this.fadt !== undefined) r.set(this.memory.view(this.fadt + 10, 6), 9);
+    if (this.oem !== undefined) r.set(this.oem.subarray(0, 6), 9);
     r[15] = revision;
     dv.setUint32(16, rsdt, true);
     r[8] = checksumByte(r.subarray(0, 20));
@@ -360,7 +365,7 @@ class TableProtocol {
   private writeRoots(listed: number[]): void {
     const p = this.profile;
     if (p.rsdt10 !== undefined && p.rsdp10 !== undefined) {
-      this.writeRoot(p.rsdt10, 'RSDT', 4, this.fadt !== undefined ? [this.fadt] : []);
+      this.writeRoot(p.rsdt10, 'RSDT', 4, this.fadt !== undefined ? [this.fadt] : listed);
       this.writeRsdp(p.rsdp10, 0, p.rsdt10, 0);
     }
     if (p.rsdt !== undefined) this.writeRoot(p.rsdt, 'RSDT', 4, listed);

@@ -1,19 +1,39 @@
-/** UEFI AllocatePages as OVMF's runs hand them out here: whole pages, top-down, never reused. */
+/**
+ * UEFI AllocatePages as OVMF's runs hand pages out: whole pages, top-down,
+ * first from the memory-type bin (a range the DXE core reserves per memory
+ * type), and from general memory below when a request does not fit in what
+ * is left of the bin. Freed pages are not reused by these runs.
+ */
 export const PAGE = 0x1000;
+
+export interface Bin {
+  /** Lowest address of the bin. */
+  bottom: number;
+  /** First free page is just below this. */
+  top: number;
+}
 
 export class PageAllocator {
   private next: number;
-  constructor(top: number) {
-    this.next = top;
+  private general: number;
+  private readonly bottom: number;
+
+  /** `bin`: the type's bin; `generalTop`: where requests that do not fit go (top-down). */
+  constructor(bin: Bin, generalTop?: number) {
+    this.next = bin.top;
+    this.bottom = bin.bottom;
+    this.general = generalTop ?? bin.bottom;
   }
-  /** `pages` pages below the last allocation; undefined for 0 pages (the DXE core refuses). */
+
+  /** `pages` pages, top-down; undefined for 0 pages (the DXE core refuses). */
   allocate(pages: number): number | undefined {
     if (pages <= 0) return undefined;
-    this.next -= pages * PAGE;
-    return this.next;
-  }
-  get lowest(): number {
-    return this.next;
+    if (this.next - pages * PAGE >= this.bottom) {
+      this.next -= pages * PAGE;
+      return this.next;
+    }
+    this.general -= pages * PAGE;
+    return this.general;
   }
 }
 

@@ -7,6 +7,7 @@
  */
 import type { MachineFamily } from '../qemu/machine-type.js';
 import type { Range } from './zone-allocator.js';
+import type { Bin } from './page-allocator.js';
 
 export interface SeaBiosProfile {
   /** ZoneHigh: 16 MiB carved from the top of RAM below 4 GiB. */
@@ -55,10 +56,12 @@ export function seaBiosProfile(family: MachineFamily, ramBelow4G: number, numa: 
 
 export interface OvmfProfile {
   name: 'ovmf' | 'aavmf';
-  /** EfiACPIMemoryNVS pages (loader blobs, the FACS copy) are handed out top-down below this address. */
-  nvsTop: number;
-  /** Table copies (EfiACPIReclaimMemory) top-down below this address. */
-  reclaimTop: number;
+  /** The EfiACPIMemoryNVS bin (loader blobs, the FACS copy), free top-down from `top`. */
+  nvs: Bin;
+  /** The EfiACPIReclaimMemory bin (table copies). */
+  reclaim: Bin;
+  /** Where requests that do not fit their bin go, top-down. */
+  generalTop: number;
   /** The ACPI 1.0 RSDP and its RSDT (listing the FADT), when the build exposes ACPI 1.0 (D7). */
   rsdp10?: number;
   rsdt10?: number;
@@ -78,8 +81,13 @@ export function ovmfProfile(): OvmfProfile {
   // 0x7fb7e000/0x7fb7e014, RSDTs 0x7fb7d000/0x7fb7d074, XSDT 0x7fb7d0e8, DSDT copy first below 0x7fb7d000
   return {
     name: 'ovmf',
-    nvsTop: 0x7fbff000,
-    reclaimTop: 0x7fb7d000,
+    // the NVS bin ends at 0x7fc00000 (its top page is taken before the loader runs) and starts where
+    // the reclaim bin ends; a 1 MiB blob does not fit in it and goes elsewhere (large-tables-1mib),
+    // later small ones still land in it. Table copies fill the reclaim bin from 0x7fb7c000 down to
+    // 0x7fb6d000, then continue in general memory at 0x7ea7c000 (tables-128).
+    nvs: { bottom: 0x7fb80000, top: 0x7fbff000 },
+    reclaim: { bottom: 0x7fb6d000, top: 0x7fb7d000 },
+    generalTop: 0x7ea7d000,
     rsdp10: 0x7fb7e000,
     rsdt10: 0x7fb7d000,
     rsdp20: 0x7fb7e014,
@@ -95,8 +103,9 @@ export function aavmfProfile(): OvmfProfile {
   // 0xbc43fe98; table copies come from pool memory (0xbc43xx18/98), so only their contents are modelled
   return {
     name: 'aavmf',
-    nvsTop: 0xbc400000,
-    reclaimTop: 0xbc42f000,
+    nvs: { bottom: 0xbc300000, top: 0xbc400000 },
+    reclaim: { bottom: 0xbc330000, top: 0xbc42f000 },
+    generalTop: 0xbc000000,
     rsdp20: 0xbc430018,
     xsdt: 0xbc43fe98,
     freedFill: 0xaf,

@@ -25,6 +25,8 @@ export interface MachineConfig {
   otherBlocks?: RamBlockRow[];
   /** fw_cfg files other than the ACPI ones. */
   files?: MachineFile[];
+  /** Overrides the machine type's fw_cfg DMA (`-global fw_cfg_io.dma_enabled=off`). */
+  dmaEnabled?: boolean;
   /** Absent for machines without QEMU-built ACPI (acpi=off). */
   acpi?: { initial: AcpiBlobs; rebuild: (m: QemuMachine) => AcpiBlobs };
 }
@@ -53,7 +55,7 @@ export class QemuMachine {
     this.policy = c.policy;
     this.hostPageSize = c.hostPageSize;
     this.program = programName(c.type);
-    this.device = new FwCfgDevice({ fileSlots: fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: fwCfgDma(c.type), program: this.program });
+    this.device = new FwCfgDevice({ fileSlots: fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program });
     for (const row of c.otherBlocks ?? []) {
       this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));
     }

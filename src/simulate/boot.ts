@@ -76,8 +76,11 @@ function workRanges(profile: Profile): { start: number; end: number }[] {
     case 'ovmf': {
       const p = profile.p;
       // script and table copies below reclaimTop, blobs and the FACS copy below nvsTop, the roots around them
-      const points = [p.reclaimTop, p.nvsTop, p.rsdp20, p.xsdt, p.rsdp10 ?? p.rsdp20, p.rsdt ?? p.xsdt];
-      return [{ start: Math.min(...points) - 8 * MiB, end: Math.max(...points) + MiB }];
+      const points = [p.reclaim.bottom, p.nvs.top, p.rsdp20, p.xsdt, p.rsdp10 ?? p.rsdp20, p.rsdt ?? p.xsdt];
+      return [
+        { start: Math.min(...points) - 2 * MiB, end: Math.max(...points) + MiB },
+        { start: p.generalTop - 24 * MiB, end: p.generalTop },
+      ];
     }
     case 'uboot':
       return [{ start: profile.p.bloblist - 2 * MiB, end: profile.p.bloblist + profile.p.size + MiB }];

@@ -24,7 +24,12 @@ export interface ExecFile {
   writable?: boolean;
 }
 
-export function execMachine(files: ExecFile[], policy: QemuPolicy): QemuMachine {
+export interface ExecMachineOptions {
+  /** fw_cfg DMA (`-global fw_cfg_io.dma_enabled=off` turns it off). */
+  dma?: boolean;
+}
+
+export function execMachine(files: ExecFile[], policy: QemuPolicy, options: ExecMachineOptions = {}): QemuMachine {
   const standard = new Map<string, MachineFile>();
   const capture = join(packageRoot(), 'spec-vectors/fwcfg-device/q35');
   if (existsSync(join(capture, 'items.json'))) {
@@ -42,5 +47,6 @@ export function execMachine(files: ExecFile[], policy: QemuPolicy): QemuMachine 
     hostPageSize: 0x1000,
     otherBlocks: [{ name: 'pc.ram', used: 2 ** 31, max: 2 ** 31 }],
     files: [...standard.values()],
+    ...(options.dma === false ? { dmaEnabled: false } : {}),
   });
 }
