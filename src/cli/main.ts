@@ -6,6 +6,7 @@ import { disasm, usage as disasmUsage } from './commands/disasm.js';
 import { migrateCheckCommand, usage as migrateUsage } from './commands/migrate-check.js';
 import { exec, usage as execUsage } from './commands/exec.js';
 import { tables, usage as tablesUsage } from './commands/tables.js';
+import { lint, usage as lintUsage } from './commands/lint.js';
 import { simulate, usage as simulateUsage } from './commands/simulate.js';
 import { processIo, type Io } from './output.js';
 
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   'migrate-check': { run: migrateCheckCommand, usage: migrateUsage },
   exec: { run: exec, usage: execUsage },
   tables: { run: tables, usage: tablesUsage },
+  lint: { run: lint, usage: lintUsage },
 };
 
 function usageText(): string {

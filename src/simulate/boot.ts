@@ -121,7 +121,13 @@ export function firmwareMemory(machine: QemuMachine, ranges: { start: number; en
   return new GuestMemory(merged.map((s) => ({ ...s, name: s.name === 'ram' ? `ram@0x${s.start.toString(16)}` : s.name })));
 }
 
+/** Whether this firmware exists for the machine's architecture (SeaBIOS is x86 only). */
+export function runsOn(machine: QemuMachine, firmware: FirmwareName): boolean {
+  return firmware !== 'seabios' || machine.type.arch === 'x86_64';
+}
+
 export function boot(machine: QemuMachine, o: BootOptions, guestFor: GuestFactory): Boot {
+  if (!runsOn(machine, o.firmware)) throw new UsageError('FIRMWARE_ARCH', `${o.firmware} does not run on ${machine.type.name} (${machine.type.arch})`);
   const placements = o.placements ?? new Map<string, number>();
   const profile = profileFor(machine, o.firmware);
   const memory = firmwareMemory(machine, workRanges(profile), placements);

@@ -27,12 +27,14 @@ export interface ExecFile {
 export interface ExecMachineOptions {
   /** fw_cfg DMA (`-global fw_cfg_io.dma_enabled=off` turns it off). */
   dma?: boolean;
+  /** Add QEMU's standard q35 files (default true); false when the files are a whole capture. */
+  standardFiles?: boolean;
 }
 
 export function execMachine(files: ExecFile[], policy: QemuPolicy, options: ExecMachineOptions = {}): QemuMachine {
   const standard = new Map<string, MachineFile>();
   const capture = join(packageRoot(), 'spec-vectors/fwcfg-device/q35');
-  if (existsSync(join(capture, 'items.json'))) {
+  if (options.standardFiles !== false && existsSync(join(capture, 'items.json'))) {
     for (const it of loadItemsCapture(capture).items) {
       if (it.kind === 'file' && !ACPI.has(it.name)) standard.set(it.name, { name: it.name, data: it.bytes.slice(), writable: WRITABLE.has(it.name) });
     }

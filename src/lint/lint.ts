@@ -1,0 +1,162 @@
+/**
+ * `fwcfg lint`: for each firmware personality, the verdict that comes out of
+ * running it; the differences between them; and the static hazards of the
+ * script and, for a capture, of QEMU's sizing around it.
+ */
+import { decodeLoader } from '../loader/codec.js';
+import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
+import type { FirmwareReport } from '../firmware/report.js';
+import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
+import { hostPageAlign } from '../memory/address.js';
+import { qemuPolicy, parseQemuVersion } from '../qemu/version.js';
+import { boot, FIRMWARES, type FirmwareName } from '../simulate/boot.js';
+import { itemsCaptureFor } from '../simulate/captures.js';
+import { execMachine, type ExecFile } from '../simulate/exec-machine.js';
+import { simulateFirmware, stageFor } from '../simulate/firmware-run.js';
+import { guestFor } from '../simulate/fwcfg-access.js';
+import { policyFor } from '../simulate/options.js';
+import type { Vector } from '../vectors/vector.js';
+import { UsageError } from '../errors.js';
+import { finding, type Finding } from './findings.js';
+import { OVMF_TABLE_CAP, staticHazards } from './static-hazards.js';
+
+export type Verdict = 'runs cleanly' | 'runs with warnings' | 'aborts' | 'silently produces different tables' | 'not applicable';
+
+export interface PersonalityResult {
+  firmware: FirmwareName;
+  verdict: Verdict;
+  commandsExecuted: number;
+  warnings: string[];
+  /** What the OS would find: signature and whether its checksum holds. */
+  tables: { signature: string; checksumOk: boolean; source: string }[];
+  notes: string[];
+}
+
+export interface LintReport {
+  input: string;
+  personalities: PersonalityResult[];
+  differences: string[];
+  findings: Finding[];
+  errors: number;
+}
+
+function verdictOf(r: FirmwareReport | null): Verdict {
+  if (r === null || r.outcome === 'rejected' || r.outcome === 'hung') return 'aborts';
+  return r.warnings.length > 0 ? 'runs with warnings' : 'runs cleanly';
+}
+
+function personality(firmware: FirmwareName, r: FirmwareReport | null, qemuError: string | null): PersonalityResult {
+  return {
+    firmware,
+    verdict: verdictOf(r),
+    commandsExecuted: r?.commandsExecuted ?? 0,
+    warnings: qemuError !== null ? [qemuError.split('\n').at(-1)!] : (r?.warnings ?? []),
+    tables: (r?.tables ?? []).map((t) => ({ signature: t.signature, checksumOk: t.checksumOk, source: t.source })),
+    notes: r?.notes ?? [],
+  };
+}
+
+/** Marks clean runs whose tables differ from the others', and lists the differences. */
+function compare(all: PersonalityResult[]): string[] {
+  const results = all.filter((r) => r.verdict !== 'not applicable');
+  const differences: string[] = [];
+  const key = (t: { signature: string }) => t.signature;
+  const union = new Set(results.flatMap((r) => r.tables.filter((t) => t.source !== 'firmware').map(key)));
+  for (const r of results) {
+    const mine = new Set(r.tables.map(key));
+    const missing = [...union].filter((s) => !mine.has(s) && s !== 'RSDT' && s !== 'XSDT');
+    const bad = r.tables.filter((t) => !t.checksumOk).map(key);
+    const own = r.tables.some((t) => t.source === 'firmware');
+    if (own) differences.push(`${r.firmware}: the OS gets the firmware's own tables, not the loader's`);
+    if (missing.length > 0) differences.push(`${r.firmware}: no ${missing.join(', ')} (others have ${missing.length === 1 ? 'it' : 'them'})`);
+    if (bad.length > 0) differences.push(`${r.firmware}: bad checksum in ${bad.join(', ')}`);
+    if (r.verdict === 'runs cleanly' && (missing.length > 0 || bad.length > 0 || own)) r.verdict = 'silently produces different tables';
+  }
+  const executed = new Set(results.map((r) => r.commandsExecuted));
+  if (executed.size > 1) differences.push(`commands run: ${results.map((r) => `${r.firmware} ${r.commandsExecuted}`).join(', ')}`);
+  return differences;
+}
+
+function tableCount(results: PersonalityResult[]): Finding[] {
+  const ovmf = results.find((r) => r.firmware === 'ovmf');
+  const n = ovmf?.tables.filter((t) => t.signature !== 'RSDT' && t.signature !== 'XSDT').length ?? 0;
+  if (n >= OVMF_TABLE_CAP) return [finding('error', -1, 'OVMF_TABLE_CAP', `${n} tables: OVMF installs at most ${OVMF_TABLE_CAP}`, ['ovmf'])];
+  if (n >= OVMF_TABLE_CAP * 0.9) return [finding('warning', -1, 'OVMF_TABLE_CAP', `${n} tables, close to OVMF's cap of ${OVMF_TABLE_CAP}`, ['ovmf'])];
+  return [];
+}
+
+function finish(input: string, results: PersonalityResult[], findings: Finding[]): LintReport {
+  const differences = compare(results);
+  for (const r of results) {
+    if (r.verdict === 'not applicable') continue;
+    if (r.verdict === 'aborts') findings.push(finding('error', -1, 'FIRMWARE_ABORTS', `${r.firmware}: ${r.warnings[0] ?? 'the script is rejected'}`, [r.firmware]));
+    else if (r.verdict === 'silently produces different tables') findings.push(finding('error', -1, 'SILENTLY_DIFFERENT', `${r.firmware} runs without a warning yet the OS sees different tables`, [r.firmware]));
+  }
+  findings.push(...tableCount(results));
+  findings.sort((a, b) => a.entry - b.entry);
+  return { input, personalities: results, differences, findings, errors: findings.filter((f) => f.severity === 'error').length };
+}
+
+/** A script and its files, run on the corpus machine (q35, 2 GiB, acpi=off). */
+export function lintScript(input: string, files: ExecFile[], options: { standardFiles?: boolean } = {}): LintReport {
+  const loader = files.find((f) => f.name === LOADER_FILE)!.data;
+  const findings: Finding[] = [];
+  let entries = [] as ReturnType<typeof decodeLoader>;
+  if (loader.length % 128 === 0) entries = decodeLoader(loader);
+  findings.push(...staticHazards({ loader, entries, files: new Map(files.map((f) => [f.name, f.data])) }));
+  const results = FIRMWARES.map((firmware) => {
+    const machine = execMachine(files.map((f) => ({ ...f, data: f.data.slice() })), policyFor(undefined), options);
+    return personality(firmware, boot(machine, { firmware }, guestFor).report, null);
+  });
+  const machine = execMachine(files, policyFor(undefined), options);
+  if (machine.device.fileCount > machine.device.fileSlots - 2) {
+    findings.push(finding('warning', -1, 'FILE_SLOTS', `${machine.device.fileCount} of ${machine.device.fileSlots} fw_cfg file slots used (QEMU aborts when a file is added to a full directory)`));
+  }
+  return finish(input, results, findings);
+}
+
+/** A QEMU capture: its loader, QEMU's sizing around it, and every firmware's boot. */
+export function lintVector(vector: Vector): LintReport {
+  const findings: Finding[] = [];
+  const before = vector.romBytes('before', LOADER_FILE);
+  const stage = stageFor(vector, 'seabios');
+  const files = new Map<string, Uint8Array>([[TABLES_FILE, vector.romBytes('before', TABLES_FILE)], ...(vector.hasRom('before', RSDP_FILE) ? [[RSDP_FILE, vector.romBytes('before', RSDP_FILE)] as const] : [])]);
+  findings.push(...staticHazards({ loader: before, entries: decodeLoader(before), files }));
+  if (vector.hasRom(stage, LOADER_FILE)) {
+    const after = vector.romBytes(stage, LOADER_FILE);
+    const count = (b: Uint8Array) => decodeLoader(b).filter((e) => e.type !== 'padding').length;
+    if (after.length > before.length) {
+      findings.push(
+        finding(
+          'error',
+          before.length / 128,
+          'STALE_LOADER_SIZE',
+          `the firmware's select grows etc/table-loader from ${before.length} to ${after.length} bytes: a firmware that read the directory first (SeaBIOS, OVMF) reads ${before.length} and runs ${Math.min(count(after), before.length / 128)} of ${count(after)} commands`,
+        ),
+      );
+    }
+    // headroom against each version's RAM-block maxima (4 KiB host pages)
+    for (const v of ['5.2', '6.0']) {
+      const policy = qemuPolicy(parseQemuVersion(v));
+      for (const [name, initial] of [[TABLES_FILE, vector.romBytes('before', TABLES_FILE)], [LOADER_FILE, before]] as const) {
+        const grown = name === LOADER_FILE ? after.length : vector.romBytes(stage, TABLES_FILE).length;
+        const max = hostPageAlign(romBlobMaxSize(policy, name, initial.length) || initial.length, 0x1000);
+        if (hostPageAlign(grown, 0x1000) > max) findings.push(finding('error', -1, 'ROM_MAX', `QEMU ${v}: ${name} grows to 0x${grown.toString(16)}, past its RAM block's maximum 0x${max.toString(16)}: QEMU aborts`));
+        else if (grown > max / 2 && v !== '5.2') findings.push(finding('warning', -1, 'ROM_HEADROOM', `QEMU ${v}+: ${name} uses 0x${grown.toString(16)} of its 0x${max.toString(16)} maximum`));
+      }
+    }
+  }
+  const items = itemsCaptureFor(vector, undefined);
+  const results = FIRMWARES.map((firmware) => {
+    try {
+      const sim = simulateFirmware(vector, { policy: policyFor(undefined), hostPageSize: 0x1000, firmware, ...(items ? { items } : {}) });
+      return personality(firmware, sim.report.firmware, sim.report.qemuError);
+    } catch (err) {
+      if (err instanceof UsageError && err.code === 'FIRMWARE_ARCH') return { ...personality(firmware, null, null), verdict: 'not applicable' as Verdict, warnings: [err.message] };
+      throw err;
+    }
+  });
+  const dir = vector.stage('before').fw_cfg_directory.length;
+  if (dir > 30) findings.push(finding('warning', -1, 'FILE_SLOTS', `${dir} of 32 fw_cfg file slots used`));
+  return finish(vector.name, results, findings);
+}
