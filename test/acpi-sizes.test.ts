@@ -66,7 +66,7 @@ test("pc-i440fx-2.2's plain-file RSDP, built as QEMU builds it, becomes what Sea
 });
 
 test('etc/vmgenid_guid built from the GUID QMP reported is the file SeaBIOS copied into memory', async (t) => {
-  const { vmgenidGuidFile } = await import('../src/qemu/known-files.js');
+  const { vmgenidGuidFile } = await import('../src/qemu/built-files.js');
   for (const config of ['seed', 'q35-vmgenid']) {
     const v = loadVector(config);
     const placed = new Uint8Array(readFileSync(join(v.dir, 'seabios-memory/etc_vmgenid_guid.bin')));

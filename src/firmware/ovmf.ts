@@ -68,6 +68,7 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
     outcome: 'ran',
     entries: [],
     notes: [],
+    scratch: [],
   };
   // QemuFwCfgFindFile scans the directory on every lookup; the first match wins
   const findFile = (name: string): FwCfgDirEntry | undefined => fw.directory().find((e) => e.name === name);
@@ -88,6 +89,7 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
   const scriptPages = pagesFor(Math.max(loader.size, 1));
   // the script lives in pool memory; a scratch page range below the blobs' region
   const scriptBase = profile.reclaim.bottom - 0x100000 - scriptPages * PAGE; // pool memory; its place matters to nobody
+  report.scratch.push({ start: scriptBase, end: scriptBase + scriptPages * PAGE, what: 'the script (pool)' });
   fw.readItem(loader.select, loader.size, scriptBase);
   report.loaderBytesRead = loader.size;
   const entries: LoaderEntry[] = [];
@@ -195,7 +197,7 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
   }
 
   // ---- pass 2: find and install the tables
-  const protocol = new TableProtocol(memory, profile, nvs);
+  const protocol = new TableProtocol(memory, profile, nvs, report);
   const seen = new Set<number>();
   try {
     entries.forEach((e, index) => {
@@ -277,8 +279,12 @@ class TableProtocol {
     private readonly memory: FirmwareContext['memory'],
     private readonly profile: OvmfProfile,
     private readonly nvs: PageAllocator,
+    private readonly out: FirmwareReport,
   ) {
     this.reclaim = new PageAllocator(profile.reclaim, profile.generalTop - 0x100000);
+    const p = profile;
+    for (const at of [p.rsdp10, p.rsdp20]) if (at !== undefined) out.scratch.push({ start: at, end: at + 36, what: 'the protocol RSDP' });
+    for (const at of [p.rsdt10, p.rsdt, p.xsdt]) if (at !== undefined) out.scratch.push({ start: at, end: at + 36 + 8 * ROOT_CAPACITY, what: 'the protocol RSDT/XSDT' });
   }
 
   install(address: number, length: number, index: number): void {
@@ -289,6 +295,7 @@ class TableProtocol {
     }
     // the FACS lives in ACPI NVS below 4 GiB, everything else in ACPI reclaim memory
     const copy = sig === 'FACS' ? this.nvs.allocate(pagesFor(length))! : this.reclaim.allocate(pagesFor(length))!;
+    this.out.scratch.push({ start: copy, end: copy + pagesFor(length) * PAGE, what: `the protocol's ${sig} copy` });
     this.memory.write(copy, this.memory.read(address, length));
     this.installed.push({ signature: sig, address: copy, length });
     if (sig === 'FACS') this.facs = copy;
@@ -362,15 +369,33 @@ class TableProtocol {
     this.report(report, p.rsdp20);
   }
 
+  /**
+   * Where the roots live: the profile's places while they hold up to 20
+   * entries; beyond that the protocol reallocates them (new pages; the real
+   * pool addresses are not modelled, tables-128 shows them moving).
+   */
+  private rootPlaces(entries: number): { rsdt10?: number; rsdt?: number; xsdt: number } {
+    const p = this.profile;
+    if (entries <= ROOT_CAPACITY) return { ...(p.rsdt10 !== undefined ? { rsdt10: p.rsdt10 } : {}), ...(p.rsdt !== undefined ? { rsdt: p.rsdt } : {}), xsdt: p.xsdt };
+    const capacity = Math.ceil(entries / ROOT_CAPACITY) * ROOT_CAPACITY;
+    const size = 3 * 36 + 16 * capacity;
+    const base = this.reclaim.allocate(pagesFor(size))!;
+    this.out.scratch.push({ start: base, end: base + pagesFor(size) * PAGE, what: 'the reallocated RSDT/XSDT' });
+    const rsdt10 = p.rsdt10 !== undefined ? base : undefined;
+    const rsdt = p.rsdt !== undefined ? base + 36 + 4 * capacity : undefined;
+    return { ...(rsdt10 !== undefined ? { rsdt10 } : {}), ...(rsdt !== undefined ? { rsdt } : {}), xsdt: base + 72 + 8 * capacity };
+  }
+
   private writeRoots(listed: number[]): void {
     const p = this.profile;
-    if (p.rsdt10 !== undefined && p.rsdp10 !== undefined) {
-      this.writeRoot(p.rsdt10, 'RSDT', 4, this.fadt !== undefined ? [this.fadt] : listed);
-      this.writeRsdp(p.rsdp10, 0, p.rsdt10, 0);
+    const at = this.rootPlaces(listed.length);
+    if (at.rsdt10 !== undefined && p.rsdp10 !== undefined) {
+      this.writeRoot(at.rsdt10, 'RSDT', 4, this.fadt !== undefined ? [this.fadt] : listed);
+      this.writeRsdp(p.rsdp10, 0, at.rsdt10, 0);
     }
-    if (p.rsdt !== undefined) this.writeRoot(p.rsdt, 'RSDT', 4, listed);
-    this.writeRoot(p.xsdt, 'XSDT', 8, listed);
-    this.writeRsdp(p.rsdp20, 2, p.rsdt ?? 0, p.xsdt);
+    if (at.rsdt !== undefined) this.writeRoot(at.rsdt, 'RSDT', 4, listed);
+    this.writeRoot(at.xsdt, 'XSDT', 8, listed);
+    this.writeRsdp(p.rsdp20, 2, at.rsdt ?? 0, at.xsdt);
   }
 
   /** D4: a failure after tables were installed leaves the RSDPs published, roots with one NULL entry. */

@@ -55,4 +55,10 @@ export interface FirmwareReport {
   entries: EntryOutcome[];
   /** Personality-specific facts (OVMF: installed tables, freed blobs; SeaBIOS: fallback). */
   notes: string[];
+  /**
+   * Memory the firmware used for itself besides the allocations (the script's
+   * copy, bookkeeping, the table protocol's pages): with the allocations, the
+   * only places a run may write.
+   */
+  scratch: { start: number; end: number; what: string }[];
 }

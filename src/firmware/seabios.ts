@@ -68,6 +68,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     outcome: 'ran',
     entries: [],
     notes: [],
+    scratch: [],
   };
   const warn = (w: string) => void report.warnings.push(w);
 
@@ -88,6 +89,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     report.outcome = 'not-run';
   } else {
     const buf = tmp.allocate(loader.size + 1, MALLOC_MIN_ALIGN)!;
+    report.scratch.push({ start: buf, end: buf + loader.size + 1, what: 'the script (malloc_tmphigh)' });
     fw.readItem(loader.select, loader.size, buf);
     report.loaderBytesRead = loader.size;
     if (loader.size % ENTRY_SIZE !== 0) {
@@ -206,7 +208,9 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
         }
         fw.writeItem(dest.select, dstOffset, bytes); // the completion loop ignores the error bit
         report.writePointers.push({ destFile: dest.name, offset: dstOffset, size, value, kept: true });
-        if (high.allocate(WR_POINTER_STORE, MALLOC_MIN_ALIGN) === undefined) warn(noalloc('romfile_loader_write_pointer:194'));
+        const store = high.allocate(WR_POINTER_STORE, MALLOC_MIN_ALIGN);
+        if (store === undefined) warn(noalloc('romfile_loader_write_pointer:194'));
+        else report.scratch.push({ start: store, end: store + WR_POINTER_STORE, what: 'write-pointer record for S3 replay' });
         return out('applied');
       }
       case 'padding':

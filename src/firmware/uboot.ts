@@ -45,6 +45,7 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
     outcome: 'ran',
     entries: [],
     notes: [],
+    scratch: [],
   };
   const list = fw.directory(); // qfw_read_firmware_list: once; strcmp, first match
   const find = (name: string): FwCfgDirEntry | undefined => list.find((e) => e.name === name);
@@ -61,6 +62,7 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
     return report;
   }
   const script = profile.bloblist - 0x10000 - loader.size;
+  report.scratch.push({ start: script, end: script + loader.size, what: 'the script' });
   fw.readItem(loader.select, loader.size, script);
   report.loaderBytesRead = loader.size;
   const blobs = new Map<string, { base: number; size: number }>();

@@ -70,9 +70,14 @@ export class GuestMemoryError extends FwCfgError {
 
 const hx = (n: number) => '0x' + n.toString(16);
 
+/** Called with every range a write surface is about to change (views handed out for writing count in full). */
+export type WriteWatcher = (address: number, length: number) => void;
+
 export class GuestMemory {
   readonly regions: readonly MemoryRegion[];
   private last: MemoryRegion;
+  /** Set by a caller that audits writes (the fuzzers' guard); undefined costs one check per write. */
+  watch: WriteWatcher | undefined;
 
   constructor(specs: readonly RegionSpec[]) {
     if (specs.length === 0) throw new FwCfgError('NO_REGIONS', 'guest memory needs at least one region');
@@ -135,7 +140,10 @@ export class GuestMemory {
       if (r === undefined) throw new GuestMemoryError('UNMAPPED', `${len} bytes at ${hx(addr)}: no memory there`, addr, len);
       if (addr + len > r.end) throw new GuestMemoryError('OUT_OF_REGION', `${len} bytes at ${hx(addr)} run past the end of ${r}`, addr, len, r);
     }
-    if (write && r.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${r} is read-only`, addr, len, r);
+    if (write) {
+      if (r.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${r} is read-only`, addr, len, r);
+      this.watch?.(addr, len);
+    }
     return r;
   }
 
@@ -247,6 +255,7 @@ export class GuestMemory {
   busWrite(addr: number, bytes: Uint8Array): boolean {
     return this.bus(addr, bytes.length, (r, o, at, n) => {
       if (r.readOnly) return false;
+      this.watch?.(r.start + o, n);
       r.bytes.set(bytes.subarray(at, at + n), o);
       return true;
     });
@@ -256,6 +265,7 @@ export class GuestMemory {
   busFill(addr: number, len: number, value = 0): boolean {
     return this.bus(addr, len, (r, o, _at, n) => {
       if (r.readOnly) return false;
+      this.watch?.(r.start + o, n);
       r.bytes.fill(value, o, o + n);
       return true;
     });

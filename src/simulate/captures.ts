@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { loadItemsCapture, type ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
-import { SYSTEM_STATES_DEFAULT, vmgenidGuidFile } from '../qemu/known-files.js';
+import { SYSTEM_STATES_DEFAULT, vmgenidGuidFile } from '../qemu/built-files.js';
 
 export function itemsCaptureFor(vector: Vector, explicit: string | undefined): ItemsCapture | undefined {
   if (explicit !== undefined) return loadItemsCapture(explicit);
