@@ -7,6 +7,7 @@ import { migrateCheckCommand, usage as migrateUsage } from './commands/migrate-c
 import { exec, usage as execUsage } from './commands/exec.js';
 import { tables, usage as tablesUsage } from './commands/tables.js';
 import { lint, usage as lintUsage } from './commands/lint.js';
+import { fuzz, usage as fuzzUsage } from './commands/fuzz.js';
 import { simulate, usage as simulateUsage } from './commands/simulate.js';
 import { processIo, type Io } from './output.js';
 
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   exec: { run: exec, usage: execUsage },
   tables: { run: tables, usage: tablesUsage },
   lint: { run: lint, usage: lintUsage },
+  fuzz: { run: fuzz, usage: fuzzUsage },
 };
 
 function usageText(): string {

@@ -126,6 +126,7 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
           const base = pinned ?? nvs.allocate(pagesFor(file!.size));
           if (base === undefined) fail('EFI_OUT_OF_RESOURCES', `AllocatePages for ${file!.size} bytes`);
           if (blobs.has(e.file)) {
+            report.scratch.push({ start: base!, end: base! + pagesFor(file!.size) * PAGE, what: `the pages of the duplicate ALLOCATE of ${e.file} (freed)` });
             fill(base!, pagesFor(file!.size));
             fail('EFI_PROTOCOL_ERROR', `duplicated file "${e.file}"`);
           }
@@ -133,7 +134,7 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
           fw.readItem(file!.select, file!.size, base!);
           const tail = pagesFor(file!.size) * PAGE - file!.size;
           if (tail > 0) memory.fill(base! + file!.size, tail, 0);
-          report.allocations.push({ file: e.file, base: base!, length: file!.size, entry: index });
+          report.allocations.push({ file: e.file, base: base!, length: file!.size, reserved: pagesFor(file!.size) * PAGE, entry: index });
           out(e, index, 'applied');
           return;
         }

@@ -14,6 +14,8 @@ export interface AllocationReport {
   file: string;
   base: number;
   length: number;
+  /** Bytes the firmware set aside for it when more than `length` (OVMF: whole pages). */
+  reserved?: number;
   /** Entry index of the ALLOCATE. */
   entry: number;
   zone?: number;

@@ -14,7 +14,7 @@
  */
 import { FwCfgError } from '../errors.js';
 import { checkAddress, MAX_GUEST_ADDRESS, type GuestAddress } from './address.js';
-import { allocateBacking } from './backing.js';
+import { allocateBacking, releaseBacking } from './backing.js';
 
 export type RegionKind = 'ram' | 'rom';
 
@@ -36,12 +36,17 @@ export class MemoryRegion {
   readonly view: DataView;
   /** ROM, or RAM the machine has write-protected (e.g. the BIOS shadow after POST). */
   readOnly: boolean;
+  /** One flag per 4 KiB the write surfaces touched: what a release must zero. */
+  dirtyPages: Uint8Array | undefined;
+  /** Whether the backing came from allocateBacking (and may go back to its pool). */
+  readonly ownsBacking: boolean;
 
   constructor(spec: RegionSpec) {
     this.name = spec.name;
     this.start = spec.start;
     this.end = spec.start + spec.size;
     this.kind = spec.kind;
+    this.ownsBacking = spec.bytes === undefined;
     this.bytes = spec.bytes ?? allocateBacking(spec.size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     this.readOnly = spec.kind === 'rom';
@@ -70,11 +75,23 @@ export class GuestMemoryError extends FwCfgError {
 
 const hx = (n: number) => '0x' + n.toString(16);
 
+const DIRTY_SHIFT = 12;
+
+function dirty(r: MemoryRegion, offset: number, len: number): void {
+  if (len === 0) return;
+  const pages = (r.dirtyPages ??= new Uint8Array(Math.ceil(r.size / (1 << DIRTY_SHIFT))));
+  const last = (offset + len - 1) >>> DIRTY_SHIFT;
+  for (let p = offset >>> DIRTY_SHIFT; p <= last; p++) pages[p] = 1;
+}
+
+/** What a released GuestMemory's fast path sees: an empty region nothing falls in. */
+const RELEASED = new MemoryRegion({ name: 'released', start: 0, size: 0, kind: 'ram', bytes: new Uint8Array(0) });
+
 /** Called with every range a write surface is about to change (views handed out for writing count in full). */
 export type WriteWatcher = (address: number, length: number) => void;
 
 export class GuestMemory {
-  readonly regions: readonly MemoryRegion[];
+  regions: readonly MemoryRegion[];
   private last: MemoryRegion;
   /** Set by a caller that audits writes (the fuzzers' guard); undefined costs one check per write. */
   watch: WriteWatcher | undefined;
@@ -143,8 +160,33 @@ export class GuestMemory {
     if (write) {
       if (r.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${r} is read-only`, addr, len, r);
       this.watch?.(addr, len);
+      dirty(r, addr - r.start, len);
     }
     return r;
+  }
+
+  /**
+   * Hands the backing memories back for reuse (zeroing what was written);
+   * afterwards every access is UNMAPPED. Only for callers that boot many
+   * machines (the fuzzers); bytes previously viewed must not be used.
+   */
+  release(): void {
+    for (const r of this.regions) {
+      if (!r.ownsBacking) continue;
+      const pages = r.dirtyPages;
+      const ranges: [number, number][] = [];
+      if (pages !== undefined) {
+        for (let p = 0; p < pages.length; p++) {
+          if (pages[p] === 0) continue;
+          const from = p << DIRTY_SHIFT;
+          while (p + 1 < pages.length && pages[p + 1] !== 0) p++;
+          ranges.push([from, Math.min(r.size, (p + 1) << DIRTY_SHIFT)]);
+        }
+      }
+      releaseBacking(r.bytes, ranges);
+    }
+    this.regions = [];
+    this.last = RELEASED;
   }
 
   /** A view of [addr, addr+len) without copying; writes through it reach guest memory. */
@@ -256,6 +298,7 @@ export class GuestMemory {
     return this.bus(addr, bytes.length, (r, o, at, n) => {
       if (r.readOnly) return false;
       this.watch?.(r.start + o, n);
+      dirty(r, o, n);
       r.bytes.set(bytes.subarray(at, at + n), o);
       return true;
     });
@@ -266,6 +309,7 @@ export class GuestMemory {
     return this.bus(addr, len, (r, o, _at, n) => {
       if (r.readOnly) return false;
       this.watch?.(r.start + o, n);
+      dirty(r, o, n);
       r.bytes.fill(value, o, o + n);
       return true;
     });

@@ -33,6 +33,8 @@ export interface BootOptions {
   placements?: ReadonlyMap<string, number>;
   /** Whether the firmware programs the platform before its ACPI select (what real firmware does). */
   programPlatform?: boolean;
+  /** Sees every guest-memory write of the boot (the fuzzers' guard). */
+  watch?: (address: number, length: number) => void;
 }
 
 export interface Boot {
@@ -131,6 +133,7 @@ export function boot(machine: QemuMachine, o: BootOptions, guestFor: GuestFactor
   const placements = o.placements ?? new Map<string, number>();
   const profile = profileFor(machine, o.firmware);
   const memory = firmwareMemory(machine, workRanges(profile), placements);
+  memory.watch = o.watch;
   const fw = guestFor(machine, memory, o.firmware);
   const ctx = { memory, fw, placements, ...(o.programPlatform === false ? {} : { programPlatform: () => machine.programPlatform() }) };
   let report: FirmwareReport;

@@ -31,14 +31,23 @@ export interface ExecMachineOptions {
   standardFiles?: boolean;
 }
 
-export function execMachine(files: ExecFile[], policy: QemuPolicy, options: ExecMachineOptions = {}): QemuMachine {
-  const standard = new Map<string, MachineFile>();
+let standardCache: MachineFile[] | undefined;
+/** QEMU's own q35 files (read once; each machine gets its own copy of the bytes). */
+function standardFiles(): MachineFile[] {
+  if (standardCache !== undefined) return standardCache;
   const capture = join(packageRoot(), 'spec-vectors/fwcfg-device/q35');
-  if (options.standardFiles !== false && existsSync(join(capture, 'items.json'))) {
+  standardCache = [];
+  if (existsSync(join(capture, 'items.json'))) {
     for (const it of loadItemsCapture(capture).items) {
-      if (it.kind === 'file' && !ACPI.has(it.name)) standard.set(it.name, { name: it.name, data: it.bytes.slice(), writable: WRITABLE.has(it.name) });
+      if (it.kind === 'file' && !ACPI.has(it.name)) standardCache.push({ name: it.name, data: it.bytes, writable: WRITABLE.has(it.name) });
     }
   }
+  return standardCache;
+}
+
+export function execMachine(files: ExecFile[], policy: QemuPolicy, options: ExecMachineOptions = {}): QemuMachine {
+  const standard = new Map<string, MachineFile>();
+  if (options.standardFiles !== false) for (const f of standardFiles()) standard.set(f.name, { ...f, data: f.data.slice() });
   for (const f of files) {
     if (standard.has(f.name) && f.writable !== true) throw new InputError('DUPLICATE_FILE', `duplicate fw_cfg file name: ${f.name} (QEMU exits)`);
     standard.set(f.name, { name: f.name, data: f.data, writable: f.writable === true });

@@ -1,8 +1,7 @@
 /** `fwcfg asm LISTING [-o OUT]`: text listing or its JSON form back to bytes. */
-import { FwCfgError, InputError, ListingSyntaxError } from '../../errors.js';
+import { FwCfgError, ListingSyntaxError } from '../../errors.js';
 import { encodeLoader } from '../../loader/codec.js';
-import { loaderFromJson } from '../../loader/json.js';
-import { parseListing } from '../../loader/listing.js';
+import { parseLoaderText } from '../../loader/parse-text.js';
 import { readBytes } from '../../vectors/vector.js';
 import { onePositional, parse } from '../args.js';
 import { writeOutput, type Io } from '../output.js';
@@ -15,7 +14,7 @@ export function asm(argv: string[], io: Io): number {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(readBytes(path, 'listing'));
   let entries;
   try {
-    entries = parseAny(text, path);
+    entries = parseLoaderText(text, path);
   } catch (err) {
     if (err instanceof ListingSyntaxError) throw new FwCfgError(err.code, `${path}: ${err.message}`);
     throw err;
@@ -27,15 +26,3 @@ export function asm(argv: string[], io: Io): number {
   return 0;
 }
 
-function parseAny(text: string, path: string) {
-  if (/^\s*\[\s*[{\]]/.test(text)) {
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch (err) {
-      throw new InputError('BAD_JSON', `${path}: not valid JSON (${(err as Error).message})`);
-    }
-    return loaderFromJson(json);
-  }
-  return parseListing(text);
-}
