@@ -1,12 +1,13 @@
 // Regenerates spec-vectors/fwcfg-captures/: `fwcfg capture` of the six configurations of
 // spec-vectors/fwcfg-device/ (same QEMU arguments, same temporary files), from the
 // installed QEMU. Run after `npm run build`: node scripts/capture-references.mjs [CONFIG...]
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync as readFile, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync as readFile, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureQemu } from '../dist/src/qemu/capture.js';
 import { loadItemsCapture } from '../dist/src/vectors/items-capture.js';
+import { recreateTempFiles, replayArgs } from '../dist/src/qemu/replay-args.js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SHARED = join(ROOT, 'spec-vectors/fwcfg-device');
@@ -18,32 +19,16 @@ for (const config of wanted) {
   const shared = loadItemsCapture(join(SHARED, config));
   const tmp = mkdtempSync(join(tmpdir(), 'fwcfg-ref-'));
   try {
-    // the same temporary files the shared capture used
+    // the same temporary files and arguments the shared capture used
+    recreateTempFiles(shared, tmp);
     const tempFiles = shared.json.temp_files ?? {};
-    for (const [name, what] of Object.entries(tempFiles)) {
-      const sparse = /^sparse file of (\d+) bytes$/.exec(what);
-      const hashed = /sha256 ([0-9a-f]{64})/.exec(what);
-      if (sparse) {
-        closeSync(openSync(join(tmp, name), 'w'));
-        truncateSync(join(tmp, name), Number(sparse[1]));
-      } else if (hashed) {
-        const item = shared.items.find((i) => i.size > 0 && createHash('sha256').update(i.bytes).digest('hex') === hashed[1]);
-        if (!item) throw new Error(`${config}: no item with the bytes of ${name}`);
-        writeFileSync(join(tmp, name), item.bytes);
-      } else throw new Error(`${config}: cannot recreate ${name} (${what})`);
-    }
-    const argv = shared.json.argv.map((a) => a.replaceAll('$TMP', tmp));
-    const user = [];
-    for (let i = 0; i < argv.length; i++) {
-      if (['-qtest', '-qtest-log', '-qmp'].includes(argv[i])) i++;
-      else user.push(argv[i]);
-    }
+    const { binary, args } = replayArgs(shared, tmp);
     const t = Date.now();
     await captureQemu({
       out: join(OUT, config),
       force: true,
       rebuild: CONFIGS[config],
-      qemuArgs: user,
+      qemuArgs: [binary, ...args],
       config,
       description: shared.json.description,
       tmpDir: tmp,

@@ -1,8 +1,10 @@
 /** The `fwcfg` command: dispatch, and the one-line error contract (exit 2 bad input, 1 internal fault). */
 import { FwCfgError, UsageError } from '../errors.js';
 import { asm, usage as asmUsage } from './commands/asm.js';
+import { capture, usage as captureUsage } from './commands/capture.js';
 import { demo, usage as demoUsage } from './commands/demo.js';
 import { disasm, usage as disasmUsage } from './commands/disasm.js';
+import { qtest, usage as qtestUsage } from './commands/qtest.js';
 import { processIo, type Io } from './output.js';
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
@@ -11,6 +13,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   disasm: { run: disasm, usage: disasmUsage },
   asm: { run: asm, usage: asmUsage },
   demo: { run: demo, usage: demoUsage },
+  capture: { run: capture, usage: captureUsage },
+  qtest: { run: qtest, usage: qtestUsage },
 };
 
 function usageText(): string {
@@ -26,7 +30,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     const command = COMMANDS[name];
     if (command === undefined) throw new UsageError('USAGE', `unknown command ${JSON.stringify(name)}; try fwcfg --help`);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // (for capture, only what comes before -- is ours)
+    const own = name === 'capture' && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (own.includes('--help') || own.includes('-h')) {
       io.out(`usage: ${command.usage}\n`);
       return 0;
     }

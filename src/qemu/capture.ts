@@ -308,7 +308,6 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
   const progress = options.progress ?? (() => undefined);
   const out = options.out;
   if (existsSync(join(out, 'items.json')) && !options.force) throw new InputError('CAPTURE_EXISTS', `${out} already holds a capture (items.json); use --force to overwrite`);
-  mkdirSync(out, { recursive: true });
   const { binary, args: userArgs } = splitQemuArgs(options.qemuArgs);
   const args = captureArgs(userArgs);
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -318,6 +317,7 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
   let json: ItemsCaptureJson;
   try {
     progress(`started ${binary} (pid ${q.pid})`);
+    mkdirSync(out, { recursive: true });
     const mtree = await q.qmp.hmp('info mtree -f');
     const ramblockText = await q.qmp.hmp('info ramblock');
     const map = memoryMapFromMtree(mtree);
