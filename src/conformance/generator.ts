@@ -292,7 +292,7 @@ export class SequenceGenerator {
     // descriptor placement
     const d = r.int(16);
     let desc = p.scratch + BigInt(r.int(8) * 0x20 + (r.chance(0.2) ? r.int(4) : 0));
-    if (d === 0) desc = p.ramEnd - BigInt(4 + r.int(12));
+    if (d === 0) desc = p.ramEnd - BigInt(1 + r.int(15));
     else if (d === 1) desc = p.ramEnd - 16n;
     else if (d === 2) desc = 0x2000000000n;
     const descBytes = new Uint8Array(16);

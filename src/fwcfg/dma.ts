@@ -28,7 +28,7 @@ export interface DmaBus {
   /** Stores src at addr; bytes that land in RAM are kept. False unless every byte landed. */
   dmaWrite(addr: bigint, src: Uint8Array): boolean;
   dmaFill(addr: bigint, len: number, value: number): boolean;
-  /** stl_*_dma: a 4-byte store that happens only if all four bytes are in one RAM range. */
+  /** stl_*_dma: a 4-byte DMA write (the bytes that fall in RAM land, as with dmaWrite). */
   store32(addr: bigint, value: number, bigEndian: boolean): boolean;
 }
 

@@ -19,6 +19,7 @@ import { FW_CFG_FILE_DIR, FW_CFG_FILE_FIRST, FW_CFG_VERSION_DMA, keyHex } from '
 import { AddressSpace, UNASSIGNED_IO_OPS, type MmioOps, type MmioRange } from '../memory/address-space.js';
 import { GuestMemory, type RegionSpec } from '../memory/guest-memory.js';
 import type { ItemsCapture, MemoryContent, MemoryMap, MemoryRange } from '../vectors/items-capture.js';
+import type { FwCfgGuestRegisters } from '../fwcfg/registers.js';
 import { applyQemuFileBehaviours, isQemuWritableFile, type QemuFileBehaviours } from './known-files.js';
 
 export interface EmulatedMachine {
@@ -167,4 +168,73 @@ export function machineFromCapture(capture: ItemsCapture, options: MachineOption
     devices: map.io.map((r) => ({ ...unmodeled(r), ops: ops(r, 'io') })),
   });
   return { config: capture.json.config, layout, device, guestMemory, memory, io, dmaMemory, dma, behaviours };
+}
+
+/**
+ * The fw_cfg registers of an emulated machine as a guest driver sees them:
+ * every access goes through the machine's address spaces, so QEMU's
+ * splitting rules and the same device apply.
+ */
+export function machineRegisters(machine: EmulatedMachine): FwCfgGuestRegisters {
+  const io = machine.io;
+  const mem = machine.memory;
+  const b = new Uint8Array(8);
+  const put32be = (v: number) => new DataView(b.buffer).setUint32(0, v >>> 0, false);
+  if (machine.layout === 'io') {
+    return {
+      layout: 'io',
+      hasDmaRegister: machine.dma !== undefined,
+      select: (key) => void io.write(0x510n, Uint8Array.of(key & 0xff, (key >>> 8) & 0xff)),
+      readData: (out) => {
+        for (let i = 0; i < out.length; i++) io.read(0x511n, out.subarray(i, i + 1));
+      },
+      writeDataByte: (v) => void io.write(0x511n, Uint8Array.of(v & 0xff)),
+      readDmaRegister: () => {
+        const out = new Uint8Array(8);
+        io.read(0x514n, out.subarray(0, 4));
+        io.read(0x518n, out.subarray(4));
+        return out;
+      },
+      writeDmaHigh: (hi) => {
+        put32be(hi);
+        io.write(0x514n, b.subarray(0, 4));
+      },
+      writeDmaLow: (lo) => {
+        put32be(lo);
+        io.write(0x518n, b.subarray(0, 4));
+      },
+    };
+  }
+  const base = BigInt(machine.memory.device('fwcfg.data')?.start ?? 0x09020000n);
+  return {
+    layout: 'mmio',
+    hasDmaRegister: machine.dma !== undefined,
+    select: (key) => void mem.write(base + 8n, Uint8Array.of((key >>> 8) & 0xff, key & 0xff)),
+    readData: (out) => {
+      for (let at = 0; at < out.length; ) {
+        let n = 8;
+        while (n > out.length - at) n >>= 1;
+        mem.read(base, out.subarray(at, at + n));
+        at += n;
+      }
+    },
+    writeDataByte: (v) => void mem.write(base, Uint8Array.of(v & 0xff)),
+    readDmaRegister: () => {
+      const out = new Uint8Array(8);
+      mem.read(base + 0x10n, out);
+      return out;
+    },
+    writeDmaHigh: (hi) => {
+      put32be(hi);
+      mem.write(base + 0x10n, b.subarray(0, 4));
+    },
+    writeDmaLow: (lo) => {
+      put32be(lo);
+      mem.write(base + 0x14n, b.subarray(0, 4));
+    },
+    writeDma64: (addr) => {
+      new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, addr), false);
+      mem.write(base + 0x10n, b);
+    },
+  };
 }

@@ -63,6 +63,7 @@ export interface MemoryContentJson {
 
 export interface RebuildJson {
   how: string[];
+  directory_before?: DirectoryRowJson[];
   directory_after: DirectoryRowJson[];
   size_changes: { name: string; before: number; after: number }[];
   ramblock_after?: { name: string; used: number; max: number }[];
