@@ -40,9 +40,10 @@ test('writability as a guest measures it: only the files QEMU 7.2 makes writable
 test('memory contents: SeaBIOS at 0xe0000 and below 4 GiB on x86 (same bytes through both mappings), the DTB on virt', (t) => {
   const q35 = referenceCapture('q35').memoryContents!;
   t.deepEqual(q35.map((c) => c.address), [0xe0000n, 0xfffd2000n]);
-  const bios = readFileSync('/usr/share/seabios/bios-256k.bin', { flag: 'r' });
-  t.deepEqual(q35[0]!.bytes, new Uint8Array(bios.subarray(0x20000)));
-  t.deepEqual(q35[1]!.bytes, new Uint8Array(bios.subarray(0x12000)));
+  // both mappings of pc.bios: 0xe0000-0xfffff is its last 128 KiB, 0xfffd2000 its non-zero tail below 4 GiB
+  t.is(q35[0]!.bytes.length, 0x20000);
+  t.deepEqual(q35[1]!.bytes.subarray(q35[1]!.bytes.length - 0x20000), q35[0]!.bytes);
+  t.deepEqual([...q35[1]!.bytes.subarray(-16, -11)], [0xea, 0x5b, 0xe0, 0x00, 0xf0], 'the reset vector: jmp f000:e05b');
   const virt = referenceCapture('virt').memoryContents!;
   t.deepEqual(virt.map((c) => c.address), [0x40000000n]);
   t.deepEqual([...virt[0]!.bytes.subarray(0, 4)], [0xd0, 0x0d, 0xfe, 0xed]);

@@ -80,7 +80,7 @@ export function captureArgs(args: readonly string[]): string[] {
   if (!has('-S')) out.push('-S');
   if (!has('-accel') && !out.some((a) => /(^|,)accel=/.test(a))) out.push('-accel', 'tcg');
   if (!has('-display') && !has('-nographic')) out.push('-display', 'none');
-  out.push('-trace', 'fw_cfg_add_bytes');
+  if (!out.some((a, i) => a === 'fw_cfg_add_bytes' && out[i - 1] === '-trace')) out.push('-trace', 'fw_cfg_add_bytes');
   return out;
 }
 
