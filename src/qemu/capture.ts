@@ -190,7 +190,8 @@ class Capturer {
       if (window - 1 > this.scratch!.capacity) continue;
       const p = await this.probe(key, 0, window);
       if (p.exact !== undefined) return { len: p.exact, from: 'dma probe (a READ stopped by a failing first byte)' };
-      if (p.zero) return { len: 0, from: traced === undefined ? 'dma probe: no bytes, not in trace fw_cfg_add_bytes' : 'dma probe: no bytes' };
+      // all zeros up to the window: empty, unless QEMU said it filled the key (then a longer run of zeros)
+      if (p.zero && !(traced !== undefined && traced > 0)) return { len: 0, from: traced === undefined ? 'dma probe: no bytes, not in trace fw_cfg_add_bytes' : 'dma probe: no bytes' };
     }
     throw new QemuError('ITEM_TOO_LARGE', `key ${keyHex(key)} is larger than the scratch RAM (${this.scratch!.capacity} bytes)`);
   }
