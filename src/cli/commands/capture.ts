@@ -4,7 +4,7 @@ import { captureQemu } from '../../qemu/capture.js';
 import { parse } from '../args.js';
 import type { Io } from '../output.js';
 
-export const usage = 'fwcfg capture --out DIR [--rebuild] [--force] [--config NAME] [--timeout SECONDS] [--quiet] -- [qemu-system-*] QEMU_ARGS...';
+export const usage = 'fwcfg capture --out DIR [--rebuild] [--force] [--config NAME] [--description TEXT] [--timeout SECONDS] [--quiet] -- [qemu-system-*] QEMU_ARGS...';
 
 export async function capture(argv: string[], io: Io): Promise<number> {
   const dash = argv.indexOf('--');
