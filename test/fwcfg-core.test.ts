@@ -118,3 +118,26 @@ test("host API misuse is QEMU's assertion or exit, as a typed error", (t) => {
   t.throws(() => new FwCfgDevice({ fileSlots: 8 }), { message: '"file_slots" must be at least 0x10' });
   t.throws(() => new FwCfgDevice({ fileSlots: 0x3fe1 }), { message: '"file_slots" must not exceed 0x3fe0' });
 });
+
+test('machine-type compat: DMA from 2.5, sorted directory from 2.6 (pc families), 0x20 slots from 2.9; the captures agree', async (t) => {
+  const { fwCfgMachineCompat } = await import('../src/fwcfg/machine-compat.js');
+  const pick = (m: string) => {
+    const c = fwCfgMachineCompat(m);
+    return [c.dmaEnabled, c.legacyOrder, c.fileSlots];
+  };
+  t.deepEqual(pick('pc-i440fx-2.4'), [false, true, 0x10]);
+  t.deepEqual(pick('pc-i440fx-2.5'), [true, true, 0x10]);
+  t.deepEqual(pick('pc-q35-2.6'), [true, false, 0x10]);
+  t.deepEqual(pick('pc-i440fx-2.8'), [true, false, 0x10]);
+  t.deepEqual(pick('pc-q35-2.9'), [true, false, 0x20]);
+  t.deepEqual(pick('virt-2.8'), [true, false, 0x10]);
+  t.deepEqual(pick('q35,nvdimm=on'), [true, false, 0x20]);
+  t.deepEqual(fwCfgMachineCompat('pc').version, undefined);
+  for (const config of CONFIGS) {
+    const cap = loadItemsCapture(dir(config));
+    const machineArg = cap.json.argv[cap.json.argv.indexOf('-machine') + 1]!;
+    const c = fwCfgMachineCompat(machineArg);
+    t.is(c.fileSlots, cap.json.file_slots, config);
+    t.is(c.dmaEnabled, (cap.json.id & 2) !== 0, config);
+  }
+});

@@ -7,7 +7,7 @@ import { ROOT, loadVector, vectorConfigs } from './helpers/paths.js';
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-for (const set of ['qemu-7.2', 'fwcfg-device', 'firmware-conformance']) test(`every file matches SHA256SUMS.${set}`, (t) => {
+for (const set of ['qemu-7.2', 'fwcfg-device', 'fwcfg-captures', 'firmware-conformance']) test(`every file matches SHA256SUMS.${set}`, (t) => {
   const dir = join(ROOT, 'spec-vectors');
   const lines = readFileSync(join(dir, `SHA256SUMS.${set}`), 'utf8').trim().split('\n');
   t.true(lines.length > 50);

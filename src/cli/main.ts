@@ -1,6 +1,7 @@
 /** The `fwcfg` command: dispatch, and the one-line error contract (exit 2 bad input, 1 internal fault). */
 import { FwCfgError, UsageError } from '../errors.js';
 import { asm, usage as asmUsage } from './commands/asm.js';
+import { capture, usage as captureUsage } from './commands/capture.js';
 import { demo, usage as demoUsage } from './commands/demo.js';
 import { disasm, usage as disasmUsage } from './commands/disasm.js';
 import { migrateCheckCommand, usage as migrateUsage } from './commands/migrate-check.js';
@@ -9,6 +10,7 @@ import { tables, usage as tablesUsage } from './commands/tables.js';
 import { lint, usage as lintUsage } from './commands/lint.js';
 import { fuzz, usage as fuzzUsage } from './commands/fuzz.js';
 import { simulate, usage as simulateUsage } from './commands/simulate.js';
+import { qtest, usage as qtestUsage } from './commands/qtest.js';
 import { processIo, type Io } from './output.js';
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
@@ -23,6 +25,8 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   tables: { run: tables, usage: tablesUsage },
   lint: { run: lint, usage: lintUsage },
   fuzz: { run: fuzz, usage: fuzzUsage },
+  capture: { run: capture, usage: captureUsage },
+  qtest: { run: qtest, usage: qtestUsage },
 };
 
 function usageText(): string {
@@ -38,7 +42,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     const command = COMMANDS[name];
     if (command === undefined) throw new UsageError('USAGE', `unknown command ${JSON.stringify(name)}; try fwcfg --help`);
-    if (rest.includes('--help') || rest.includes('-h')) {
+    // (for capture, only what comes before -- is ours)
+    const own = name === 'capture' && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (own.includes('--help') || own.includes('-h')) {
       io.out(`usage: ${command.usage}\n`);
       return 0;
     }

@@ -6,6 +6,8 @@ export interface Io {
   out(text: string): void;
   outBytes(bytes: Uint8Array): void;
   err(text: string): void;
+  /** Where line-protocol commands (fwcfg qtest) read requests; process.stdin when absent. */
+  input?: AsyncIterable<string | Uint8Array>;
 }
 
 export const processIo: Io = {

@@ -273,6 +273,29 @@ export class FwCfgDevice {
   }
 
   /**
+   * Puts a file in the next free directory slot, whatever its name: for
+   * rebuilding a device exactly as a capture recorded it (files given in
+   * selector order). Ordering rules are not applied; duplicates still fail.
+   */
+  appendFile(name: string, data: Uint8Array, options: FwCfgFileOptions = {}): number {
+    if (this.directory === null) {
+      this.directory = new Uint8Array(4 + FW_CFG_FILE_RECORD_SIZE * this.fileSlots);
+      this.addBytes(FW_CFG_FILE_DIR, this.directory);
+    }
+    const index = this.files.length;
+    if (index >= this.fileSlots) {
+      throw new FwCfgDeviceError('NO_FILE_SLOT', `append_file ${JSON.stringify(name)}: all ${this.fileSlots} file slots are used`);
+    }
+    const stored = nameBytes(name).slice(0, FW_CFG_MAX_FILE_PATH - 1);
+    if (this.files.some((f) => strcmp(f.name, stored) === 0)) throw new FwCfgDeviceError('DUPLICATE_FILE', `duplicate fw_cfg file name: ${String.fromCharCode(...stored)}`);
+    this.files.push({ name: stored, order: options.order ?? 0 });
+    this.addBytes(FW_CFG_FILE_FIRST + index, data, options);
+    this.writeRecord(index);
+    this.writeCount();
+    return FW_CFG_FILE_FIRST + index;
+  }
+
+  /**
    * fw_cfg_modify_file: replace an existing file's data and size, clearing its
    * callbacks' opaque and making it read-only; or add it (read-only, no
    * callbacks) when absent. Returns the old data (null when added).
@@ -316,13 +339,16 @@ export class FwCfgDevice {
    * bytes in order, zero padded past its end; the offset stops at the end.
    */
   readData(size: number, out: Uint8Array): void {
-    const it = this.currentItem();
-    const data = it?.data;
+    const data = this.currentItem()?.data;
     let n = 0;
-    if (data != null) {
-      while (n < size && this.curOffset < data.length) out[n++] = data[this.curOffset++]!;
+    if (data != null && this.curOffset < data.length) {
+      const off = this.curOffset;
+      n = Math.min(size, data.length - off);
+      if (n > 16) out.set(data.subarray(off, off + n));
+      else for (let i = 0; i < n; i++) out[i] = data[off + i]!;
+      this.curOffset = off + n;
     }
-    while (n < size) out[n++] = 0;
+    if (n < size) out.fill(0, n, size);
   }
 
   /** One data byte (x86 `inb 0x511`). */
