@@ -44,5 +44,5 @@ export { parseQemuNumber, writeCommandBytes, glibDecodeInPlace } from './qtest/p
 export { generateSequence, profileFromCapture, SequenceGenerator, Rng, type ConformanceProfile } from './conformance/generator.js';
 export { runConformance, runOnQemu, runOnEmulator, firstDivergence, formatDivergence, type Divergence, type SeedResult, type ConformanceOptions } from './conformance/runner.js';
 export { loadItemsCapture, parseMemoryMap, type ItemsCapture, type ItemsCaptureJson, type CapturedItem, type MemoryMap, type MemoryRange, type MemoryContent, type MemoryMapJson, type MemoryRangeJson, type MemoryContentJson, type RebuildJson, type RebuiltItem } from './vectors/items-capture.js';
-export { fwCfgMachineCompat, type FwCfgMachineCompat } from './fwcfg/machine-compat.js';
+export { fwCfgCompat, type FwCfgCompat } from './qemu/machine-type.js';
 export { detectCaptureKind, type CaptureKind } from './vectors/capture-kind.js';

@@ -120,7 +120,7 @@ test("host API misuse is QEMU's assertion or exit, as a typed error", (t) => {
 });
 
 test('machine-type compat: DMA from 2.5, sorted directory from 2.6 (pc families), 0x20 slots from 2.9; the captures agree', async (t) => {
-  const { fwCfgMachineCompat } = await import('../src/fwcfg/machine-compat.js');
+  const { fwCfgCompat: fwCfgMachineCompat } = await import('../src/qemu/machine-type.js');
   const pick = (m: string) => {
     const c = fwCfgMachineCompat(m);
     return [c.dmaEnabled, c.legacyOrder, c.fileSlots];

@@ -194,7 +194,7 @@ export class AddressSpace {
   dmaWrite(addr: bigint, src: Uint8Array): boolean {
     const hit = this.ramFor(addr, src.length, true);
     if (hit !== undefined) {
-      hit.r.bytes.set(src, hit.o);
+      this.memory!.storeAt(hit.r, hit.o, src);
       return true;
     }
     return this.noteUnmodeled(this.write(addr, src));
@@ -203,7 +203,7 @@ export class AddressSpace {
   dmaFill(addr: bigint, len: number, value: number): boolean {
     const hit = this.ramFor(addr, len, true);
     if (hit !== undefined) {
-      hit.r.bytes.fill(value, hit.o, hit.o + len);
+      this.memory!.fillAt(hit.r, hit.o, len, value);
       return true;
     }
     return this.noteUnmodeled(this.fill(addr, len, value));
@@ -249,8 +249,8 @@ export class AddressSpace {
           // read-array mode (QEMU's pflash), anything else is a command this model does not run
           if (!(mode === 2 ? value === 0 || value === 0xff : isReadArray(buf!, at, n))) unmodeled ??= found.name;
         } else if (r.readOnly) ok = false;
-        else if (mode === 1) r.bytes.set(buf!.subarray(at, at + n), o);
-        else r.bytes.fill(value, o, o + n);
+        else if (mode === 1) this.memory!.storeAt(r, o, buf!.subarray(at, at + n));
+        else this.memory!.fillAt(r, o, n, value);
       } else if (typeof found === 'number') {
         // a hole: QEMU's unassigned memory, in pieces of up to 4 aligned bytes
         ok = false;

@@ -277,6 +277,23 @@ export class GuestMemory {
     r.view.setBigUint64(addr - r.start, BigInt.asUintN(64, v), false);
   }
 
+  /**
+   * Stores into region `r` at offset `o`, already resolved and checked by the
+   * caller (the address-space walk): still seen by the watcher and the
+   * release bookkeeping, like every other write.
+   */
+  storeAt(r: MemoryRegion, o: number, src: Uint8Array): void {
+    this.watch?.(r.start + o, src.length);
+    dirty(r, o, src.length);
+    r.bytes.set(src, o);
+  }
+
+  fillAt(r: MemoryRegion, o: number, len: number, value: number): void {
+    this.watch?.(r.start + o, len);
+    dirty(r, o, len);
+    r.bytes.fill(value, o, o + len);
+  }
+
   // ---------------------------------------------------------------- bus surface
 
   /**
@@ -297,9 +314,7 @@ export class GuestMemory {
   busWrite(addr: number, bytes: Uint8Array): boolean {
     return this.bus(addr, bytes.length, (r, o, at, n) => {
       if (r.readOnly) return false;
-      this.watch?.(r.start + o, n);
-      dirty(r, o, n);
-      r.bytes.set(bytes.subarray(at, at + n), o);
+      this.storeAt(r, o, bytes.subarray(at, at + n));
       return true;
     });
   }
@@ -308,9 +323,7 @@ export class GuestMemory {
   busFill(addr: number, len: number, value = 0): boolean {
     return this.bus(addr, len, (r, o, _at, n) => {
       if (r.readOnly) return false;
-      this.watch?.(r.start + o, n);
-      dirty(r, o, n);
-      r.bytes.fill(value, o, o + n);
+      this.fillAt(r, o, n, value);
       return true;
     });
   }

@@ -99,7 +99,7 @@ function loadContents(memory: GuestMemory, contents: readonly MemoryContent[]): 
       const r = memory.regionAt(addr);
       if (r === undefined) throw new InputError('BAD_CAPTURE', `memory contents at 0x${addr.toString(16)} fall outside RAM and ROM`);
       const n = Math.min(c.bytes.length - at, r.end - addr);
-      r.bytes.set(c.bytes.subarray(at, at + n), addr - r.start);
+      memory.storeAt(r, addr - r.start, c.bytes.subarray(at, at + n)); // ROM too: this is the machine being built
       at += n;
     }
   }

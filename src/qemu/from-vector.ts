@@ -7,6 +7,7 @@
  */
 import { InputError } from '../errors.js';
 import { FW_CFG_FILE_DIR } from '../fwcfg/keys.js';
+import { isQemuWritableFile } from './known-files.js';
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
 import type { AcpiBlobs } from './acpi-build.js';
@@ -20,9 +21,6 @@ export function rebuildStage(vector: Vector): string {
   for (const s of ['after', 'after-ovmf', 'after-aavmf']) if (vector.hasStage(s)) return s;
   throw new InputError('NO_STAGE', `${vector.dir}: no after/after-ovmf/after-aavmf stage to take the rebuilt blobs from`);
 }
-
-/** Files QEMU lets the guest write (DMA WRITE), among those a capture lists. */
-const WRITABLE = new Set(['etc/vmgenid_addr', 'etc/smi/requested-features', 'etc/hardware_errors_addr', 'etc/vmcoreinfo', 'etc/ramfb']);
 
 function acpiBlobs(vector: Vector, stage: string): AcpiBlobs {
   const tables = vector.romBytes(stage, TABLES_FILE);
@@ -57,7 +55,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
   const acpiNames = new Set([TABLES_FILE, LOADER_FILE, RSDP_FILE]);
   const files: MachineFile[] = before.fw_cfg_directory
     .filter((d) => !acpiNames.has(d.name))
-    .map((d) => ({ name: d.name, data: o.fileContents?.get(d.name) ?? new Uint8Array(d.size_at_add), writable: WRITABLE.has(d.name) }));
+    .map((d) => ({ name: d.name, data: o.fileContents?.get(d.name) ?? new Uint8Array(d.size_at_add), writable: isQemuWritableFile(d.name) }));
   const blocksStage = vector.stage(o.blocksFrom ?? 'before');
   const otherBlocks = (blocksStage.ramblock_at_start ?? blocksStage.ramblock).filter((r) => !r.name.startsWith('/rom@'));
   const after = o.rebuildFrom ?? rebuildStage(vector);

@@ -74,3 +74,18 @@ export function rebuildsOnSelect(t: MachineType): boolean {
 export function programName(t: MachineType): string {
   return `qemu-system-${t.arch}`;
 }
+
+export interface FwCfgCompat {
+  fileSlots: number;
+  legacyOrder: boolean;
+  dmaEnabled: boolean;
+  /** [major, minor] of a versioned machine type, undefined for the newest. */
+  version: [number, number] | undefined;
+}
+
+/** fw_cfg device options for a `-machine` argument such as `pc-i440fx-2.0`, `virt-2.8`, `q35,nvdimm=on`. */
+export function fwCfgCompat(machineArg: string): FwCfgCompat {
+  const name = machineArg.split(',')[0]!;
+  const t = parseMachineType(name);
+  return { fileSlots: fileSlots(t), legacyOrder: legacyFwCfgOrder(t), dmaEnabled: fwCfgDma(t), version: /-\d+\.\d+$/.test(name) ? [t.major, t.minor] : undefined };
+}

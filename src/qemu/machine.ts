@@ -4,6 +4,8 @@
  * their lazy rebuild, the q35 PCIEXBAR register, and system reset.
  */
 import { FwCfgDevice } from '../fwcfg/device.js';
+import { FW_CFG_ID, FW_CFG_SIGNATURE } from '../fwcfg/keys.js';
+import { applyQemuFileBehaviours, type QemuFileBehaviours } from './known-files.js';
 import { RamBlock } from '../memory/ram-block.js';
 import { RamList, type RamBlockRow } from '../memory/ram-list.js';
 import { AcpiBuildState, type AcpiBlobs } from './acpi-build.js';
@@ -49,6 +51,8 @@ export class QemuMachine {
    * the last reset: QEMU's rebuild reads that state (MCFG, PCI windows).
    */
   platformProgrammed = false;
+  /** What QEMU does with some files beyond serving them (q35's SMI feature negotiation). */
+  readonly behaviours: QemuFileBehaviours;
 
   constructor(c: MachineConfig) {
     this.type = c.type;
@@ -59,7 +63,11 @@ export class QemuMachine {
     for (const row of c.otherBlocks ?? []) {
       this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));
     }
+    // what fw_cfg's common init gives every machine: the signature and the interface ID
+    this.device.addBytes(FW_CFG_SIGNATURE, new TextEncoder().encode('QEMU'));
+    this.device.addBytes(FW_CFG_ID, Uint8Array.of(this.device.dmaEnabled ? 3 : 1, 0, 0, 0));
     for (const f of c.files ?? []) this.device.addFile(f.name, f.data, { readOnly: f.writable !== true });
+    this.behaviours = applyQemuFileBehaviours(this.device);
     const acpi = c.acpi;
     if (acpi !== undefined) {
       this.acpi = new AcpiBuildState({
@@ -106,6 +114,7 @@ export class QemuMachine {
     this.acpi?.reset();
     this.pciexbar = PCIEXBAR_RESET;
     this.platformProgrammed = false;
+    this.behaviours.smi?.reset();
     this.device.reset();
   }
 }

@@ -14,6 +14,7 @@ import { runSeaBios } from '../firmware/seabios.js';
 import { runUboot, ubootProfile, type UbootProfile } from '../firmware/uboot.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { UsageError } from '../errors.js';
+import { DRIVER_SCRATCH_SIZE, driverScratch } from './fwcfg-access.js';
 
 export type FirmwareName = 'seabios' | 'ovmf' | 'uboot';
 export const FIRMWARES: readonly FirmwareName[] = ['seabios', 'ovmf', 'uboot'];
@@ -26,7 +27,7 @@ export function parseFirmware(text: string | undefined): FirmwareName {
 }
 
 /** How the firmware reaches fw_cfg on this machine (its driver idiom over the device). */
-export type GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: FirmwareName) => FwCfgGuest;
+export type GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: FirmwareName, scratch: number) => FwCfgGuest;
 
 export interface BootOptions {
   firmware: FirmwareName;
@@ -132,14 +133,16 @@ export function boot(machine: QemuMachine, o: BootOptions, guestFor: GuestFactor
   if (!runsOn(machine, o.firmware)) throw new UsageError('FIRMWARE_ARCH', `${o.firmware} does not run on ${machine.type.name} (${machine.type.arch})`);
   const placements = o.placements ?? new Map<string, number>();
   const profile = profileFor(machine, o.firmware);
-  const memory = firmwareMemory(machine, workRanges(profile), placements);
+  const scratch = driverScratch(machine);
+  const memory = firmwareMemory(machine, [...workRanges(profile), { start: scratch, end: scratch + DRIVER_SCRATCH_SIZE }], placements);
   memory.watch = o.watch;
-  const fw = guestFor(machine, memory, o.firmware);
+  const fw = guestFor(machine, memory, o.firmware, scratch);
   const ctx = { memory, fw, placements, ...(o.programPlatform === false ? {} : { programPlatform: () => machine.programPlatform() }) };
   let report: FirmwareReport;
   if (profile.kind === 'seabios') report = runSeaBios(ctx, profile.p);
   else if (profile.kind === 'ovmf') report = runOvmf(ctx, profile.p, { s3: machine.type.arch === 'x86_64' && s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined) });
   else report = runUboot(ctx, profile.p);
+  report.scratch.push({ start: scratch, end: scratch + DRIVER_SCRATCH_SIZE, what: 'the fw_cfg driver: DMA descriptor and bounce buffer' });
   // what the loader file holds now (after any rebuild the boot triggered)
   const now = machine.device.fileItem(LOADER_FILE)?.data;
   report.loaderSizeNow = now?.length ?? 0;

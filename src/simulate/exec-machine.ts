@@ -12,11 +12,11 @@ import { QemuMachine, type MachineFile } from '../qemu/machine.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import type { QemuPolicy } from '../qemu/version.js';
 import { loadItemsCapture } from '../vectors/items-capture.js';
+import { FW_CFG_FILE_DIR, FW_CFG_ID, FW_CFG_SIGNATURE } from '../fwcfg/keys.js';
+import { isQemuWritableFile, SMI_REQUESTED } from '../qemu/known-files.js';
 import { packageRoot } from '../cli/package-root.js';
 
 const ACPI = new Set(['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp']);
-/** QEMU's writable files on q35 (the corpus uses etc/smi/requested-features as a WRITE_POINTER target). */
-const WRITABLE = new Set(['etc/smi/requested-features', 'etc/vmgenid_addr']);
 
 export interface ExecFile {
   name: string;
@@ -31,33 +31,42 @@ export interface ExecMachineOptions {
   standardFiles?: boolean;
 }
 
-let standardCache: MachineFile[] | undefined;
-/** QEMU's own q35 files (read once; each machine gets its own copy of the bytes). */
-function standardFiles(): MachineFile[] {
+let standardCache: { files: MachineFile[]; items: { key: number; bytes: Uint8Array }[] } | undefined;
+/** QEMU's own q35 files and numbered items (read once; each machine gets its own copy of the bytes). */
+function standard(): NonNullable<typeof standardCache> {
   if (standardCache !== undefined) return standardCache;
   const capture = join(packageRoot(), 'spec-vectors/fwcfg-device/q35');
-  standardCache = [];
+  standardCache = { files: [], items: [] };
   if (existsSync(join(capture, 'items.json'))) {
     for (const it of loadItemsCapture(capture).items) {
-      if (it.kind === 'file' && !ACPI.has(it.name)) standardCache.push({ name: it.name, data: it.bytes, writable: WRITABLE.has(it.name) });
+      if (it.kind === 'file') {
+        if (!ACPI.has(it.name)) standardCache.files.push({ name: it.name, data: it.bytes, writable: isQemuWritableFile(it.name) });
+      } else if (it.key !== FW_CFG_SIGNATURE && it.key !== FW_CFG_ID && it.key !== FW_CFG_FILE_DIR) standardCache.items.push({ key: it.key, bytes: it.bytes });
     }
   }
   return standardCache;
 }
 
 export function execMachine(files: ExecFile[], policy: QemuPolicy, options: ExecMachineOptions = {}): QemuMachine {
-  const standard = new Map<string, MachineFile>();
-  if (options.standardFiles !== false) for (const f of standardFiles()) standard.set(f.name, { ...f, data: f.data.slice() });
+  const std = options.standardFiles !== false ? standard() : { files: [], items: [] };
+  const all = new Map<string, MachineFile>();
+  for (const f of std.files) all.set(f.name, { ...f, data: f.data.slice() });
   for (const f of files) {
-    if (standard.has(f.name) && f.writable !== true) throw new InputError('DUPLICATE_FILE', `duplicate fw_cfg file name: ${f.name} (QEMU exits)`);
-    standard.set(f.name, { name: f.name, data: f.data, writable: f.writable === true });
+    if (all.has(f.name) && f.writable !== true) throw new InputError('DUPLICATE_FILE', `duplicate fw_cfg file name: ${f.name} (QEMU exits)`);
+    all.set(f.name, { name: f.name, data: f.data, writable: f.writable === true });
   }
-  return new QemuMachine({
+  const preset = files.find((f) => f.name === SMI_REQUESTED && f.writable === true)?.data.slice();
+  const machine = new QemuMachine({
     type: parseMachineType('pc-q35-7.2'),
     policy,
     hostPageSize: 0x1000,
     otherBlocks: [{ name: 'pc.ram', used: 2 ** 31, max: 2 ** 31 }],
-    files: [...standard.values()],
+    files: [...all.values()],
     ...(options.dma === false ? { dmaEnabled: false } : {}),
   });
+  for (const it of std.items) if (machine.device.item(it.key)?.data === null) machine.device.addBytes(it.key, it.bytes.slice());
+  // ICH9's SMI negotiation reset cleared etc/smi/requested-features; a preset given
+  // here is written after that reset (as the corpus harness did)
+  if (preset !== undefined) machine.device.fileItem(SMI_REQUESTED)?.data?.set(preset);
+  return machine;
 }

@@ -1,48 +1,72 @@
 /**
- * How a firmware personality reaches the emulated fw_cfg device in a
- * simulation. (Interim: selects and data-register reads through the device
- * core; item writes applied the way a completed DMA WRITE applies them. The
- * register-level driver of the device issue replaces this module.)
+ * How a firmware personality reaches fw_cfg in a simulation: FwCfgDriver with
+ * that firmware's idiom, over the machine's real register layout (x86 ports
+ * 0x510/0x511/0x514, or the MMIO window on arm virt), DMA transfers run by
+ * the device engine against the boot's guest memory. Every read and every
+ * WRITE_POINTER crosses the registers as it does on QEMU.
+ *
+ * Idioms: SeaBIOS as SeaBIOS; OVMF/AAVMF as OVMF; U-Boot's qfw puts SELECT in
+ * the descriptor and writes only the low address half on x86, which is the
+ * SeaBIOS idiom there, and a 64-bit store on arm, which is OVMF's.
  */
 import type { FwCfgGuest, WriteResult } from '../firmware/fwcfg-guest.js';
+import { FW_CFG_DMA_CTL_ERROR } from '../fwcfg/keys.js';
+import { FwCfgDriver, FwCfgDriverError, type FwCfgDriverStyle } from '../fwcfg/driver.js';
+import { FwCfgIoPorts } from '../fwcfg/io-ports.js';
+import { FwCfgMmio } from '../fwcfg/mmio.js';
+import type { FwCfgGuestRegisters } from '../fwcfg/registers.js';
+import { AddressSpace } from '../memory/address-space.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import type { FirmwareName, GuestFactory } from './boot.js';
 
-export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory, _firmware: FirmwareName): FwCfgGuest => {
-  const d = machine.device;
-  const read = (key: number, n: number) => {
-    d.select(key);
-    const out = new Uint8Array(n);
-    for (let i = 0; i < n; i++) out[i] = d.readByte();
-    return out;
-  };
+/** The driver's DMA descriptor (16 bytes) and bounce buffer: one page of the firmware's own memory. */
+export const DRIVER_SCRATCH_SIZE = 0x1000;
+
+/**
+ * Where the driver keeps its descriptor: on x86 in low RAM below SeaBIOS's
+ * stack top (0x7000), away from every allocator; on arm 2 MiB into RAM,
+ * past the DTB QEMU puts at its start.
+ */
+export function driverScratch(machine: QemuMachine): number {
+  return machine.type.arch === 'x86_64' ? 0x6000 : 0x40200000;
+}
+
+function styleOf(machine: QemuMachine, firmware: FirmwareName): FwCfgDriverStyle {
+  if (firmware === 'seabios') return 'seabios';
+  if (firmware === 'uboot' && machine.type.arch === 'x86_64') return 'seabios';
+  return 'ovmf';
+}
+
+/** The machine's fw_cfg registers, DMA reaching `memory` as QEMU's address_space_memory would. */
+export function registersFor(machine: QemuMachine, memory: GuestMemory): FwCfgGuestRegisters {
+  const bus = new AddressSpace('memory (DMA)', { memory });
+  return machine.type.arch === 'x86_64' ? new FwCfgIoPorts(machine.device, { bus }) : new FwCfgMmio(machine.device, { bus });
+}
+
+export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: FirmwareName, scratch: number): FwCfgGuest => {
+  const driver = new FwCfgDriver(registersFor(machine, memory), memory, { style: styleOf(machine, firmware), scratch, bounceSize: DRIVER_SCRATCH_SIZE - 16 });
+  if (!driver.detect()) throw new FwCfgDriverError('NO_FWCFG', `no fw_cfg signature on ${machine.type.name}`);
   return {
-    dma: d.dmaEnabled,
-    directory() {
-      const head = read(0x19, 4);
-      const count = new DataView(head.buffer).getUint32(0, false);
-      const all = read(0x19, 4 + 64 * count);
-      const dv = new DataView(all.buffer);
-      return Array.from({ length: count }, (_, i) => {
-        const at = 4 + 64 * i;
-        const name = all.subarray(at + 8, at + 64);
-        const nul = name.indexOf(0);
-        return { size: dv.getUint32(at, false), select: dv.getUint16(at + 4, false), name: String.fromCharCode(...name.subarray(0, nul < 0 ? 56 : nul)) };
-      });
-    },
+    dma: driver.dma,
+    directory: () => driver.files().map((f) => ({ name: f.name, size: f.size, select: f.key })),
     readItem(select, length, dest) {
-      memory.write(dest, read(select, length));
+      driver.readInto(select, 0, length, dest);
     },
     writeItem(select, offset, data): WriteResult {
-      if (!d.dmaEnabled) return 'no-dma';
-      d.select(select);
-      for (let i = 0; i < offset; i++) d.readByte();
-      const it = d.currentItem();
-      if (!it?.data || !it.allowWrite || offset + data.length > it.data.length) return 'error';
-      it.data.set(data, offset);
-      it.writeCallback?.(it.opaque, offset, data.length);
-      return 'done';
+      if (!driver.dma) {
+        // OVMF falls back to data-port writes, which QEMU ignores; SeaBIOS does not try
+        if (driver.style === 'ovmf') driver.write(select, offset, data);
+        return 'no-dma';
+      }
+      try {
+        driver.write(select, offset, data);
+      } catch (err) {
+        if (err instanceof FwCfgDriverError && err.code === 'DMA_ERROR') return 'error';
+        throw err;
+      }
+      // SeaBIOS's completion loop ignores the error bit; the status is still in the descriptor
+      return (memory.readU32BE(scratch) & FW_CFG_DMA_CTL_ERROR) !== 0 ? 'error' : 'done';
     },
   };
 };
