@@ -18,6 +18,7 @@
  */
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import { directKind } from '../qemu/emulated-machine.js';
+import { Prng } from '../prng.js';
 
 export interface ConformanceProfile {
   config: string;
@@ -67,34 +68,8 @@ export function profileFromCapture(capture: ItemsCapture, memory = capture.memor
   };
 }
 
-/** mulberry32: small, fast, and the same everywhere. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    let t = (this.s = (this.s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  u32(): number {
-    return (this.int(0x10000) * 0x10000 + this.int(0x10000)) >>> 0;
-  }
-  pick<T>(xs: readonly T[]): T {
-    return xs[this.int(xs.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  bytes(n: number): Uint8Array {
-    return Uint8Array.from({ length: n }, () => this.int(256));
-  }
-}
+/** The conformance sequences' generator (shared with the fuzzers). */
+export { Prng as Rng } from '../prng.js';
 
 const hex = (n: bigint | number) => '0x' + n.toString(16);
 const hexData = (b: Uint8Array) => '0x' + Buffer.from(b).toString('hex');
@@ -113,13 +88,13 @@ const CTL = { ERROR: 1, READ: 2, SKIP: 4, SELECT: 8, WRITE: 0x10 };
 
 export class SequenceGenerator {
   readonly lines: string[] = [];
-  private readonly r: Rng;
+  private readonly r: Prng;
 
   constructor(
     readonly profile: ConformanceProfile,
     seed: number,
   ) {
-    this.r = new Rng(seed);
+    this.r = new Prng(seed);
   }
 
   private emit(...lines: string[]): void {

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Prng } from './prng.js';
+import { Prng } from '../prng.js';
 import type { Surface, Verdict } from './surfaces.js';
 
 export interface CampaignOptions {

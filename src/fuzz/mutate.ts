@@ -4,7 +4,7 @@
  * fields' NUL and byte 55), so most mutants get past the first check.
  */
 import { ENTRY_SIZE } from '../loader/constants.js';
-import type { Prng } from './prng.js';
+import type { Prng } from '../prng.js';
 
 const INTERESTING_U32 = [0, 1, 2, 3, 4, 7, 8, 15, 16, 0x14, 0x24, 0x40, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x1001, 0x2000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffff0, 0xfffffffe, 0xffffffff];
 const INTERESTING_U8 = [0, 1, 2, 3, 4, 5, 7, 8, 9, 16, 0x7f, 0x80, 0xff];

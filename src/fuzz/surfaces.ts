@@ -20,7 +20,8 @@ import { guestFor } from '../simulate/fwcfg-access.js';
 import { policyFor } from '../simulate/options.js';
 import { loadCase } from '../simulate/corpus-case.js';
 import { mutateBytes, mutateLoader, mutateText } from './mutate.js';
-import type { Prng } from './prng.js';
+import { deviceSurface } from './device-surface.js';
+import type { Prng } from '../prng.js';
 
 export type Verdict = { kind: 'ok' } | { kind: 'rejected'; code: string } | { kind: 'failure'; message: string };
 
@@ -225,4 +226,5 @@ export const SURFACES: Record<string, () => Surface<unknown>> = {
   seabios: () => executorSurface('seabios') as Surface<unknown>,
   ovmf: () => executorSurface('ovmf') as Surface<unknown>,
   uboot: () => executorSurface('uboot') as Surface<unknown>,
+  device: () => deviceSurface as Surface<unknown>,
 };

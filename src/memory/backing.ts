@@ -15,7 +15,12 @@ const owners = new WeakMap<ArrayBuffer, WebAssembly.Memory>();
  */
 const pool = new Map<number, WebAssembly.Memory[]>();
 let pooledBytes = 0;
-const POOL_LIMIT = 512 * 0x100000;
+/**
+ * Virtual size kept: pages never written cost no RAM (the release zeroes only
+ * dirty pages, so a pooled memory's resident size is what its users touched).
+ */
+const POOL_LIMIT = 16 * 2 ** 30;
+const DIRTY_LIMIT = 64 * 2 ** 20;
 
 /** A zeroed Uint8Array of `size` bytes whose buffer is a WebAssembly memory. */
 export function allocateBacking(size: number): Uint8Array {
@@ -40,6 +45,10 @@ export function releaseBacking(bytes: Uint8Array, dirty: readonly (readonly [num
   if (memory === undefined || bytes.byteOffset !== 0) return;
   const pages = memory.buffer.byteLength / WASM_PAGE;
   if (pooledBytes + pages * WASM_PAGE > POOL_LIMIT) return;
+  // zeroed pages stay resident: a memory written all over is cheaper to drop than to keep
+  let written = 0;
+  for (const [from, to] of dirty) written += to - from;
+  if (written > DIRTY_LIMIT) return;
   for (const [from, to] of dirty) bytes.fill(0, from, to);
   let list = pool.get(pages);
   if (list === undefined) pool.set(pages, (list = []));

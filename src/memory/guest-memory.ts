@@ -25,6 +25,11 @@ export interface RegionSpec {
   kind: RegionKind;
   /** Backing bytes (exactly `size` long); a zeroed buffer is made if absent. */
   bytes?: Uint8Array;
+  /**
+   * The given `bytes` view a buffer from allocateBacking that only this
+   * memory uses (aliases included): release() may hand it back.
+   */
+  pooled?: boolean;
 }
 
 export class MemoryRegion {
@@ -36,8 +41,9 @@ export class MemoryRegion {
   readonly view: DataView;
   /** ROM, or RAM the machine has write-protected (e.g. the BIOS shadow after POST). */
   readOnly: boolean;
-  /** One flag per 4 KiB the write surfaces touched: what a release must zero. */
+  /** One flag per 4 KiB the write surfaces touched, and the list of them: what a release must zero. */
   dirtyPages: Uint8Array | undefined;
+  readonly dirtyList: number[] = [];
   /** Whether the backing came from allocateBacking (and may go back to its pool). */
   readonly ownsBacking: boolean;
 
@@ -46,7 +52,7 @@ export class MemoryRegion {
     this.start = spec.start;
     this.end = spec.start + spec.size;
     this.kind = spec.kind;
-    this.ownsBacking = spec.bytes === undefined;
+    this.ownsBacking = spec.bytes === undefined || spec.pooled === true;
     this.bytes = spec.bytes ?? allocateBacking(spec.size);
     this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
     this.readOnly = spec.kind === 'rom';
@@ -75,13 +81,18 @@ export class GuestMemoryError extends FwCfgError {
 
 const hx = (n: number) => '0x' + n.toString(16);
 
-const DIRTY_SHIFT = 12;
+const DIRTY_PAGE = 4096;
 
 function dirty(r: MemoryRegion, offset: number, len: number): void {
   if (len === 0) return;
-  const pages = (r.dirtyPages ??= new Uint8Array(Math.ceil(r.size / (1 << DIRTY_SHIFT))));
-  const last = (offset + len - 1) >>> DIRTY_SHIFT;
-  for (let p = offset >>> DIRTY_SHIFT; p <= last; p++) pages[p] = 1;
+  const pages = (r.dirtyPages ??= new Uint8Array(Math.ceil(r.size / DIRTY_PAGE)));
+  const last = Math.floor((offset + len - 1) / DIRTY_PAGE);
+  for (let p = Math.floor(offset / DIRTY_PAGE); p <= last; p++) {
+    if (pages[p] === 0) {
+      pages[p] = 1;
+      r.dirtyList.push(p);
+    }
+  }
 }
 
 /** What a released GuestMemory's fast path sees: an empty region nothing falls in. */
@@ -171,20 +182,21 @@ export class GuestMemory {
    * machines (the fuzzers); bytes previously viewed must not be used.
    */
   release(): void {
+    // regions may be windows on one buffer (aliases, chunks): hand each buffer back once
+    const buffers = new Map<ArrayBufferLike, [number, number][]>();
     for (const r of this.regions) {
       if (!r.ownsBacking) continue;
-      const pages = r.dirtyPages;
-      const ranges: [number, number][] = [];
-      if (pages !== undefined) {
-        for (let p = 0; p < pages.length; p++) {
-          if (pages[p] === 0) continue;
-          const from = p << DIRTY_SHIFT;
-          while (p + 1 < pages.length && pages[p + 1] !== 0) p++;
-          ranges.push([from, Math.min(r.size, (p + 1) << DIRTY_SHIFT)]);
-        }
+      let ranges = buffers.get(r.bytes.buffer);
+      if (ranges === undefined) buffers.set(r.bytes.buffer, (ranges = []));
+      const base = r.bytes.byteOffset;
+      const list = r.dirtyList.sort((a, b) => a - b);
+      for (let i = 0; i < list.length; i++) {
+        const from = list[i]!;
+        while (i + 1 < list.length && list[i + 1] === list[i]! + 1) i++;
+        ranges.push([base + from * DIRTY_PAGE, base + Math.min(r.size, (list[i]! + 1) * DIRTY_PAGE)]);
       }
-      releaseBacking(r.bytes, ranges);
     }
+    for (const [buffer, ranges] of buffers) releaseBacking(new Uint8Array(buffer), ranges);
     this.regions = [];
     this.last = RELEASED;
   }

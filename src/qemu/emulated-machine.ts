@@ -18,6 +18,7 @@ import { FwCfgMmioCtl, FwCfgMmioData } from '../fwcfg/mmio.js';
 import { FW_CFG_FILE_DIR, FW_CFG_FILE_FIRST, FW_CFG_VERSION_DMA, keyHex } from '../fwcfg/keys.js';
 import { AddressSpace, UNASSIGNED_IO_OPS, type MmioOps, type MmioRange } from '../memory/address-space.js';
 import { GuestMemory, type RegionSpec } from '../memory/guest-memory.js';
+import { allocateBacking } from '../memory/backing.js';
 import type { ItemsCapture, MemoryContent, MemoryMap, MemoryRange } from '../vectors/items-capture.js';
 import type { FwCfgGuestRegisters } from '../fwcfg/registers.js';
 import { applyQemuFileBehaviours, isQemuWritableFile, type QemuFileBehaviours } from './known-files.js';
@@ -43,14 +44,18 @@ export interface MachineOptions {
   memoryContents?: MemoryContent[];
 }
 
-/** Backing bytes are allocated per MemoryRegion in 1 GiB chunks, lazily zero (aliases share them). */
+/**
+ * Backing bytes are allocated per MemoryRegion in 1 GiB chunks, lazily zero
+ * (aliases share them), from the pool of allocateBacking: a machine given back
+ * with guestMemory.release() costs the next one only its dirty pages.
+ */
 const CHUNK = 1 << 30;
 
 class Backing {
   private readonly chunks = new Map<number, Uint8Array>();
   chunk(i: number): Uint8Array {
     let c = this.chunks.get(i);
-    if (c === undefined) this.chunks.set(i, (c = new Uint8Array(CHUNK)));
+    if (c === undefined) this.chunks.set(i, (c = allocateBacking(CHUNK)));
     return c;
   }
 }
@@ -80,7 +85,7 @@ function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; r
       const within = off % CHUNK;
       const n = Math.min(left, CHUNK - within);
       const name = r.name;
-      specs.push({ name, start: addr, size: n, kind: kind === 'ram' ? 'ram' : 'rom', bytes: backing.chunk(Math.floor(off / CHUNK)).subarray(within, within + n) });
+      specs.push({ name, start: addr, size: n, kind: kind === 'ram' ? 'ram' : 'rom', bytes: backing.chunk(Math.floor(off / CHUNK)).subarray(within, within + n), pooled: true });
       if (kind === 'romd') romd.push(name);
       addr += n;
       off += n;

@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { runCampaign, saveReproducers, type CampaignStats } from '../../fuzz/campaign.js';
 import { SURFACES } from '../../fuzz/surfaces.js';
+import { liveCampaign } from '../../fuzz/device-surface.js';
+import { formatDivergence } from '../../conformance/runner.js';
+import { findOnPath } from '../../qemu/live/find-binary.js';
 import { packageRoot } from '../package-root.js';
 import { parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 
-export const usage = `fwcfg fuzz --surface (${Object.keys(SURFACES).join('|')}|all) --iterations N [--seed S] [--out DIR] [--json]`;
+export const usage = `fwcfg fuzz --surface (${Object.keys(SURFACES).join('|')}|all) --iterations N [--seed S] [--out DIR] [--json] [--live N (device: N mutants also run on a live QEMU)]`;
 
 function positiveInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -28,13 +31,14 @@ function bar(s: CampaignStats, total: number): string {
   return `\r${s.surface.padEnd(8)} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${s.tried}/${total} ${Math.round(rate)}/s rejected ${s.rejected} failed ${s.failed}`;
 }
 
-export function fuzz(argv: string[], io: Io): number {
+export async function fuzz(argv: string[], io: Io): Promise<number> {
   const { values } = parse('fuzz', argv, {
     surface: { type: 'string' },
     iterations: { type: 'string' },
     seed: { type: 'string' },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    live: { type: 'string' },
   });
   const which = values['surface'] as string | undefined;
   if (which === undefined) throw new UsageError('USAGE', `fuzz: --surface is required (${Object.keys(SURFACES).join(', ')}, all)`);
@@ -74,6 +78,20 @@ export function fuzz(argv: string[], io: Io): number {
       for (const [i, f] of r.failures.entries()) io.out(`  failure: ${f.message}\n    reproducer: ${saved[i]}\n`);
     }
   }
-  if (values['json'] === true) io.out(jsonText({ seed, iterations, surfaces: results }));
+  let live: Awaited<ReturnType<typeof liveCampaign>> | undefined;
+  if (values['live'] !== undefined) {
+    if (!names.includes('device')) throw new UsageError('USAGE', 'fuzz: --live applies to the device surface');
+    const n = positiveInt('live', values['live'] as string, 1);
+    if (findOnPath('qemu-system-x86_64') === undefined) throw new UsageError('NO_QEMU', 'fuzz --live: qemu-system-x86_64 not found (apt-get install qemu-system-x86)');
+    live = await liveCampaign(n, seed, (config, lines) => io.err(`device --live: ${config}: ${lines} requests to QEMU and the emulator\n`));
+    const surface = SURFACES['device']!();
+    const saved = saveReproducers(out, surface, live.divergences.map((d) => ({ iteration: d.divergence.index, message: `live divergence on ${d.config}`, input: { config: d.config, lines: d.prefix } })), seed);
+    failed += live.divergences.length;
+    if (values['json'] !== true) {
+      io.out(`device --live: ${live.inputs} mutants, ${live.requests} requests compared with QEMU, ${live.divergences.length} divergences; ${(live.elapsedMs / 1000).toFixed(1)} s\n`);
+      for (const [i, d] of live.divergences.entries()) io.out(formatDivergence(d.config, d.divergence) + `\n    reproducer: ${saved[i]}\n`);
+    }
+  }
+  if (values['json'] === true) io.out(jsonText({ seed, iterations, surfaces: results, ...(live ? { live: { inputs: live.inputs, requests: live.requests, divergences: live.divergences.map((d) => ({ config: d.config, index: d.divergence.index, request: d.divergence.request, qemu: d.divergence.qemu, emulator: d.divergence.emulator })) } } : {}) }));
   return failed > 0 ? 1 : 0;
 }

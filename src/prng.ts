@@ -1,4 +1,7 @@
-/** A small deterministic generator (mulberry32): the same seed gives the same campaign. */
+/**
+ * A small deterministic generator (mulberry32): the same seed gives the same
+ * fuzz campaign or conformance sequence on every machine.
+ */
 export class Prng {
   private s: number;
   constructor(seed: number) {
@@ -13,10 +16,16 @@ export class Prng {
   int(n: number): number {
     return Math.floor(this.next() * n);
   }
+  u32(): number {
+    return (this.int(0x10000) * 0x10000 + this.int(0x10000)) >>> 0;
+  }
   pick<T>(xs: readonly T[]): T {
     return xs[this.int(xs.length)]!;
   }
   chance(p: number): boolean {
     return this.next() < p;
+  }
+  bytes(n: number): Uint8Array {
+    return Uint8Array.from({ length: n }, () => this.int(256));
   }
 }
