@@ -102,7 +102,7 @@ export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
       const signature = text(mem.view(address, 4));
       const length = mem.readU32LE(address + 4);
       if (length < (facs ? 64 : 36)) {
-        problems.push(`${ref} -> ${hx(address)}: ${signature} has length ${length}`);
+        problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? signature : JSON.stringify(signature)} has length ${length}`);
         return undefined;
       }
       const t: FoundTable = { signature, address, length, checksumOk: facs || sum8(mem.view(address, length)) === 0, referencedBy: [ref] };

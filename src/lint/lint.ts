@@ -19,6 +19,7 @@ import type { Vector } from '../vectors/vector.js';
 import { UsageError } from '../errors.js';
 import { finding, type Finding } from './findings.js';
 import { OVMF_TABLE_CAP, staticHazards } from './static-hazards.js';
+import { rebootHazards } from './reboot-hazard.js';
 
 export type Verdict = 'runs cleanly' | 'runs with warnings' | 'aborts' | 'silently produces different tables' | 'not applicable';
 
@@ -158,5 +159,6 @@ export function lintVector(vector: Vector): LintReport {
   });
   const dir = vector.stage('before').fw_cfg_directory.length;
   if (dir > 30) findings.push(finding('warning', -1, 'FILE_SLOTS', `${dir} of 32 fw_cfg file slots used`));
+  findings.push(...rebootHazards(vector, items));
   return finish(vector.name, results, findings);
 }

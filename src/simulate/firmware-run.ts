@@ -52,27 +52,41 @@ export interface FirmwareSim {
   memory: GuestMemory | undefined;
 }
 
-export function simulateFirmware(vector: Vector, o: FirmwareSimOptions): FirmwareSim {
+/** The capture's machine as the given firmware's boot found it (its stage's RAM blocks and rebuild). */
+export function firmwareMachine(vector: Vector, o: Pick<FirmwareSimOptions, 'policy' | 'hostPageSize' | 'firmware' | 'items'>): QemuMachine {
   const stage = stageFor(vector, o.firmware);
-  const machine = machineFromVector(vector, {
+  return machineFromVector(vector, {
     policy: o.policy,
     hostPageSize: o.hostPageSize,
     ...(stage !== 'before' ? { blocksFrom: stage, rebuildFrom: stage } : {}),
     fileContents: vectorFileContents(vector, stage, o.items),
     ...(o.items ? { items: o.items.items.filter((i) => i.kind !== 'file') } : {}),
   });
-  const before = { ramblocks: machine.romRows(), loader: loaderView(machine.device.fileItem(LOADER_FILE)?.data ?? new Uint8Array(0)) };
-  let qemuError: string | null = null;
-  let firmware: FirmwareReport | null = null;
-  let memory: GuestMemory | undefined;
+}
+
+export interface BootOutcome {
+  firmware: FirmwareReport | null;
+  memory: GuestMemory | undefined;
+  /** What QEMU printed if a select made it abort. */
+  qemuError: string | null;
+}
+
+/** One firmware boot; a QEMU abort during it is an outcome, not an error. */
+export function bootOrAbort(machine: QemuMachine, firmware: FirmwareName, placements?: ReadonlyMap<string, number>): BootOutcome {
   try {
-    const b = boot(machine, { firmware: o.firmware, ...(o.placements ? { placements: o.placements } : {}) }, guestFor);
-    firmware = b.report;
-    memory = b.memory;
+    const b = boot(machine, { firmware, ...(placements ? { placements } : {}) }, guestFor);
+    return { firmware: b.report, memory: b.memory, qemuError: null };
   } catch (err) {
     if (!(err instanceof QemuAbort)) throw err;
-    qemuError = err.lines.join('\n');
+    return { firmware: null, memory: undefined, qemuError: err.lines.join('\n') };
   }
+}
+
+export function simulateFirmware(vector: Vector, o: FirmwareSimOptions): FirmwareSim {
+  const stage = stageFor(vector, o.firmware);
+  const machine = firmwareMachine(vector, o);
+  const before = { ramblocks: machine.romRows(), loader: loaderView(machine.device.fileItem(LOADER_FILE)?.data ?? new Uint8Array(0)) };
+  const { firmware, memory, qemuError } = bootOrAbort(machine, o.firmware, o.placements);
   const rebuilt = vector.hasRom(stage, LOADER_FILE) ? decodeLoader(vector.romBytes(stage, LOADER_FILE)) : [];
   const nowLoader = machine.device.fileItem(LOADER_FILE)?.data;
   const after = qemuError === null && nowLoader != null ? loaderView(nowLoader) : { commands: rebuilt.filter((e) => e.type !== 'padding').length, bytes: rebuilt.length * 128 };

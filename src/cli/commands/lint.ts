@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { LOADER_FILE } from '../../loader/constants.js';
 import { lintScript, lintVector, type LintReport } from '../../lint/lint.js';
+import { captureRebootHazards } from '../../lint/reboot-hazard.js';
+import { isQemuWritableFile } from '../../qemu/known-files.js';
 import type { ExecFile } from '../../simulate/exec-machine.js';
 import { loadItemsCapture } from '../../vectors/items-capture.js';
 import { readBytes, Vector } from '../../vectors/vector.js';
@@ -25,9 +27,12 @@ export function lint(argv: string[], io: Io): number {
   if (dir && existsSync(join(input, 'manifest.json'))) report = lintVector(Vector.load(input));
   else if (dir) {
     const cap = loadItemsCapture(input);
-    const files: ExecFile[] = cap.items.filter((i) => i.kind === 'file').map((i) => ({ name: i.name, data: i.bytes }));
+    const files: ExecFile[] = cap.items.filter((i) => i.kind === 'file').map((i) => ({ name: i.name, data: i.bytes, writable: i.writable ?? isQemuWritableFile(i.name) }));
     if (!files.some((f) => f.name === LOADER_FILE)) throw new UsageError('NO_LOADER', `${input}: the capture serves no etc/table-loader`);
     report = lintScript(input, files, { standardFiles: false });
+    const hazards = captureRebootHazards(cap);
+    report.findings.push(...hazards);
+    report.errors += hazards.filter((f) => f.severity === 'error').length;
   } else {
     const files: ExecFile[] = [{ name: LOADER_FILE, data: readBytes(input, 'loader') }, ...namedPaths('lint', 'file', values['file']).map(({ name, path }) => ({ name, data: readBytes(path, `file ${name}`) }))];
     report = lintScript(input, files);

@@ -11,9 +11,11 @@ import { bootAccount, firmwareJson, placements, writeAllocations } from '../boot
 import { acpiBlobsFromItems } from '../../qemu/from-vector.js';
 import { itemsCaptureFor } from '../../simulate/captures.js';
 import { onePositional, parse } from '../args.js';
+import { simulateLifecycle } from '../../simulate/lifecycle.js';
+import { lifecycleAccount, lifecycleJson, writeLifecycle } from '../lifecycle-output.js';
 import { jsonText, type Io } from '../output.js';
 
-export const usage = 'fwcfg simulate VECTOR_DIR --firmware none|seabios|ovmf|uboot [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--place FILE=ADDR ...] [--out DIR] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
+export const usage = 'fwcfg simulate VECTOR_DIR --firmware none|seabios|ovmf|uboot [--boots N [--migrate-after K --to 5.2|6.0|7.2 [--to-host-page N]]] [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--place FILE=ADDR ...] [--out DIR] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
 
 const hx = (n: number) => '0x' + n.toString(16);
 
@@ -28,12 +30,17 @@ export function simulate(argv: string[], io: Io): number {
     place: { type: 'string', multiple: true },
     out: { type: 'string' },
     json: { type: 'boolean' },
+    boots: { type: 'string' },
+    'migrate-after': { type: 'string' },
+    to: { type: 'string' },
+    'to-host-page': { type: 'string' },
   });
   const dir = onePositional('simulate', positionals, 'vector directory');
   const firmware = (values['firmware'] ?? 'none') as string;
   if (firmware !== 'none' && !(FIRMWARES as readonly string[]).includes(firmware)) throw new UsageError('USAGE', `simulate: --firmware ${firmware}: use none, ${FIRMWARES.join(', ')}`);
   const vector = Vector.load(dir);
   const capture = itemsCaptureFor(vector, values['capture'] as string | undefined);
+  if (values['boots'] !== undefined || values['migrate-after'] !== undefined) return simulateBoots(vector, firmware, values, capture, io);
   if (firmware !== 'none') return simulateBoot(vector, firmware as FirmwareName, values, capture, io);
   const unprogrammed = capture === undefined ? undefined : acpiBlobsFromItems(capture.items);
   const report = simulateRebuild(vector, {
@@ -44,6 +51,37 @@ export function simulate(argv: string[], io: Io): number {
     reset: values['reset'] === true,
   });
   io.out(values['json'] === true ? jsonText(report) : story(report));
+  return 0;
+}
+
+function count(flag: string, text: unknown): number {
+  const n = Number(text);
+  if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1 || n > 100) throw new UsageError('USAGE', `simulate: --${flag} ${String(text)}: a number from 1 to 100`);
+  return n;
+}
+
+function simulateBoots(vector: Vector, firmware: string, values: Record<string, unknown>, capture: ItemsCapture | undefined, io: Io): number {
+  if (firmware === 'none') throw new UsageError('USAGE', 'simulate: --boots needs --firmware seabios, ovmf or uboot');
+  const boots = count('boots', values['boots'] ?? '1');
+  const migrateAfter = values['migrate-after'] === undefined ? undefined : count('migrate-after', values['migrate-after']);
+  if (migrateAfter !== undefined && typeof values['to'] !== 'string') throw new UsageError('USAGE', 'simulate: --migrate-after needs --to 5.2|6.0|7.2');
+  if (migrateAfter === undefined && values['to'] !== undefined) throw new UsageError('USAGE', 'simulate: --to goes with --migrate-after K');
+  if (migrateAfter !== undefined && migrateAfter >= boots) throw new UsageError('USAGE', `simulate: --migrate-after ${migrateAfter} needs --boots greater than ${migrateAfter}`);
+  const hostPageSize = hostPageFor(values['host-page'] as string | undefined);
+  const life = simulateLifecycle(vector, {
+    policy: policyFor(values['qemu'] as string | undefined),
+    hostPageSize,
+    firmware: firmware as FirmwareName,
+    boots,
+    placements: placements('simulate', values['place']),
+    ...(capture ? { items: capture } : {}),
+    ...(migrateAfter !== undefined
+      ? { migrateAfter, to: { policy: policyFor(values['to'] as string), hostPageSize: values['to-host-page'] === undefined ? hostPageSize : hostPageFor(values['to-host-page'] as string) } }
+      : {}),
+  });
+  const written = typeof values['out'] === 'string' ? writeLifecycle(values['out'], life) : [];
+  if (values['json'] === true) io.out(jsonText(lifecycleJson(life, written)));
+  else io.out(lifecycleAccount(life) + written.map((w) => `wrote ${w}\n`).join(''));
   return 0;
 }
 

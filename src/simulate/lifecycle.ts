@@ -1,0 +1,122 @@
+/**
+ * A VM's life: machine creation, boot 1, system reset, boot 2, ... boot N,
+ * optionally moved to another QEMU between two boots. Every boot is the
+ * firmware personality driving the device (its own selection order: the
+ * directory, the loader, each ALLOCATE'd file; PCIEXBAR programmed first),
+ * every reset is QEMU's (ROM blobs get their creation bytes back and keep
+ * their length, a resized blob has lost its select callback, `patched` and
+ * the MCH go back, the DMA latch stays), and each rebuild happens at the
+ * select that really triggers it. Nothing here knows a configuration: what
+ * happens follows from those rules.
+ */
+import { TABLES_FILE } from '../loader/constants.js';
+import type { FirmwareReport } from '../firmware/report.js';
+import type { GuestMemory } from '../memory/guest-memory.js';
+import type { RamBlockRow } from '../memory/ram-list.js';
+import type { QemuMachine } from '../qemu/machine.js';
+import { loadMigration, saveMigration } from '../qemu/migration.js';
+import { versionText, type QemuPolicy } from '../qemu/version.js';
+import type { ItemsCapture } from '../vectors/items-capture.js';
+import type { Vector } from '../vectors/vector.js';
+import type { FirmwareName } from './boot.js';
+import { bootOrAbort, firmwareMachine } from './firmware-run.js';
+import { osView, type OsView } from './os-view.js';
+import { acpiFiles, type AcpiFileView } from './rebuild-story.js';
+
+export interface LifecycleOptions {
+  policy: QemuPolicy;
+  hostPageSize: number;
+  firmware: FirmwareName;
+  boots: number;
+  placements?: ReadonlyMap<string, number>;
+  items?: ItemsCapture;
+  /** Move the VM after this boot (1-based) to a fresh QEMU with `to`'s rules. */
+  migrateAfter?: number;
+  to?: { policy: QemuPolicy; hostPageSize: number };
+}
+
+export interface BootRecord {
+  boot: number;
+  /** The QEMU the boot ran on. */
+  qemu: string;
+  /** The ACPI files as the directory listed them when the firmware started. */
+  directory: AcpiFileView[];
+  /** The select that made QEMU rebuild this boot (none when every trigger was gone or spent). */
+  rebuiltAt: string | null;
+  qemuError: string | null;
+  ramblocks: RamBlockRow[];
+  firmware: FirmwareReport | null;
+  os: OsView;
+}
+
+export interface MigrationRecord {
+  afterBoot: number;
+  from: string;
+  to: string;
+  loaded: boolean;
+  errorLines: string[] | null;
+  destinationRomBlocks: RamBlockRow[] | null;
+}
+
+export interface LifecycleReport {
+  vector: string;
+  machineType: string;
+  firmware: FirmwareName;
+  boots: BootRecord[];
+  migration: MigrationRecord | null;
+  /** Why fewer boots ran than asked (QEMU aborted, the migration failed). */
+  stopped: string | null;
+}
+
+export interface Lifecycle {
+  report: LifecycleReport;
+  /** Guest memory after each boot that ran the firmware (same order as report.boots). */
+  memories: (GuestMemory | undefined)[];
+}
+
+function machineFor(vector: Vector, o: LifecycleOptions, policy: QemuPolicy, hostPageSize: number): QemuMachine {
+  return firmwareMachine(vector, { policy, hostPageSize, firmware: o.firmware, ...(o.items ? { items: o.items } : {}) });
+}
+
+export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycle {
+  let machine = machineFor(vector, o, o.policy, o.hostPageSize);
+  let qemu = versionText(o.policy.version);
+  const report: LifecycleReport = { vector: vector.name, machineType: machine.type.name, firmware: o.firmware, boots: [], migration: null, stopped: null };
+  const memories: (GuestMemory | undefined)[] = [];
+  for (let n = 1; n <= o.boots; n++) {
+    if (n > 1) machine.systemReset();
+    const directory = acpiFiles(machine);
+    const rebuildsBefore = machine.acpi?.rebuilds.length ?? 0;
+    const { firmware, memory, qemuError } = bootOrAbort(machine, o.firmware, o.placements);
+    const rebuild = machine.acpi?.rebuilds[rebuildsBefore];
+    report.boots.push({
+      boot: n,
+      qemu,
+      directory,
+      rebuiltAt: rebuild?.trigger ?? null,
+      qemuError,
+      ramblocks: machine.romRows(),
+      firmware,
+      os: qemuError !== null ? { tables: 'none', reasons: ['QEMU aborted'] } : osView(firmware, memory, machine.device.fileItem(TABLES_FILE)?.data ?? undefined),
+    });
+    memories.push(memory);
+    if (qemuError !== null) {
+      report.stopped = `QEMU aborted during boot ${n}`;
+      break;
+    }
+    if (o.migrateAfter === n && n < o.boots && o.to !== undefined) {
+      const stream = saveMigration(machine);
+      const dest = machineFor(vector, o, o.to.policy, o.to.hostPageSize);
+      const r = loadMigration(dest, stream);
+      const to = versionText(o.to.policy.version);
+      report.migration = { afterBoot: n, from: qemu, to, loaded: r.loaded, errorLines: r.loaded ? null : r.lines, destinationRomBlocks: r.loaded ? dest.romRows() : null };
+      if (!r.loaded) {
+        report.stopped = `the migration after boot ${n} failed: the destination QEMU ${to} exits`;
+        break;
+      }
+      machine = dest;
+      qemu = to;
+    }
+  }
+  return { report, memories };
+}
