@@ -34,11 +34,12 @@ export function osView(report: FirmwareReport | null, memory: GuestMemory | unde
   if (memory !== undefined && rsdp !== undefined) {
     if (!rsdp.checksumOk) reasons.push(`the RSDP at ${hx(rsdp.address)} fails its checksum`);
     const walk = walkTables(memory, rsdp);
-    reasons.push(...walk.problems);
+    // the roots first: a bad RSDT explains the rest
     for (const t of walk.tables) {
       if (!isSignature(t.signature)) reasons.push(`${t.referencedBy.join(', ')} -> ${hx(t.address)}: not an ACPI table (${JSON.stringify(t.signature)})`);
       else if (!t.checksumOk) reasons.push(`${t.signature} at ${hx(t.address)} (${t.referencedBy.join(', ')}): checksum fails`);
     }
+    reasons.push(...walk.problems);
   }
   if (qemuTables !== undefined) {
     const visible = report.tables.map((t) => t.signature);

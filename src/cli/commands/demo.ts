@@ -14,6 +14,7 @@ import { simulateFirmware } from '../../simulate/firmware-run.js';
 import { migrateCheck } from '../../simulate/migrate-check.js';
 import { policyFor } from '../../simulate/options.js';
 import { simulateRebuild } from '../../simulate/rebuild-story.js';
+import { simulateLifecycle } from '../../simulate/lifecycle.js';
 import { Vector } from '../../vectors/vector.js';
 import { parse } from '../args.js';
 import { bootAccount } from '../boot-output.js';
@@ -68,7 +69,18 @@ export function demo(argv: string[], io: Io): number {
   }
 
   const m = migrateCheck(vector, { from: policyFor('7.2'), to: policyFor('5.2'), fromHostPage: 0x1000, toHostPage: 0x1000, at: 'booted' });
-  out.push(`6. Migrating that booted VM to QEMU 5.2: ${m.loads ? 'it loads' : 'the destination refuses it'}`, ...(m.errorLines ?? []).map((l) => `     ${l}`));
+  out.push(`6. Migrating that booted VM to QEMU 5.2: ${m.loads ? 'it loads' : 'the destination refuses it'}`, ...(m.errorLines ?? []).map((l) => `     ${l}`), '');
+
+  out.push('7. The same VM rebooted (QMP system_reset), on QEMU 7.2:');
+  for (const firmware of ['seabios', 'ovmf'] as const) {
+    const life = simulateLifecycle(vector, { policy: policyFor('7.2'), hostPageSize: 0x1000, firmware, boots: 2, ...(items ? { items } : {}) }).report;
+    const b = life.boots[1];
+    if (b === undefined) continue;
+    const lost = b.directory.filter((f) => !f.selectRebuilds).map((f) => `${f.name} (${f.size} bytes, the creation build padded)`);
+    out.push(`   ${firmware === 'seabios' ? 'SeaBIOS' : 'OVMF'}, boot 2: ${lost.length > 0 ? `no longer rebuilt by a select: ${lost.join(', ')}; ` : ''}QEMU rebuilds at the select of ${b.rebuiltAt ?? '(nothing)'}.`);
+    const os = { qemu: "QEMU's tables, intact", firmware: "the firmware's own tables", none: 'no ACPI tables', broken: 'broken tables' }[b.os.tables];
+    out.push(`     It runs ${b.firmware?.commandsExecuted ?? 0} commands of the ${b.firmware?.loaderBytesRead ?? 0}-byte loader it read; the OS gets ${os}${b.os.tables === 'broken' ? `: ${b.os.reasons[0]}` : b.os.tables === 'none' && b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}.`);
+  }
   io.out(out.join('\n') + '\n');
   return 0;
 }
