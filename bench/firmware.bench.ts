@@ -10,6 +10,12 @@ import { BiosLinker } from '../src/loader/linker.js';
 import { allocateBacking } from '../src/memory/backing.js';
 import { GuestMemory } from '../src/memory/guest-memory.js';
 import { defineCase, do_not_optimize } from './harness.js';
+import { machineFromVector } from '../src/qemu/from-vector.js';
+import { boot } from '../src/simulate/boot.js';
+import { vectorFileContents } from '../src/simulate/captures.js';
+import { guestFor } from '../src/simulate/fwcfg-access.js';
+import { policyFor } from '../src/simulate/options.js';
+import { Vector } from '../src/vectors/vector.js';
 
 /** fw_cfg served from host memory: the executor's semantics without the device's cost. */
 function directGuest(files: Map<string, Uint8Array>, memory: GuestMemory): FwCfgGuest {
@@ -47,6 +53,21 @@ defineCase({
   unit: 'run',
   targetNsPerUnit: 10_000,
   fn: () => do_not_optimize(runSeaBios({ memory, fw: seedGuest }, profile)),
+});
+
+// the same boot as a user runs it: the seed machine, SeaBIOS through FwCfgDriver (port selects,
+// DMA descriptors, the device's transfer engine) into a fresh guest memory each run
+const seedMachine = machineFromVector(Vector.load(vec), { policy: policyFor('7.2'), hostPageSize: 0x1000, fileContents: vectorFileContents(Vector.load(vec), 'after', undefined) });
+defineCase({
+  group: 'SeaBIOS execution',
+  name: 'seed boot through the device (driver, DMA, fresh memory)',
+  units: 1,
+  unit: 'run',
+  fn: () => {
+    const b = boot(seedMachine, { firmware: 'seabios' }, guestFor);
+    b.memory.release();
+    return do_not_optimize(b.report);
+  },
 });
 
 // a maximal script: 512 entries over a 2 MiB tables blob (1 ALLOCATE, pointers and checksums)

@@ -301,7 +301,7 @@ export class FwCfgDriver {
 function record(b: Uint8Array, at: number): FwCfgFileEntry {
   const size = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   const key = (b[at + 4]! << 8) | b[at + 5]!;
-  const nameBytes = b.subarray(at + 8, at + FW_CFG_FILE_RECORD_SIZE);
-  const end = nameBytes.indexOf(0);
-  return { name: String.fromCharCode(...nameBytes.subarray(0, end < 0 ? nameBytes.length : end)), key, size };
+  let name = '';
+  for (let i = at + 8; i < at + FW_CFG_FILE_RECORD_SIZE && b[i] !== 0; i++) name += String.fromCharCode(b[i]!);
+  return { name, key, size };
 }
