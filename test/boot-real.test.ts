@@ -175,13 +175,14 @@ live(`boot-real on baseline (SeaBIOS): exec's JSON shape, the real bases and wri
   t.deepEqual(liveQemuPids(), [], 'QEMU cleaned up');
 });
 
-/** One of each kind of outcome: D4 (empty roots), D5 (dropped DSDT, opaque blob kept), D1 (SeaBIOS's own tables), warnings. */
+/** One of each kind of outcome: D4 (empty roots), D5 (dropped DSDT, opaque blob kept), D1 (SeaBIOS's own tables), warnings, a rollback, a new case. */
 const SUBSET: [string, 'seabios' | 'ovmf'][] = [
   ['baseline', 'ovmf'],
   ['checksum-prefilled-dsdt', 'ovmf'],
   ['write-pointer-no-dma', 'ovmf'],
   ['empty-script', 'seabios'],
   ['allocate-zone-3', 'seabios'],
+  ['allocate-duplicate', 'seabios'],
 ];
 
 for (const [id, firmware] of SUBSET) {
