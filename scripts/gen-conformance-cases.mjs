@@ -542,6 +542,9 @@ const CASES = [
       probes: 'A table that only another table (not the RSDT) points to (spec §7.9).',
       rows: [38],
       predicts: { seabios: 'in memory, but an OS walking the RSDT does not find SSDT1', ovmf: 'SSDT1 is an ADD_POINTER target with a valid header: installed and listed in the RSDT/XSDT' },
+      findings: [
+        "OVMF: the installed copy of SSDT0 (0x7fb79000) still holds 0x7fbfd1a8, SSDT1's place in the tables blob, which was freed and filled with 0xAF; SSDT1's own copy is at 0x7fb7b000 (the dangling table-to-table pointer of spec §4.10 item 5 / §7.9, confirmed).",
+      ],
     },
     {
       layout: (() => {
@@ -625,6 +628,7 @@ function caseJson(c) {
       note: 'before the firmware starts, etc/smi/requested-features is set to the preset value through fw_cfg DMA (qtest); whatever a WRITE_POINTER leaves there is read back through the fw_cfg data port after the run',
     },
     ...(c.spec_wrong ? { spec_wrong: c.spec_wrong } : {}),
+    ...(c.findings ? { findings: c.findings } : {}),
   };
 }
 
@@ -683,6 +687,7 @@ function summary() {
     return `| [${c.id}](${c.id}/case.json) | ${c.rows.join(', ')} | ${cell(read('seabios'), 'seabios', underTest)} | ${verdict('seabios')} | ${cell(read('ovmf'), 'ovmf', underTest)} | ${verdict('ovmf')} |`;
   });
   const wrong = CASES.flatMap((c) => (c.spec_wrong ?? []).map((w) => `- \`${c.id}\` (${w.firmware}, ${w.where}): the spec says ${w.spec}; the firmware: ${w.real}.`));
+  const findings = CASES.flatMap((c) => (c.findings ?? []).map((f) => `- \`${c.id}\`: ${f}`));
   return `# Firmware conformance: the cases this project added
 
 ${CASES.length} cases written by \`scripts/gen-conformance-cases.mjs\` (inputs) and recorded with this project's
@@ -704,6 +709,15 @@ the write-back ("WP"). "as spec" means the firmware did what \`../../spec/loader
 ## Where the firmware contradicts the spec (the firmware wins)
 
 ${wrong.join('\n')}
+
+## Other findings
+
+${findings.join('\n')}
+- Everything else behaved as the spec says; \`name-no-nul-pointee\` shows OVMF's pass 0 at work (the WRITE_POINTER target is
+  never written, not written and rolled back) and \`write-pointer-dest-name-no-nul\` that SeaBIOS, though it does not check
+  byte 55 of a WRITE_POINTER's file name, finds no file for an unterminated one.
+- Not testable with this setup: duplicate names in the fw_cfg directory (QEMU exits), S3 resume replay, TPM measurement,
+  PCI decoding during the script read, OVMF's below-4-GiB rule for narrow pointees (all RAM is below 4 GiB).
 
 ## Case × firmware
 

@@ -84,29 +84,41 @@ const FADT_LINKS: [number, number][] = [
  */
 function contentFromInput(o: Observation, t: FoundTable, inside: { file: string; offset: number } | undefined): Record<string, unknown> | undefined {
   const table = o.run.ram.memory.view(t.address, t.length);
-  const same = (b: BlobObservation, at: number, ignore: [number, number][]) => {
+  /** Offsets where the table differs from the file at `at`, outside the bytes allowed to change. */
+  const differing = (b: BlobObservation, at: number, ignore: [number, number][]) => {
+    const out: number[] = [];
     for (let i = 0; i < t.length; i++) {
       if (b.mask[at + i] === 1 || ignore.some(([s, e]) => i >= s && i < e)) continue;
-      if (table[i] !== b.data[at + i]) return false;
+      if (table[i] !== b.data[at + i]) out.push(i);
     }
-    return true;
+    return out;
   };
+  const verdict = (b: BlobObservation, at: number, diff: number[]) => ({
+    file: b.file,
+    offset: hx(at),
+    identical_outside_patched_fields: diff.length === 0,
+    ...(diff.length > 0 ? { differing_offsets: diff.slice(0, 16).map((d) => hx(d)) } : {}),
+  });
   if (inside !== undefined) {
     const b = o.blobs.find((x) => x.file === inside.file)!;
     if (inside.offset + t.length > b.data.length) return undefined;
-    return { file: b.file, offset: hx(inside.offset), identical_outside_patched_fields: same(b, inside.offset, []) };
+    return verdict(b, inside.offset, differing(b, inside.offset, []));
   }
   // the protocol builds its own roots
   if (t.signature === 'RSDT' || t.signature === 'XSDT') return undefined;
   const ignore: [number, number][] = t.signature === 'FACS' ? [] : [[9, 10], ...(t.signature === 'FACP' ? FADT_LINKS : [])];
+  // the file's table of this signature and length that the copy equals, else the first one of them
+  let first: Record<string, unknown> | undefined;
   for (const b of o.blobs) {
     for (let at = 0; at + t.length <= b.data.length; at++) {
       if (b.data[at] !== table[0] || text(b.data.subarray(at, at + 4)) !== t.signature) continue;
       if (le(b.data, at + 4, 4) !== BigInt(t.length)) continue;
-      return { file: b.file, offset: hx(at), identical_outside_patched_fields: same(b, at, ignore) };
+      const diff = differing(b, at, ignore);
+      if (diff.length === 0) return verdict(b, at, diff);
+      first ??= verdict(b, at, diff);
     }
   }
-  return undefined;
+  return first;
 }
 
 function tableJson(o: Observation, t: FoundTable, files: Map<string, Uint8Array | string>): Record<string, unknown> {
