@@ -45,7 +45,8 @@ test('per case: the SeaBIOS and OVMF verdicts agree with what the real firmware 
     if (c.dma) t.is(s.warnings.length > 0, (sea.log.warnings ?? []).length > 0, `${id}: SeaBIOS warned`);
     // OVMF gave the OS no tables (or never finished) exactly when the real one did; for an empty script with
     // S3 on the corpus cannot tell OVMF's failure from success-with-nothing, both publish nothing
-    const realNothing = !ovmf.run.completed || ovmf.tables.length === 0;
+    // (roots left with one NULL entry after a late failure, D4, give the OS no table either)
+    const realNothing = !ovmf.run.completed || ovmf.tables.every((t: { signature: string }) => t.signature === 'RSDT' || t.signature === 'XSDT');
     if (c.dma) t.is(o.verdict === 'aborts' || o.tables.length === 0, realNothing, `${id}: OVMF published nothing`);
   }
 });

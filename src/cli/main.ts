@@ -11,6 +11,7 @@ import { lint, usage as lintUsage } from './commands/lint.js';
 import { fuzz, usage as fuzzUsage } from './commands/fuzz.js';
 import { simulate, usage as simulateUsage } from './commands/simulate.js';
 import { qtest, usage as qtestUsage } from './commands/qtest.js';
+import { bootRealCommand, usage as bootRealUsage } from './commands/boot-real.js';
 import { processIo, type Io } from './output.js';
 
 type Command = (argv: string[], io: Io) => number | Promise<number>;
@@ -22,6 +23,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   simulate: { run: simulate, usage: simulateUsage },
   'migrate-check': { run: migrateCheckCommand, usage: migrateUsage },
   exec: { run: exec, usage: execUsage },
+  'boot-real': { run: bootRealCommand, usage: bootRealUsage },
   tables: { run: tables, usage: tablesUsage },
   lint: { run: lint, usage: lintUsage },
   fuzz: { run: fuzz, usage: fuzzUsage },

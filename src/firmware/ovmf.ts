@@ -275,6 +275,10 @@ class TableProtocol {
   /** OEM ID, OEM table ID and OEM revision of the FADT, copied into the roots at its install and never reset (D3, D4). */
   private oem: Uint8Array | undefined;
   private readonly reclaim: PageAllocator;
+  /** Entries the roots hold (slot 0 is the FADT's, 0 while there is none) and have room for. */
+  private rootEntries = 1;
+  private capacity = ROOT_CAPACITY;
+  private grown: { rsdt10?: number; rsdt?: number; xsdt: number } | undefined;
 
   constructor(
     private readonly memory: FirmwareContext['memory'],
@@ -298,6 +302,11 @@ class TableProtocol {
     const copy = sig === 'FACS' ? this.nvs.allocate(pagesFor(length))! : this.reclaim.allocate(pagesFor(length))!;
     this.out.scratch.push({ start: copy, end: copy + pagesFor(length) * PAGE, what: `the protocol's ${sig} copy` });
     this.memory.write(copy, this.memory.read(address, length));
+    // a root entry for everything but FACS, DSDT and the FADT (whose slot is reserved); full roots grow by 20
+    if (sig !== 'FACS' && sig !== 'DSDT' && sig !== 'FACP') {
+      if (this.rootEntries >= this.capacity) this.capacity += ROOT_CAPACITY;
+      this.rootEntries++;
+    }
     this.installed.push({ signature: sig, address: copy, length });
     if (sig === 'FACS') this.facs = copy;
     else if (sig === 'DSDT') this.dsdt = copy;
@@ -361,37 +370,45 @@ class TableProtocol {
     this.memory.write(at, r);
   }
 
-  /** The published roots (D7): ACPI 1.0 RSDP + RSDT listing the FADT when exposed; the 2.0 RSDP with RSDT (or 0) and XSDT. */
+  /**
+   * The published roots (D7): ACPI 1.0 RSDP + RSDT with the FADT's slot when exposed; the 2.0 RSDP
+   * with RSDT (or 0) and XSDT. Slot 0 belongs to the FADT whatever the install order (AcpiTableDxe
+   * reserves it), the other tables follow in install order.
+   */
   publish(report: FirmwareReport): void {
-    const p = this.profile;
-    const listed = this.installed.filter((t) => t.signature !== 'FACS' && t.signature !== 'DSDT').map((t) => t.address);
-    if (listed.length > ROOT_CAPACITY) report.notes.push(`${listed.length} tables: the protocol grows its RSDT/XSDT (placement not modelled past ${ROOT_CAPACITY})`);
-    this.writeRoots(listed);
-    this.report(report, p.rsdp20);
+    const others = this.installed.filter((t) => t.signature !== 'FACS' && t.signature !== 'DSDT' && t.signature !== 'FACP').map((t) => t.address);
+    this.writeRoots([this.fadt ?? 0, ...others]);
+    this.report(report, this.profile.rsdp20);
   }
 
   /**
-   * Where the roots live: the profile's places while they hold up to 20
-   * entries; beyond that the protocol reallocates them (new pages; the real
-   * pool addresses are not modelled, tables-128 shows them moving).
+   * Where the roots live: the profile's places while they have room for 20
+   * entries. Past that the protocol moves them into one new buffer (ACPI 1.0
+   * RSDT, 2.0 RSDT and XSDT for `capacity` entries each) and never moves them
+   * back, not even when a failure uninstalls every table; the buffer's
+   * address comes from the profile where a run observed it.
    */
-  private rootPlaces(entries: number): { rsdt10?: number; rsdt?: number; xsdt: number } {
+  private rootPlaces(): { rsdt10?: number; rsdt?: number; xsdt: number } {
     const p = this.profile;
-    if (entries <= ROOT_CAPACITY) return { ...(p.rsdt10 !== undefined ? { rsdt10: p.rsdt10 } : {}), ...(p.rsdt !== undefined ? { rsdt: p.rsdt } : {}), xsdt: p.xsdt };
-    const capacity = Math.ceil(entries / ROOT_CAPACITY) * ROOT_CAPACITY;
+    if (this.capacity <= ROOT_CAPACITY) return { ...(p.rsdt10 !== undefined ? { rsdt10: p.rsdt10 } : {}), ...(p.rsdt !== undefined ? { rsdt: p.rsdt } : {}), xsdt: p.xsdt };
+    if (this.grown !== undefined) return this.grown;
+    const capacity = this.capacity;
     const size = 3 * 36 + 16 * capacity;
-    const base = this.reclaim.allocate(pagesFor(size))!;
+    const observed = p.grownRoots?.[capacity];
+    const base = observed ?? this.reclaim.allocate(pagesFor(size))!;
+    if (observed === undefined) this.out.notes.push(`the RSDT/XSDT grown to ${capacity} entries: their address is not modelled for this capacity`);
     this.out.scratch.push({ start: base, end: base + pagesFor(size) * PAGE, what: 'the reallocated RSDT/XSDT' });
     const rsdt10 = p.rsdt10 !== undefined ? base : undefined;
     const rsdt = p.rsdt !== undefined ? base + 36 + 4 * capacity : undefined;
-    return { ...(rsdt10 !== undefined ? { rsdt10 } : {}), ...(rsdt !== undefined ? { rsdt } : {}), xsdt: base + 72 + 8 * capacity };
+    this.grown = { ...(rsdt10 !== undefined ? { rsdt10 } : {}), ...(rsdt !== undefined ? { rsdt } : {}), xsdt: base + 72 + 8 * capacity };
+    return this.grown;
   }
 
   private writeRoots(listed: number[]): void {
     const p = this.profile;
-    const at = this.rootPlaces(listed.length);
+    const at = this.rootPlaces();
     if (at.rsdt10 !== undefined && p.rsdp10 !== undefined) {
-      this.writeRoot(at.rsdt10, 'RSDT', 4, this.fadt !== undefined ? [this.fadt] : listed);
+      this.writeRoot(at.rsdt10, 'RSDT', 4, [listed[0] ?? 0]);
       this.writeRsdp(p.rsdp10, 0, at.rsdt10, 0);
     }
     if (at.rsdt !== undefined) this.writeRoot(at.rsdt, 'RSDT', 4, listed);

@@ -69,6 +69,8 @@ export interface OvmfProfile {
   rsdp20: number;
   rsdt?: number;
   xsdt: number;
+  /** Where the roots' buffer lies once grown to a capacity (entries each), where a run observed it. */
+  grownRoots?: Readonly<Record<number, number>>;
   /** Freed pages are filled with this byte (D6). */
   freedFill: number;
   /** Whether the table copies' addresses were observed (OVMF) or only their contents (AAVMF pool). */
@@ -93,6 +95,9 @@ export function ovmfProfile(): OvmfProfile {
     rsdp20: 0x7fb7e014,
     rsdt: 0x7fb7d074,
     xsdt: 0x7fb7d0e8,
+    // 126 to 128 root entries (corpus tables-127, -128, -129): RSDT 0x7e900254, XSDT 0x7e9004a8,
+    // kept there after a failure uninstalled everything
+    grownRoots: { 140: 0x7e900000 },
     freedFill: 0xaf,
     provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed',
   };

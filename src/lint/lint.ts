@@ -100,7 +100,8 @@ function finish(input: string, results: PersonalityResult[], findings: Finding[]
 
 /** A script and its files, run on the corpus machine (q35, 2 GiB, acpi=off). */
 export function lintScript(input: string, files: ExecFile[], options: { standardFiles?: boolean } = {}): LintReport {
-  const loader = files.find((f) => f.name === LOADER_FILE)!.data;
+  // a file set without etc/table-loader (the corpus's no-table-loader) lints as an empty script
+  const loader = files.find((f) => f.name === LOADER_FILE)?.data ?? new Uint8Array(0);
   const findings: Finding[] = [];
   let entries = [] as ReturnType<typeof decodeLoader>;
   if (loader.length % 128 === 0) entries = decodeLoader(loader);

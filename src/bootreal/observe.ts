@@ -1,0 +1,135 @@
+/**
+ * What a real boot did, read off the stopped guest: where each ALLOCATEd
+ * file's bytes lie in RAM, the RSDP an OS would take and the tables it
+ * reaches, SeaBIOS's warnings, the writable files before and after, and
+ * (OVMF) the pages its DXE core filled after freeing them.
+ */
+import { readRsdp, walkTables, type AcpiWalk, type RsdpInfo } from '../acpi/walk.js';
+import { decodeLoader } from '../loader/codec.js';
+import { ENTRY_SIZE, LOADER_FILE } from '../loader/constants.js';
+import type { LoaderEntry } from '../loader/entry.js';
+import { efiConfigurationAcpi, filledPages, rsdpCandidates, uefiRsdp, type ConfigTableAcpi } from './acpi-roots.js';
+import { findCopies, patchMask } from './blob-copies.js';
+import { logWarnings, type LogWarning } from './firmware-log.js';
+import { SYSTEM_STATES, type RealBootFile, type RealRun } from './run.js';
+
+export interface BlobObservation {
+  file: string;
+  inFwCfg: boolean;
+  /** The file's size in the fw_cfg directory (0 when absent). */
+  size: number;
+  /** The injected bytes (before any patching). */
+  data: Uint8Array;
+  mask: Uint8Array;
+  copies: number[];
+  /** OVMF: matches at the address of a table or RSDP the OS finds (the protocol's copies), not blobs. */
+  lookalikes: number[];
+  locatable: boolean;
+}
+
+export interface WritableObservation {
+  name: string;
+  /** What the file held before the firmware ran (the preset, or QEMU's initial bytes when not preset). */
+  before: Uint8Array;
+  after: Uint8Array;
+  preset: boolean;
+}
+
+export interface Observation {
+  run: RealRun;
+  /** The script's whole entries (trailing bytes of a wrongly sized script left out); undefined without a script. */
+  entries: LoaderEntry[] | undefined;
+  loaderSize: number | undefined;
+  loaderSelected: boolean;
+  blobs: BlobObservation[];
+  /** Addresses of every valid RSDP where this firmware's OS looks (BIOS: 0xE0000-0xFFFFF; UEFI: all RAM). */
+  rsdpCandidates: number[];
+  efiAcpi: ConfigTableAcpi[];
+  rsdp: RsdpInfo | undefined;
+  rsdpSelectedBy: string;
+  walk: AcpiWalk | undefined;
+  warnings: LogWarning[];
+  writable: WritableObservation[];
+  /** OVMF: pages all 0xAF (freed by the DXE core). */
+  freedPages: Set<number> | undefined;
+}
+
+const BIOS_AREA = { start: 0xe0000, end: 0x100000 };
+export const FREED_FILL = 0xaf;
+
+/** QEMU's initial bytes of its own writable files (all of them start zeroed). */
+function initialBytes(size: number): Uint8Array {
+  return new Uint8Array(size);
+}
+
+export function observe(run: RealRun, files: readonly RealBootFile[]): Observation {
+  const ram = run.ram;
+  const loaderFile = files.find((f) => f.name === LOADER_FILE);
+  const loaderEntry = run.directory.find((d) => d.name === LOADER_FILE);
+  const entries = loaderFile !== undefined ? decodeLoader(loaderFile.data.subarray(0, loaderFile.data.length - (loaderFile.data.length % ENTRY_SIZE))) : undefined;
+
+  const named: string[] = [];
+  for (const e of entries ?? []) if (e.type === 'allocate' && !named.includes(e.file)) named.push(e.file);
+
+  let rsdp: RsdpInfo | undefined;
+  let rsdpSelectedBy: string;
+  let candidates: number[];
+  let efiAcpi: ConfigTableAcpi[] = [];
+  if (run.firmware === 'seabios') {
+    candidates = rsdpCandidates(ram, BIOS_AREA.start, BIOS_AREA.end);
+    rsdpSelectedBy = "lowest checksum-valid 'RSD PTR ' on a 16-byte boundary in 0xE0000-0xFFFFF";
+    rsdp = candidates.length > 0 ? readRsdp(run.ram.memory, candidates[0]!) : undefined;
+  } else {
+    candidates = rsdpCandidates(ram, 0, ram.bytes.length, 1);
+    efiAcpi = efiConfigurationAcpi(ram);
+    const pick = uefiRsdp(efiAcpi);
+    rsdpSelectedBy = `EFI configuration table (${pick?.guid ?? 'ACPI 2.0'} GUID)`;
+    rsdp = pick !== undefined ? readRsdp(run.ram.memory, pick.rsdp) : undefined;
+  }
+  const walk = rsdp !== undefined ? walkTables(run.ram.memory, rsdp) : undefined;
+  const protocolAddresses = new Set<number>(run.firmware === 'ovmf' ? [...candidates, ...(walk?.tables.map((t) => t.address) ?? [])] : []);
+
+  const blobs: BlobObservation[] = named.map((file) => {
+    const dir = run.directory.find((d) => d.name === file);
+    const data = files.find((f) => f.name === file)?.data ?? new Uint8Array(0);
+    const mask = patchMask(entries ?? [], file, data.length);
+    const found = dir !== undefined ? findCopies(ram, data, mask) : { bases: [], locatable: false };
+    return {
+      file,
+      inFwCfg: dir !== undefined,
+      size: dir?.size ?? 0,
+      data,
+      mask,
+      copies: found.bases.filter((b) => !protocolAddresses.has(b)),
+      lookalikes: found.bases.filter((b) => protocolAddresses.has(b)),
+      locatable: found.locatable,
+    };
+  });
+
+  const writable: WritableObservation[] = [...run.readback].filter(([name]) => name !== SYSTEM_STATES).map(([name, after]) => {
+    const preset = run.presets.find((p) => p.name === name);
+    return { name, before: preset?.bytes ?? initialBytes(after.length), after, preset: preset !== undefined };
+  });
+
+  return {
+    run,
+    entries,
+    loaderSize: loaderEntry?.size,
+    loaderSelected: loaderEntry !== undefined && run.selects.some((s) => s.key === loaderEntry.select),
+    blobs,
+    rsdpCandidates: candidates,
+    efiAcpi,
+    rsdp,
+    rsdpSelectedBy,
+    walk,
+    warnings: run.firmware === 'seabios' ? logWarnings(run.debugLog) : [],
+    writable,
+    freedPages: run.firmware === 'ovmf' ? filledPages(ram, FREED_FILL) : undefined,
+  };
+}
+
+/** The located copy holding `address`, if any: which file, which copy, at what offset. */
+export function insideCopy(o: Observation, address: number): { file: string; base: number; offset: number } | undefined {
+  for (const b of o.blobs) for (const base of b.copies) if (address >= base && address < base + b.size) return { file: b.file, base, offset: address - base };
+  return undefined;
+}
