@@ -5,6 +5,7 @@ import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, mkdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { profileFromCapture } from '../src/conformance/generator.js';
 import { InputError } from '../src/errors.js';
 import { machineFromVector } from '../src/qemu/from-vector.js';
 import { loadCase } from '../src/simulate/corpus-case.js';
@@ -28,12 +29,12 @@ const CASE_DIRS = readdirSync(CORPUS, { withFileTypes: true })
 const utf8 = new TextEncoder();
 
 /** A real directory in memory with its JSON file edited. */
-function edited(dir: string, file: string, edit: (j: any) => void): MemorySource {
+function edited(dir: string, file: string, edit: (j: any) => void, label = ''): MemorySource {
   const files = readTree(dir);
   const json = JSON.parse(new TextDecoder().decode(files.get(file)!));
   edit(json);
   files.set(file, utf8.encode(JSON.stringify(json)));
-  return new MemorySource(files);
+  return new MemorySource(files, label);
 }
 
 // ------------------------------------------------------------------ path safety
@@ -148,6 +149,12 @@ test('items.json: every mismatch is a typed error naming the file and the JSON p
   for (const [edit, code, message] of cases) {
     t.throws(() => loadItemsCapture(edited(REF_Q35, 'items.json', edit)), { instanceOf: InputError, code, message: `items.json: ${message}` });
   }
+});
+
+test('a capture whose memory map has no RAM is refused by the sequence generator (it was a TypeError)', (t) => {
+  const noRam = loadItemsCapture(edited(REF_Q35, 'items.json', (j) => j.memory_map.memory.forEach((r: { kind: string }) => r.kind === 'ram' && (r.kind = 'i/o')), 'q35'));
+  t.throws(() => profileFromCapture(noRam), { instanceOf: InputError, code: 'NO_SCRATCH', message: "q35: the memory map has no RAM range of at least 0x110000 bytes for the generator's scratch area" });
+  t.is(profileFromCapture(loadItemsCapture(REF_Q35)).scratch, 0x100000n + 0x8000000n, 'a real machine keeps its scratch area (128 MiB into its largest RAM range)');
 });
 
 test('case.json: every mismatch is a typed error naming the file and the JSON path; gzip is bounded', (t) => {

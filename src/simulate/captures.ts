@@ -1,7 +1,8 @@
 /**
  * Pairing a QEMU capture with the fw_cfg item capture of the same
  * configuration (what QEMU serves when no firmware has programmed the
- * platform): given explicitly, or found beside it in spec-vectors/.
+ * platform): given explicitly, or found beside it in spec-vectors/ (a
+ * capture read from memory has no siblings).
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
