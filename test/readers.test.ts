@@ -1,7 +1,7 @@
 // The readers of outside directories: path safety, schema errors that name the file and the
 // JSON path, consistency checks, and the in-memory source reading exactly what the directory holds.
 import test from 'ava';
-import { mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -14,6 +14,7 @@ import { simulateRebuild } from '../src/simulate/rebuild-story.js';
 import { DirectorySource, MemorySource, readTree, safeRelativePath, unsafePathReason } from '../src/vectors/file-source.js';
 import { loadItemsCapture } from '../src/vectors/items-capture.js';
 import { Vector } from '../src/vectors/vector.js';
+import { fwcfg } from './helpers/cli.js';
 import { QEMU_VECTORS, ROOT, vectorConfigs } from './helpers/paths.js';
 
 const CAPTURE_DIRS = ['fwcfg-device', 'fwcfg-captures'].flatMap((p) =>
@@ -172,6 +173,30 @@ test('case.json: every mismatch is a typed error naming the file and the JSON pa
   t.throws(() => loadCase(new MemorySource(files)), { code: 'BAD_CASE', message: 'bomb.gz inflates past the 20 bytes case.json says' });
   const notGzip = edited(baseline, 'case.json', (c) => (c.fw_cfg_files[0].gzip = true));
   t.throws(() => loadCase(notGzip), { code: 'BAD_CASE', message: /^rsdp\.bin is not valid gzip \(/ });
+});
+
+test('the CLI turns a hostile capture directory into one line on stderr and exit 2', async (t) => {
+  const tmp = mkdtempSync(join(tmpdir(), 'fwcfg-hostile-'));
+  try {
+    const vec = join(tmp, 'vec');
+    cpSync(Q35, vec, { recursive: true });
+    const m = JSON.parse(readFileSync(join(vec, 'manifest.json'), 'utf8'));
+    m.stages.before.roms[1].path = '../../../etc/hostname';
+    writeFileSync(join(vec, 'manifest.json'), JSON.stringify(m));
+    const cap = join(tmp, 'cap');
+    cpSync(REF_Q35, cap, { recursive: true });
+    const j = JSON.parse(readFileSync(join(cap, 'items.json'), 'utf8'));
+    j.items[2].size = '16';
+    writeFileSync(join(cap, 'items.json'), JSON.stringify(j));
+    for (const argv of [['lint', vec], ['simulate', vec], ['lint', cap], ['qtest', cap]]) {
+      const r = await fwcfg(...argv);
+      t.is(r.code, 2, argv.join(' '));
+      t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+      t.regex(r.stderr, argv[1] === vec ? /manifest\.json: stages\.before\.roms\[1\]\.path: path "\.\.\/\.\.\/\.\.\/etc\/hostname" has a "\.\." segment/ : /items\.json: items\[2\]\.size: expected a non-negative integer below 2\^32, got "16"/);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
 
 // ------------------------------------------------------------------ memory equals directory
