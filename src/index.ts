@@ -13,6 +13,7 @@ export { validateLoaderBytes, type FormatIssue } from './loader/validate.js';
 export { tableAnnotator, type Annotator } from './loader/annotate.js';
 export { scanTableBlob, locateInTables, type TableSpan } from './acpi/blob-tables.js';
 export { Vector, readBytes } from './vectors/vector.js';
+export { DirectorySource, MemorySource, readTree, type FileSource } from './vectors/file-source.js';
 export type * from './vectors/manifest.js';
 // The fw_cfg device, its register interfaces and DMA, the guest-side driver.
 export * from './fwcfg/keys.js';

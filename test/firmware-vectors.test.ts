@@ -73,7 +73,7 @@ for (const [config, stage] of [['pc', 'after-ovmf'], ['q35', 'after-ovmf'], ['se
     for (const r of real) queue.set(r.signature, [...(queue.get(r.signature) ?? []), r]);
     for (const ours of report.tables) {
       const theirs = queue.get(ours.signature)!.shift()!;
-      const bytes = new Uint8Array(readFileSync(join(v.dir, theirs.path)));
+      const bytes = new Uint8Array(readFileSync(join(v.dir, theirs.path!)));
       t.is(ours.length, bytes.length, ours.signature);
       const mine = memory.read(ours.address!, ours.length!);
       const skip = pointerBytes(ours.signature, bytes.length);

@@ -16,9 +16,13 @@
  * area, the end of RAM, ROM and low RAM. The generator never touches regions
  * the emulator does not model.
  */
+import { InputError } from '../errors.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import { directKind } from '../qemu/emulated-machine.js';
 import { Prng } from '../prng.js';
+
+/** The RAM the generator owns at `scratch` (descriptors and buffers). */
+const SCRATCH_SIZE = 0x10000n;
 
 export interface ConformanceProfile {
   config: string;
@@ -43,13 +47,18 @@ export interface ConformanceProfile {
 
 /** Derives what the generator may touch from a capture with a memory map. */
 export function profileFromCapture(capture: ItemsCapture, memory = capture.memoryMap): ConformanceProfile {
-  if (memory === undefined) throw new Error(`${capture.dir}: a conformance profile needs a memory map`);
+  if (memory === undefined) throw new InputError('NO_MEMORY_MAP', `${capture.dir}: a conformance profile needs a memory map`);
   const ram = memory.memory.filter((r) => directKind(r.kind) === 'ram');
-  const biggest = [...ram].sort((a, b) => Number(b.end - b.start - (a.end - a.start)))[0]!;
+  const biggest = [...ram].sort((a, b) => Number(b.end - b.start - (a.end - a.start)))[0];
+  // a scratch area away from what QEMU itself put in RAM (the DTB at the base on arm)
+  const size = biggest === undefined ? 0n : biggest.end - biggest.start;
+  const offset = size >> 3n > 0x100000n && size >= 0x8000000n + SCRATCH_SIZE ? 0x8000000n : 0x100000n;
+  if (biggest === undefined || offset + SCRATCH_SIZE > size) {
+    throw new InputError('NO_SCRATCH', `${capture.dir}: the memory map has no RAM range of at least 0x${(0x100000n + SCRATCH_SIZE).toString(16)} bytes for the generator's scratch area`);
+  }
   const layout = capture.json.layout;
   const dmaRange = (layout === 'io' ? memory.io : memory.memory).some((r) => r.name === 'fwcfg.dma');
-  // a scratch area away from what QEMU itself put in RAM (the DTB at the base on arm)
-  const scratch = biggest.start + ((biggest.end - biggest.start) >> 3n > 0x100000n ? 0x8000000n : 0x100000n);
+  const scratch = biggest.start + offset;
   // the BIOS in the first MiB on x86 (the last ROM range there)
   const rom = memory.memory.filter((r) => directKind(r.kind) === 'rom' && r.end <= 0x100000n && r.end - r.start >= 0x10000n).pop();
   const romd = memory.memory.find((r) => directKind(r.kind) === 'romd');

@@ -21,6 +21,7 @@ import { policyFor } from '../simulate/options.js';
 import { loadCase } from '../simulate/corpus-case.js';
 import { mutateBytes, mutateLoader, mutateText } from './mutate.js';
 import { deviceSurface } from './device-surface.js';
+import { captureSurface, vectorSurface } from './reader-surfaces.js';
 import type { Prng } from '../prng.js';
 
 export type Verdict = { kind: 'ok' } | { kind: 'rejected'; code: string } | { kind: 'failure'; message: string };
@@ -227,4 +228,6 @@ export const SURFACES: Record<string, () => Surface<unknown>> = {
   ovmf: () => executorSurface('ovmf') as Surface<unknown>,
   uboot: () => executorSurface('uboot') as Surface<unknown>,
   device: () => deviceSurface as Surface<unknown>,
+  vector: () => vectorSurface as Surface<unknown>,
+  capture: () => captureSurface as Surface<unknown>,
 };

@@ -108,7 +108,11 @@ export function lintScript(input: string, files: ExecFile[], options: { standard
   findings.push(...staticHazards({ loader, entries, files: new Map(files.map((f) => [f.name, f.data])) }));
   const results = FIRMWARES.map((firmware) => {
     const machine = execMachine(files.map((f) => ({ ...f, data: f.data.slice() })), policyFor(undefined), options);
-    return personality(firmware, boot(machine, { firmware }, guestFor).report, null);
+    const b = boot(machine, { firmware }, guestFor);
+    const result = personality(firmware, b.report, null);
+    // the verdict holds no view of guest memory: its backing can go back to the pool
+    b.memory.release();
+    return result;
   });
   const machine = execMachine(files, policyFor(undefined), options);
   if (machine.device.fileCount > machine.device.fileSlots - 2) {
@@ -152,7 +156,9 @@ export function lintVector(vector: Vector): LintReport {
   const results = FIRMWARES.map((firmware) => {
     try {
       const sim = simulateFirmware(vector, { policy: policyFor(undefined), hostPageSize: 0x1000, firmware, ...(items ? { items } : {}) });
-      return personality(firmware, sim.report.firmware, sim.report.qemuError);
+      const result = personality(firmware, sim.report.firmware, sim.report.qemuError);
+      sim.memory?.release();
+      return result;
     } catch (err) {
       if (err instanceof UsageError && err.code === 'FIRMWARE_ARCH') return { ...personality(firmware, null, null), verdict: 'not applicable' as Verdict, warnings: [err.message] };
       throw err;

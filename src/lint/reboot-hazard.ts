@@ -36,7 +36,9 @@ export function rebootHazards(vector: Vector, items: ItemsCapture | undefined): 
   const machine = parseMachineType(vector.manifest.machine_type);
   for (const firmware of ['seabios', 'ovmf'] as FirmwareName[]) {
     if (firmware === 'seabios' && machine.arch !== 'x86_64') continue;
-    const { report } = simulateLifecycle(vector, { policy: policyFor(undefined), hostPageSize: 0x1000, firmware, boots: BOOTS, ...(items ? { items } : {}) });
+    const { report, memories } = simulateLifecycle(vector, { policy: policyFor(undefined), hostPageSize: 0x1000, firmware, boots: BOOTS, ...(items ? { items } : {}) });
+    // findings are text: the boots' guest memory can go back to the pool
+    for (const m of memories) m?.release();
     if (!triggersTold) {
       out.push(...lostTriggers(report));
       triggersTold = true;

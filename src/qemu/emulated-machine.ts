@@ -68,7 +68,22 @@ export function directKind(kind: string): 'ram' | 'rom' | 'romd' | undefined {
   return undefined;
 }
 
+/**
+ * Chunks one machine may back: 256 GiB of RAM and ROM ranges (aliases
+ * counted each time). Each chunk is a reservation of its own; a map asking
+ * for more (a hostile capture) is refused rather than exhausting the process.
+ */
+const MAX_CHUNKS = 256;
+
+function chunksSpanned(r: MemoryRange): number {
+  const off = Number(r.offset);
+  return Math.floor((off + Number(r.end - r.start) - 1) / CHUNK) - Math.floor(off / CHUNK) + 1;
+}
+
 function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; romd: string[] } {
+  const direct = ranges.filter((r) => directKind(r.kind) !== undefined);
+  const chunks = direct.reduce((n, r) => n + chunksSpanned(r), 0);
+  if (chunks > MAX_CHUNKS) throw new InputError('BAD_MEMORY_MAP', `the memory map's RAM and ROM ranges need ${chunks} GiB of backing; this emulator backs at most ${MAX_CHUNKS} GiB`);
   const backings = new Map<string, Backing>();
   const specs: RegionSpec[] = [];
   const romd: string[] = [];
@@ -76,6 +91,7 @@ function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; r
     const kind = directKind(r.kind);
     if (kind === undefined) continue;
     if (r.end > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError('BAD_MEMORY_MAP', `${r.name} at 0x${r.start.toString(16)} lies past 2^53`);
+    if (r.offset + (r.end - r.start) > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError('BAD_MEMORY_MAP', `${r.name} at 0x${r.start.toString(16)}: offset 0x${r.offset.toString(16)} runs past 2^53`);
     let backing = backings.get(r.name);
     if (backing === undefined) backings.set(r.name, (backing = new Backing()));
     let addr = Number(r.start);

@@ -1,16 +1,20 @@
 /**
  * Pairing a QEMU capture with the fw_cfg item capture of the same
  * configuration (what QEMU serves when no firmware has programmed the
- * platform): given explicitly, or found beside it in spec-vectors/.
+ * platform): given explicitly, or found beside it in spec-vectors/ (a
+ * capture read from memory has no siblings).
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { DirectorySource } from '../vectors/file-source.js';
 import { loadItemsCapture, type ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
 import { SYSTEM_STATES_DEFAULT, vmgenidGuidFile } from '../qemu/built-files.js';
 
 export function itemsCaptureFor(vector: Vector, explicit: string | undefined): ItemsCapture | undefined {
   if (explicit !== undefined) return loadItemsCapture(explicit);
+  // a capture not on disk has no siblings (and its label is no path to look beside)
+  if (!(vector.source instanceof DirectorySource)) return undefined;
   // spec-vectors/qemu-7.2/<config> pairs with spec-vectors/fwcfg-device/<config>
   const sibling = join(dirname(dirname(vector.dir)), 'fwcfg-device', basename(vector.dir));
   return existsSync(join(sibling, 'items.json')) ? loadItemsCapture(sibling) : undefined;

@@ -5,21 +5,14 @@
  * Commands that accept either (e.g. `fwcfg simulate`) ask which one a
  * directory holds.
  */
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { InputError } from '../errors.js';
+import { existingSourceOf, type FileSource } from './file-source.js';
 
 export type CaptureKind = 'items' | 'vector';
 
-export function detectCaptureKind(dir: string): CaptureKind {
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    throw new InputError('NO_VECTOR', `${dir}: no such directory`);
-  }
-  if (!isDir) throw new InputError('NO_VECTOR', `${dir}: not a directory`);
-  if (existsSync(join(dir, 'items.json'))) return 'items';
-  if (existsSync(join(dir, 'manifest.json'))) return 'vector';
-  throw new InputError('NO_VECTOR', `${dir}: neither an fw_cfg capture (items.json) nor a QEMU vector (manifest.json)`);
+export function detectCaptureKind(from: string | FileSource): CaptureKind {
+  const source = existingSourceOf(from);
+  if (source.has('items.json')) return 'items';
+  if (source.has('manifest.json')) return 'vector';
+  throw new InputError('NO_VECTOR', `${source.root}: neither an fw_cfg capture (items.json) nor a QEMU vector (manifest.json)`);
 }

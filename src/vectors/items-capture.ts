@@ -11,9 +11,9 @@
  * load as before.
  */
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { readBytes, readJson } from './vector.js';
+import { sourceOf, type FileSource } from './file-source.js';
+import { array, boolean, hex, integer, nullable, object, oneOf, optional, parseJson, relativePath, sha256, size, string, u32, validate, type Check } from './schema.js';
 
 export type CapturedItemKind = 'well-known' | 'arch' | 'file';
 
@@ -128,83 +128,125 @@ export interface ItemsCapture {
   rebuilt?: RebuiltItem[];
 }
 
-function hexKey(text: string, where: string): number {
-  if (!/^0x[0-9a-fA-F]{1,4}$/.test(text)) throw new InputError('BAD_CAPTURE', `${where}: key ${JSON.stringify(text)} is not a 16-bit hex key`);
-  return parseInt(text, 16);
+// ------------------------------------------------------------------ schema
+
+const directoryRow = object({ select: hex(16), size: u32, name: string });
+const ramBlockRow = object({ name: string, used: size, max: size });
+const memoryRange = object({ start: hex(64), size: hex(64), kind: string, name: string, offset: optional(hex(64)), prio: optional(integer) });
+const memoryMapJson = object({ source: optional(string), memory: array(memoryRange), io: array(memoryRange) });
+
+/** items.json as this project reads it. */
+export const itemsCaptureJson: Check<ItemsCaptureJson> = object({
+  config: string,
+  description: optional(string),
+  qemu: optional(string),
+  argv: array(string),
+  layout: oneOf('io', 'mmio'),
+  mmio_base: nullable(hex(64)),
+  file_slots: u32,
+  id: u32,
+  signature: optional(string),
+  directory_before_acpi_select: optional(array(directoryRow)),
+  directory_after_acpi_select: optional(array(directoryRow)),
+  first_acpi_select: optional(object({ name: string, select: hex(16), how: optional(string) })),
+  ramblock_at_start: optional(array(ramBlockRow)),
+  items: array(object({ key: hex(16), name: string, kind: oneOf('well-known', 'arch', 'file'), size: u32, sha256: sha256, bin: optional(relativePath), writable: optional(boolean) })),
+  capture_format: optional(integer),
+  memory_map: optional(memoryMapJson),
+  memory_contents: optional(array(object({ address: hex(64), size: hex(32), bin: relativePath, sha256: sha256 }))),
+  rebuild: optional(
+    object({
+      how: array(string),
+      directory_before: optional(array(directoryRow)),
+      directory_after: array(directoryRow),
+      size_changes: array(object({ name: string, before: size, after: size })),
+      ramblock_after: optional(array(ramBlockRow)),
+      items: array(object({ name: string, key: hex(16), size: u32, sha256: sha256, bin: optional(relativePath) })),
+    }),
+  ),
+});
+
+// ------------------------------------------------------------------ reading
+
+const sha256Of = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A listed blob: present when it has bytes, of the listed size, with the listed SHA-256. */
+function blob(source: FileSource, bin: string | undefined, size: number, sha: string, where: string): Uint8Array {
+  let bytes: Uint8Array;
+  if (bin === undefined) {
+    if (size !== 0) throw new InputError('BAD_CAPTURE', `${where}: ${size} bytes but no bin file`);
+    bytes = new Uint8Array(0);
+  } else {
+    bytes = source.read(bin, where);
+    if (bytes.length !== size) throw new InputError('BAD_CAPTURE', `${where}: ${bin} is ${bytes.length} bytes, items.json says ${size}`);
+  }
+  if (sha256Of(bytes) !== sha.toLowerCase()) throw new InputError('BAD_CAPTURE', `${where}: ${bin ?? 'the empty item'} does not match its sha256`);
+  return bytes;
 }
 
-/** Loads and checks a capture: every listed .bin must exist, have the listed size and SHA-256. */
-export function loadItemsCapture(dir: string): ItemsCapture {
-  const path = join(dir, 'items.json');
-  const json = readJson(path, 'fw_cfg item capture') as ItemsCaptureJson;
-  if (typeof json !== 'object' || json === null || !Array.isArray(json.items)) throw new InputError('BAD_CAPTURE', `${path}: no "items" array`);
+/**
+ * Loads and checks a capture (a directory, or any file source): items.json
+ * against its schema, then every listed .bin must exist, have the listed size
+ * and SHA-256, and the keys must be what the device would accept.
+ */
+export function loadItemsCapture(from: string | FileSource): ItemsCapture {
+  const source = sourceOf(from);
+  const path = source.describe('items.json');
+  const json = validate(itemsCaptureJson, parseJson(source.read('items.json', 'fw_cfg item capture'), path), path, 'BAD_CAPTURE');
+  const seen = new Map<number, number>();
   const items = json.items.map((it, i) => {
     const where = `${path}: items[${i}]`;
-    if (typeof it.name !== 'string' || typeof it.size !== 'number') throw new InputError('BAD_CAPTURE', `${where}: needs name and size`);
-    const key = hexKey(it.key, where);
-    let bytes: Uint8Array;
-    if (it.bin === undefined) {
-      if (it.size !== 0) throw new InputError('BAD_CAPTURE', `${where}: ${it.name} has ${it.size} bytes but no bin file`);
-      bytes = new Uint8Array(0);
-    } else {
-      bytes = readBytes(join(dir, it.bin), `item ${it.name}`);
-      if (bytes.length !== it.size) throw new InputError('BAD_CAPTURE', `${where}: ${it.bin} is ${bytes.length} bytes, items.json says ${it.size}`);
-    }
-    if (typeof it.sha256 === 'string' && createHash('sha256').update(bytes).digest('hex') !== it.sha256) {
-      throw new InputError('BAD_CAPTURE', `${where}: ${it.bin ?? it.name} does not match its sha256`);
-    }
+    const key = parseInt(it.key, 16);
+    const twin = seen.get(key);
+    if (twin !== undefined) throw new InputError('BAD_CAPTURE', `${where}: key ${it.key} is also items[${twin}]'s`);
+    seen.set(key, i);
+    const bytes = blob(source, it.bin, it.size, it.sha256, where);
     const item: CapturedItem = { key, name: it.name, kind: it.kind, size: it.size, bytes };
-    if (typeof it.writable === 'boolean') item.writable = it.writable;
+    if (it.writable !== undefined) item.writable = it.writable;
     return item;
   });
-  const capture: ItemsCapture = { dir, json, items };
+  const capture: ItemsCapture = { dir: source.root, json, items };
   if (json.memory_map !== undefined) capture.memoryMap = parseMemoryMap(json.memory_map, `${path}: memory_map`);
   if (json.memory_contents !== undefined) {
-    if (!Array.isArray(json.memory_contents)) throw new InputError('BAD_CAPTURE', `${path}: memory_contents is not an array`);
     capture.memoryContents = json.memory_contents.map((c, i) => {
       const where = `${path}: memory_contents[${i}]`;
-      const address = hexBig(c.address, `${where}.address`);
-      const size = Number(hexBig(c.size, `${where}.size`));
-      const bytes = checkedBin(dir, c.bin, size, c.sha256, where);
-      return { address, bytes };
+      return { address: BigInt(c.address), bytes: blob(source, c.bin, Number(c.size), c.sha256, where) };
     });
   }
   if (json.rebuild !== undefined) {
-    capture.rebuilt = (json.rebuild.items ?? []).map((it, i) => {
+    capture.rebuilt = json.rebuild.items.map((it, i) => {
       const where = `${path}: rebuild.items[${i}]`;
-      const bytes = it.bin === undefined && it.size === 0 ? new Uint8Array(0) : checkedBin(dir, it.bin ?? '', it.size, it.sha256, where);
-      return { name: it.name, key: hexKey(it.key, where), bytes };
+      return { name: it.name, key: parseInt(it.key, 16), bytes: blob(source, it.bin, it.size, it.sha256, where) };
     });
   }
   return capture;
 }
 
-function hexBig(text: unknown, where: string): bigint {
-  if (typeof text !== 'string' || !/^0x[0-9a-fA-F]{1,16}$/.test(text)) throw new InputError('BAD_CAPTURE', `${where}: ${JSON.stringify(text)} is not a 64-bit hex number`);
-  return BigInt(text);
-}
-
-function checkedBin(dir: string, bin: string, size: number, sha256: string, where: string): Uint8Array {
-  if (typeof bin !== 'string' || bin === '') throw new InputError('BAD_CAPTURE', `${where}: no bin file`);
-  const bytes = readBytes(join(dir, bin), where);
-  if (bytes.length !== size) throw new InputError('BAD_CAPTURE', `${where}: ${bin} is ${bytes.length} bytes, expected ${size}`);
-  if (createHash('sha256').update(bytes).digest('hex') !== sha256) throw new InputError('BAD_CAPTURE', `${where}: ${bin} does not match its sha256`);
-  return bytes;
-}
-
 /** Checks and converts a capture's memory_map (hex strings) into bigint ranges. */
-export function parseMemoryMap(json: MemoryMapJson, where: string): MemoryMap {
-  if (typeof json !== 'object' || json === null || !Array.isArray(json.memory) || !Array.isArray(json.io)) {
-    throw new InputError('BAD_CAPTURE', `${where}: needs "memory" and "io" arrays`);
-  }
+export function parseMemoryMap(json: unknown, where: string): MemoryMap {
+  const map = validate(memoryMapJson, json, where, 'BAD_CAPTURE');
   const ranges = (list: MemoryRangeJson[], name: string): MemoryRange[] =>
     list.map((r, i) => {
       const w = `${where}.${name}[${i}]`;
-      if (typeof r.kind !== 'string' || typeof r.name !== 'string') throw new InputError('BAD_CAPTURE', `${w}: needs kind and name`);
-      const start = hexBig(r.start, `${w}.start`);
-      const size = hexBig(r.size, `${w}.size`);
+      const start = BigInt(r.start);
+      const size = BigInt(r.size);
       if (size === 0n) throw new InputError('BAD_CAPTURE', `${w}: size is 0`);
-      return { start, end: start + size, kind: r.kind, name: r.name, offset: r.offset === undefined ? 0n : hexBig(r.offset, `${w}.offset`) };
+      if (start + size > 1n << 64n) throw new InputError('BAD_CAPTURE', `${w}: ends past 2^64`);
+      return { start, end: start + size, kind: r.kind, name: r.name, offset: r.offset === undefined ? 0n : BigInt(r.offset) };
     });
-  return { memory: ranges(json.memory, 'memory'), io: ranges(json.io, 'io') };
+  const memory = ranges(map.memory, 'memory');
+  const io = ranges(map.io, 'io');
+  noOverlap(memory, `${where}.memory`);
+  noOverlap(io, `${where}.io`);
+  return { memory, io };
+}
+
+/** A flat view never overlaps itself: the address spaces built from it rely on that. */
+function noOverlap(ranges: readonly MemoryRange[], where: string): void {
+  const order = ranges.map((r, i) => ({ r, i })).sort((a, b) => (a.r.start < b.r.start ? -1 : a.r.start > b.r.start ? 1 : 0));
+  for (let k = 1; k < order.length; k++) {
+    const a = order[k - 1]!;
+    const b = order[k]!;
+    if (b.r.start < a.r.end) throw new InputError('BAD_CAPTURE', `${where}[${b.i}] (${b.r.name}) overlaps ${where.split('.').pop()}[${a.i}] (${a.r.name})`);
+  }
 }

@@ -3,10 +3,11 @@
  * folders of blobs). Blobs on disk hold the RAMBlock's whole used length; the
  * fw_cfg file is their first `fw_cfg_size` bytes.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
-import type { RomRow, StageManifest, VectorManifest } from './manifest.js';
+import { existingSourceOf, type FileSource } from './file-source.js';
+import { vectorManifest, type RomRow, type StageManifest, type VectorManifest } from './manifest.js';
+import { parseJson, validate } from './schema.js';
 
 /** Reads a whole file (`-` is stdin) with a typed error naming it. */
 export function readBytes(path: string, what = 'file'): Uint8Array {
@@ -21,36 +22,27 @@ export function readBytes(path: string, what = 'file'): Uint8Array {
 }
 
 export function readJson(path: string, what = 'JSON file'): unknown {
-  const text = new TextDecoder().decode(readBytes(path, what));
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InputError('BAD_JSON', `${path}: not valid JSON (${(err as Error).message})`);
-  }
+  return parseJson(readBytes(path, what), path);
 }
 
 export class Vector {
+  /** The directory, or the in-memory source's label. */
   readonly dir: string;
+  readonly source: FileSource;
   readonly manifest: VectorManifest;
 
-  private constructor(dir: string, manifest: VectorManifest) {
-    this.dir = dir;
+  private constructor(source: FileSource, manifest: VectorManifest) {
+    this.dir = source.root;
+    this.source = source;
     this.manifest = manifest;
   }
 
-  static load(dir: string): Vector {
-    let isDir = false;
-    try {
-      isDir = statSync(dir).isDirectory();
-    } catch {
-      throw new InputError('NO_VECTOR', `${dir}: no such directory`);
-    }
-    if (!isDir) throw new InputError('NO_VECTOR', `${dir}: not a directory`);
-    const m = readJson(join(dir, 'manifest.json'), 'vector manifest') as VectorManifest;
-    if (typeof m !== 'object' || m === null || typeof m.stages !== 'object' || m.stages === null) {
-      throw new InputError('BAD_MANIFEST', `${join(dir, 'manifest.json')}: no "stages" object`);
-    }
-    return new Vector(dir, m);
+  /** A capture from its directory, or from any file source (e.g. in memory). */
+  static load(from: string | FileSource): Vector {
+    const source = existingSourceOf(from);
+    const file = source.describe('manifest.json');
+    const m = validate(vectorManifest, parseJson(source.read('manifest.json', 'vector manifest'), file), file, 'BAD_MANIFEST');
+    return new Vector(source, m);
   }
 
   get name(): string {
@@ -66,37 +58,37 @@ export class Vector {
   }
 
   stage(name: string): StageManifest {
-    const s = this.manifest.stages[name];
-    if (s === undefined) throw new InputError('NO_STAGE', `${this.dir}: no stage ${JSON.stringify(name)} (have ${this.stageNames.join(', ')})`);
-    return s;
+    if (!this.hasStage(name)) throw new InputError('NO_STAGE', `${this.dir}: no stage ${JSON.stringify(name)} (have ${this.stageNames.join(', ')})`);
+    return this.manifest.stages[name]!;
   }
 
   rom(stage: string, file: string): RomRow {
-    const r = (this.stage(stage).roms ?? []).find((x) => x.fw_cfg_file === file);
+    const r = this.stage(stage).roms.find((x) => x.fw_cfg_file === file);
     if (r === undefined) throw new InputError('NO_ROM', `${this.dir}: stage ${stage} has no ROM blob ${JSON.stringify(file)}`);
     return r;
   }
 
   hasRom(stage: string, file: string): boolean {
-    return this.hasStage(stage) && (this.stage(stage).roms ?? []).some((x) => x.fw_cfg_file === file);
+    return this.hasStage(stage) && this.stage(stage).roms.some((x) => x.fw_cfg_file === file);
   }
 
   /** The fw_cfg file's bytes (the RAMBlock dump trimmed to `fw_cfg_size`). */
   romBytes(stage: string, file: string): Uint8Array {
     const r = this.rom(stage, file);
-    const block = readBytes(join(this.dir, r.path), `ROM blob ${file}`);
+    const block = this.source.read(r.path, `ROM blob ${file}`);
     if (block.length < r.fw_cfg_size) {
-      throw new InputError('SHORT_BLOB', `${join(this.dir, r.path)}: ${block.length} bytes, manifest says the file is ${r.fw_cfg_size}`);
+      throw new InputError('SHORT_BLOB', `${this.source.describe(r.path)}: ${block.length} bytes, manifest says the file is ${r.fw_cfg_size}`);
     }
     return block.subarray(0, r.fw_cfg_size);
   }
 
   /** The whole RAMBlock dump (used length) of a ROM blob. */
   romBlock(stage: string, file: string): Uint8Array {
-    return readBytes(join(this.dir, this.rom(stage, file).path), `ROM blob ${file}`);
+    return this.source.read(this.rom(stage, file).path, `ROM blob ${file}`);
   }
 
+  /** A file of the capture as messages name it (the path on disk for a directory). */
   path(...parts: string[]): string {
-    return join(this.dir, ...parts);
+    return this.source.describe(parts.join('/'));
   }
 }
