@@ -11,33 +11,18 @@ import { efiConfigurationAcpi, rsdpCandidates } from '../src/bootreal/acpi-roots
 import { findCopies, patchMask } from '../src/bootreal/blob-copies.js';
 import { compareOutcomes, outcomeFromDir, outcomeFromFiles } from '../src/bootreal/compare.js';
 import { caseBootInput, caseOutcomeOptions } from '../src/bootreal/corpus-input.js';
-import { findFirmwareImage, findQemu, RealBootUnavailable } from '../src/bootreal/firmware-images.js';
 import { logWarnings } from '../src/bootreal/firmware-log.js';
 import { ramImageOf } from '../src/bootreal/ram-image.js';
 import { decodeLoader } from '../src/loader/codec.js';
 import { liveQemuPids } from '../src/qemu/live/qemu-process.js';
 import { loadCase } from '../src/simulate/corpus-case.js';
 import { fwcfg } from './helpers/cli.js';
+import { live, why } from './helpers/real-firmware.js';
 import { ROOT } from './helpers/paths.js';
 
 const CORPUS = join(ROOT, 'spec-vectors/firmware-conformance');
 const MiB = 0x100000;
 
-/** Why the live tests cannot run here, or undefined when they can. */
-function unavailable(): string | undefined {
-  try {
-    const qemu = findQemu();
-    findFirmwareImage('seabios', qemu);
-    findFirmwareImage('ovmf', qemu);
-    return undefined;
-  } catch (err) {
-    if (err instanceof RealBootUnavailable) return err.message;
-    throw err;
-  }
-}
-const missing = unavailable();
-const live = missing === undefined ? test.serial : test.skip;
-const why = missing === undefined ? '' : ` (skipped: ${missing})`;
 
 test('every copy of a blob is found, outside the bytes the script patches, and nothing else', (t) => {
   const c = loadCase(join(CORPUS, 'baseline'));

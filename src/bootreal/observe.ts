@@ -62,7 +62,45 @@ function initialBytes(size: number): Uint8Array {
   return new Uint8Array(size);
 }
 
-export function observe(run: RealRun, files: readonly RealBootFile[]): Observation {
+export interface ObserveOptions {
+  /**
+   * More commands whose patched bytes a copy may differ in: a script the
+   * firmware may have run instead of the one fw_cfg serves now (QEMU
+   * rebuilds mid-boot, so the bytes it read can be older than these).
+   */
+  maskEntries?: readonly LoaderEntry[];
+}
+
+function le(b: Uint8Array, at: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[at + i] ?? 0);
+  return v;
+}
+
+/**
+ * Of several copies of a file, the ones whose pointer fields agree with the
+ * script: each field holds its original value (the ADD_POINTER did not run)
+ * or that value plus the base of a located copy of its source file. A
+ * lookalike (SeaBIOS's own RSDP next to the loader's) points elsewhere.
+ * Never filters down to nothing.
+ */
+function consistentCopies(blob: BlobObservation, blobs: readonly BlobObservation[], entries: readonly LoaderEntry[], ram: Uint8Array): number[] {
+  if (blob.copies.length < 2) return blob.copies;
+  const pointers = entries.flatMap((e) => (e.type === 'addPointer' && e.destFile === blob.file && [1, 2, 4, 8].includes(e.size) && e.offset + e.size <= blob.data.length ? [e] : []));
+  const kept = blob.copies.filter((base) =>
+    pointers.every((p) => {
+      const sources = blobs.find((b) => b.file === p.srcFile)?.copies ?? [];
+      if (sources.length === 0) return true;
+      const modulus = 1n << BigInt(8 * p.size);
+      const original = le(blob.data, p.offset, p.size);
+      const value = le(ram, base + p.offset, p.size);
+      return value === original || sources.some((s) => (original + BigInt(s)) % modulus === value);
+    }),
+  );
+  return kept.length > 0 ? kept : blob.copies;
+}
+
+export function observe(run: RealRun, files: readonly RealBootFile[], options: ObserveOptions = {}): Observation {
   const ram = run.ram;
   const loaderFile = files.find((f) => f.name === LOADER_FILE);
   const loaderEntry = run.directory.find((d) => d.name === LOADER_FILE);
@@ -93,6 +131,7 @@ export function observe(run: RealRun, files: readonly RealBootFile[]): Observati
     const dir = run.directory.find((d) => d.name === file);
     const data = files.find((f) => f.name === file)?.data ?? new Uint8Array(0);
     const mask = patchMask(entries ?? [], file, data.length);
+    if (options.maskEntries !== undefined) patchMask(options.maskEntries, file, data.length).forEach((m, i) => (mask[i] |= m));
     const found = dir !== undefined ? findCopies(ram, data, mask) : { bases: [], locatable: false };
     return {
       file,
@@ -105,6 +144,10 @@ export function observe(run: RealRun, files: readonly RealBootFile[]): Observati
       locatable: found.locatable,
     };
   });
+
+  // every script the firmware may have run says where pointers may point
+  const pointerEntries = [...(entries ?? []), ...(options.maskEntries ?? [])];
+  for (const b of blobs) b.copies = consistentCopies(b, blobs, pointerEntries, ram.bytes);
 
   const writable: WritableObservation[] = [...run.readback].filter(([name]) => name !== SYSTEM_STATES).map(([name, after]) => {
     const preset = run.presets.find((p) => p.name === name);

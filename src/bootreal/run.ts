@@ -6,7 +6,7 @@
  * on the serial port), stopped, writable files read back, all guest RAM
  * read. Every wait is bounded; QEMU is killed by PID whatever happens.
  */
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
@@ -16,6 +16,7 @@ import { LiveGuest } from '../qemu/live/live-guest.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { findFirmwareImage, findQemu, packageVersions, qemuVersionLine, RealBootUnavailable, type FirmwareImage, type RealFirmware } from './firmware-images.js';
 import { presetFile, readDirectory, readFile } from './live-fwcfg.js';
+import { readText, sleep, waitForMarker } from './marker.js';
 import { DEBUG_LOG, RAM_SIZE, realBootArgs, recordedArgv, SERIAL_LOG, TRACE_LOG, type InjectedFile } from './qemu-args.js';
 import { dumpRam, type RamImage } from './ram-image.js';
 
@@ -86,8 +87,6 @@ export const SYSTEM_STATES = 'etc/system-states';
 /** A select no firmware makes (past every file slot): brackets the firmware's part of the trace. */
 const FENCE_KEY = 0x3ffe;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function runFileName(name: string, taken: Set<string>): string {
   let file = name.replace(/[^A-Za-z0-9._-]/g, '_') + '.bin';
   for (let i = 2; taken.has(file); i++) file = `${name.replace(/[^A-Za-z0-9._-]/g, '_')}-${i}.bin`;
@@ -100,10 +99,6 @@ function tracedSelects(trace: string, directory: readonly FwCfgDirEntry[]): Trac
   const fences = lines.flatMap((l, i) => (l.key === FENCE_KEY ? [i] : []));
   const inside = fences.length >= 2 ? lines.slice(fences[0]! + 1, fences[1]) : fences.length === 1 ? lines.slice(fences[0]! + 1) : lines;
   return inside.map((l) => ({ key: l.key, name: l.name === 'unknown' ? (directory.find((d) => d.select === l.key)?.name ?? 'unknown') : l.name }));
-}
-
-function readText(path: string): string {
-  return existsSync(path) ? readFileSync(path, 'latin1') : '';
 }
 
 export async function bootReal(input: RealBootInput): Promise<RealRun> {
@@ -158,22 +153,8 @@ export async function bootReal(input: RealBootInput): Promise<RealRun> {
     const marker = MARKERS[input.firmware];
     const logPath = join(dir, marker.log);
     await q.qmp.execute('cont');
-    const started = Date.now();
     progress(`${input.firmware} running; waiting for "${marker.text}" (at most ${Math.round(timeoutMs / 1000)} s)`);
-    let secondsToMarker: number | null = null;
-    let lastNote = started;
-    while (Date.now() - started < timeoutMs) {
-      if (!q.running) throw new InputError('QEMU_EXITED', `QEMU exited during the boot: ${q.stderr.trim().split('\n').pop() ?? ''}`);
-      if (readText(logPath).includes(marker.text)) {
-        secondsToMarker = (Date.now() - started) / 1000;
-        break;
-      }
-      if (Date.now() - lastNote >= 10_000) {
-        lastNote = Date.now();
-        progress(`still waiting (${Math.round((lastNote - started) / 1000)} s)`);
-      }
-      await sleep(100);
-    }
+    const secondsToMarker = await waitForMarker(q, { logPath, text: marker.text, timeoutMs, progress });
     if (secondsToMarker !== null) {
       progress(`"${marker.text}" after ${secondsToMarker.toFixed(1)} s`);
       await sleep(settleMs);

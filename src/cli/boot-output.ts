@@ -46,7 +46,7 @@ export function firmwareJson(r: FirmwareReport): Record<string, unknown> {
     loaderBytesRead: r.loaderBytesRead,
     loaderSizeNow: r.loaderSizeNow,
     outcome: r.outcome,
-    allocations: r.allocations.map(({ file, base, length }) => ({ file, base, length })),
+    allocations: r.allocations.map(({ file, base, length, freed }) => ({ file, base, length, ...(freed === true ? { freed } : {}) })),
     writePointers: r.writePointers.map(({ destFile, offset, size, value, kept }) => ({ destFile, offset, size, value, kept })),
     rsdp: r.rsdp,
     osTablesFromLoader: r.osTablesFromLoader,

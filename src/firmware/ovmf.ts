@@ -232,6 +232,7 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
   for (const b of blobs.values()) {
     if (b.hostsOnlyTableData) {
       fill(b.base, pagesFor(b.size));
+      markFreed(b.name);
       report.notes.push(`freed ${b.name} (only tables, now copied)`);
     }
   }
@@ -239,6 +240,10 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
   report.entries = outcomes;
   report.notes.push(`installed ${protocol.installed.length} tables`);
   return report;
+
+  function markFreed(name: string): void {
+    for (const a of report.allocations) if (a.file === name) a.freed = true;
+  }
 
   function fill(base: number, pages: number): void {
     if (memory.regionAt(base) !== undefined) memory.fill(base, pages * PAGE, profile.freedFill);
@@ -259,7 +264,10 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
       fw.writeItem(w.select, w.offset, new Uint8Array(w.size));
       for (const r of report.writePointers) if (r.destFile === w.name && r.offset === w.offset) r.kept = false;
     }
-    for (const b of blobs.values()) fill(b.base, pagesFor(b.size));
+    for (const b of blobs.values()) {
+      fill(b.base, pagesFor(b.size));
+      markFreed(b.name);
+    }
     if (afterInstall && protocol !== undefined) protocol.publishEmpty(report); // D4
     report.entries = outcomes;
     return report;

@@ -19,6 +19,8 @@ export interface AllocationReport {
   /** Entry index of the ALLOCATE. */
   entry: number;
   zone?: number;
+  /** The firmware gave the pages back after the run (OVMF: blobs holding only tables, or every blob on a failure); their bytes are no longer the file's. */
+  freed?: boolean;
 }
 
 export interface WritePointerReport {

@@ -7,6 +7,8 @@
  *   etc/ramfb, etc/hardware_errors_addr. Everything else, `-fw_cfg` user
  *   files included, is read-only. Captures of format 2 record writability per
  *   item; this list is the fallback for older captures.
+ * - vmgenid: its reset handler zeroes etc/vmgenid_addr (live boots show the
+ *   address gone after a system_reset until the firmware writes it again).
  * - ICH9 (q35) SMI feature negotiation: etc/smi/features-ok is a 1-byte file
  *   whose select callback compares etc/smi/requested-features with
  *   etc/smi/supported-features and, for a valid request, locks the
@@ -93,9 +95,14 @@ export function attachSmiNegotiation(device: FwCfgDevice): SmiNegotiation | unde
 
 export interface QemuFileBehaviours {
   smi: SmiNegotiation | undefined;
+  /** The vmgenid device's reset handler: the address the guest wrote is forgotten (the next boot writes it again). */
+  vmgenidReset: (() => void) | undefined;
 }
+
+export const VMGENID_ADDR = 'etc/vmgenid_addr';
 
 /** Applies every behaviour above that the device's files call for. */
 export function applyQemuFileBehaviours(device: FwCfgDevice): QemuFileBehaviours {
-  return { smi: attachSmiNegotiation(device) };
+  const has = device.fileItem(VMGENID_ADDR)?.data != null;
+  return { smi: attachSmiNegotiation(device), vmgenidReset: has ? () => device.fileItem(VMGENID_ADDR)?.data?.fill(0) : undefined };
 }

@@ -115,6 +115,7 @@ export class QemuMachine {
     this.pciexbar = PCIEXBAR_RESET;
     this.platformProgrammed = false;
     this.behaviours.smi?.reset();
+    this.behaviours.vmgenidReset?.();
     this.device.reset();
   }
 }

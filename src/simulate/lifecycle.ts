@@ -9,7 +9,8 @@
  * select that really triggers it. Nothing here knows a configuration: what
  * happens follows from those rules.
  */
-import { TABLES_FILE } from '../loader/constants.js';
+import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
+import { isQemuWritableFile } from '../qemu/known-files.js';
 import type { FirmwareReport } from '../firmware/report.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
@@ -72,6 +73,18 @@ export interface Lifecycle {
   report: LifecycleReport;
   /** Guest memory after each boot that ran the firmware (same order as report.boots). */
   memories: (GuestMemory | undefined)[];
+  /** QEMU's fw_cfg files after each boot (the ACPI files and the writable ones), as a live observer reads them back. */
+  files: Map<string, Uint8Array>[];
+}
+
+/** The files a boot can change: QEMU's ACPI blobs (rebuilds) and its writable files (write-backs). */
+function filesAfterBoot(machine: QemuMachine): Map<string, Uint8Array> {
+  const out = new Map<string, Uint8Array>();
+  for (const name of [TABLES_FILE, LOADER_FILE, RSDP_FILE, ...machine.device.fileRecords().map((r) => r.name).filter(isQemuWritableFile)]) {
+    const data = machine.device.fileItem(name)?.data;
+    if (data !== undefined && data !== null) out.set(name, data.slice());
+  }
+  return out;
 }
 
 function machineFor(vector: Vector, o: LifecycleOptions, policy: QemuPolicy, hostPageSize: number): QemuMachine {
@@ -83,6 +96,7 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
   let qemu = versionText(o.policy.version);
   const report: LifecycleReport = { vector: vector.name, machineType: machine.type.name, firmware: o.firmware, boots: [], migration: null, stopped: null };
   const memories: (GuestMemory | undefined)[] = [];
+  const files: Map<string, Uint8Array>[] = [];
   for (let n = 1; n <= o.boots; n++) {
     if (n > 1) machine.systemReset();
     const directory = acpiFiles(machine);
@@ -100,6 +114,7 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
       os: qemuError !== null ? { tables: 'none', reasons: ['QEMU aborted'] } : osView(firmware, memory, machine.device.fileItem(TABLES_FILE)?.data ?? undefined),
     });
     memories.push(memory);
+    files.push(filesAfterBoot(machine));
     if (qemuError !== null) {
       report.stopped = `QEMU aborted during boot ${n}`;
       break;
@@ -118,5 +133,5 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
       qemu = to;
     }
   }
-  return { report, memories };
+  return { report, memories, files };
 }

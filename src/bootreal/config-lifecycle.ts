@@ -1,0 +1,88 @@
+/**
+ * `boot-real --config`: a configuration's life on the real QEMU and firmware
+ * (boots separated by system_reset), and, when asked, the model's life of
+ * the same configuration (`simulate --boots N`) checked against it boot by
+ * boot while each boot's RAM is at hand.
+ */
+import type { GuestMemory } from '../memory/guest-memory.js';
+import { simulateLifecycle, type Lifecycle } from '../simulate/lifecycle.js';
+import { policyFor } from '../simulate/options.js';
+import { stageFor } from '../simulate/firmware-run.js';
+import { itemsCaptureFor } from '../simulate/captures.js';
+import { LOADER_FILE } from '../loader/constants.js';
+import type { Vector } from '../vectors/vector.js';
+import { runConfigBoots } from './config-run.js';
+import type { RealFirmware } from './firmware-images.js';
+import { compareBoot, liveBoot, type BootComparison, type LiveBoot } from './lifecycle-compare.js';
+
+export interface ConfigLifecycleInput {
+  vector: Vector;
+  firmware: RealFirmware;
+  boots: number;
+  /** Run the model too and compare each boot with it. */
+  compare: boolean;
+  /** Sees each boot while its RAM is current (e.g. to write the located copies out). */
+  onBoot?: (boot: LiveBoot, ram: GuestMemory) => void;
+  timeoutMs?: number;
+  image?: string;
+  progress?: (message: string) => void;
+}
+
+export interface ConfigLifecycle {
+  config: string;
+  machineType: string;
+  firmware: RealFirmware;
+  qemu: string;
+  firmwareImage: string;
+  argv: string[];
+  vmgenidGuid: string | null;
+  boots: LiveBoot[];
+  /** Per boot, when compared (null otherwise). */
+  comparison: BootComparison[] | null;
+}
+
+export async function bootRealConfig(input: ConfigLifecycleInput): Promise<ConfigLifecycle> {
+  const stage = stageFor(input.vector, input.firmware);
+  const guid = input.vector.hasStage(stage) ? input.vector.stage(stage).qmp_vm_generation_id : undefined;
+  const creationLoader = input.vector.hasRom('before', LOADER_FILE) ? input.vector.romBytes('before', LOADER_FILE) : undefined;
+  const items = itemsCaptureFor(input.vector, undefined);
+  let model: Lifecycle | undefined;
+  if (input.compare) {
+    input.progress?.(`the model's ${input.boots} boots of ${input.vector.name}`);
+    model = simulateLifecycle(input.vector, { policy: policyFor(undefined), hostPageSize: 0x1000, firmware: input.firmware, boots: input.boots, ...(items !== undefined ? { items } : {}) });
+  }
+  try {
+    const run = await runConfigBoots(
+      {
+        vector: input.vector,
+        firmware: input.firmware,
+        boots: input.boots,
+        ...(guid !== undefined ? { vmgenidGuid: guid } : {}),
+        ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}),
+        ...(input.image !== undefined ? { image: input.image } : {}),
+        ...(input.progress !== undefined ? { progress: input.progress } : {}),
+      },
+      (b) => {
+        const live = liveBoot(b, creationLoader);
+        input.onBoot?.(live, b.run.ram.memory);
+        const i = b.boot - 1;
+        const record = model?.report.boots[i];
+        const comparison = model !== undefined && record !== undefined ? compareBoot({ record, memory: model.memories[i], files: model.files[i]! }, b, live) : undefined;
+        return { live, comparison };
+      },
+    );
+    return {
+      config: input.vector.name,
+      machineType: input.vector.manifest.machine_type,
+      firmware: input.firmware,
+      qemu: run.qemuVersion,
+      firmwareImage: run.image.description,
+      argv: run.argv,
+      vmgenidGuid: guid ?? null,
+      boots: run.results.map((r) => r.live),
+      comparison: model === undefined ? null : run.results.flatMap((r) => (r.comparison === undefined ? [] : [r.comparison])),
+    };
+  } finally {
+    for (const m of model?.memories ?? []) m?.release();
+  }
+}

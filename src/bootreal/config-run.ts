@@ -1,0 +1,238 @@
+/**
+ * A QEMU configuration's own ACPI on the real firmware, boot after boot:
+ * the vector's `config_args` as they are (QEMU builds its tables, loader and
+ * RSDP; nothing is injected), the firmware run to its marker, the guest
+ * stopped and read (fw_cfg directory and QEMU's ACPI files over qtest, `info
+ * ramblock` over QMP, all RAM below 4 GiB), then a QMP `system_reset` and the
+ * next boot. Each boot's selects come from QEMU's fw_cfg_select trace between
+ * the boot's `cont` and its `stop`, so the observer's own reads never count.
+ */
+import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { InputError, UsageError } from '../errors.js';
+import type { FwCfgDirEntry } from '../firmware/fwcfg-guest.js';
+import { decodeLoader } from '../loader/codec.js';
+import { ENTRY_SIZE, LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
+import type { RamBlockRow } from '../memory/ram-list.js';
+import { isQemuWritableFile } from '../qemu/known-files.js';
+import { LiveGuest } from '../qemu/live/live-guest.js';
+import { QemuProcess } from '../qemu/live/qemu-process.js';
+import { parseMachineType } from '../qemu/machine-type.js';
+import type { Vector } from '../vectors/vector.js';
+import { findFirmwareImage, findQemu, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from './firmware-images.js';
+import { readDirectory, readFile } from './live-fwcfg.js';
+import { readText, sleep, waitForMarker, waitForQuietTrace } from './marker.js';
+import { DEBUG_LOG, TRACE_LOG } from './qemu-args.js';
+import { dumpRam, type RamImage } from './ram-image.js';
+import { MARKERS, SYSTEM_STATES, type RealRun, type TracedSelect } from './run.js';
+
+export interface ConfigRunInput {
+  vector: Vector;
+  firmware: RealFirmware;
+  boots: number;
+  /** The vmgenid GUID to pin (QEMU draws a random one otherwise); the model's boot used this one. */
+  vmgenidGuid?: string;
+  timeoutMs?: number;
+  settleMs?: number;
+  image?: string;
+  progress?: (message: string) => void;
+}
+
+/** One boot, as the stopped guest shows it. `run.ram` is valid only until the next boot is read. */
+export interface ConfigBoot {
+  boot: number;
+  /** The fw_cfg directory when the firmware started (read before `cont`: the directory has no callback). */
+  directoryAtStart: FwCfgDirEntry[];
+  /** `info ramblock` after the boot. */
+  ramblocks: RamBlockRow[];
+  /** QEMU's ACPI files and its writable files after the boot, as fw_cfg serves them. */
+  files: Map<string, Uint8Array>;
+  /** The boot in the single-boot shape (selects, logs and RAM of this boot only). */
+  run: RealRun;
+}
+
+const FENCE_KEY = 0x3ffe;
+/** Larger files are not read back byte by byte over qtest (none of QEMU's ALLOCATEd files comes close). */
+const MAX_READ = 16 << 20;
+/** The files a boot's rebuild rewrites: read back after each boot (their select no longer rebuilds then, see readAcpiFiles). */
+const ACPI_FILES = [TABLES_FILE, LOADER_FILE, RSDP_FILE];
+
+/** `info ramblock`: name, used, max from QEMU's human monitor table. */
+export function parseInfoRamblock(text: string): RamBlockRow[] {
+  const rows: RamBlockRow[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^\s*(\S+)\s+\d+ [KMG]iB\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/i.exec(line);
+    if (m !== null) rows.push({ name: m[1]!, used: Number(BigInt(m[2]!)), max: Number(BigInt(m[3]!)) });
+  }
+  return rows;
+}
+
+/** RAM below 4 GiB on the x86 machines QEMU's lowmem split gives (the part firmware places tables in). */
+export function lowRam(family: string, ramSize: number): number {
+  if (family === 'q35') return Math.min(ramSize, ramSize >= 0xb0000000 ? 0x80000000 : 0xb0000000);
+  return Math.min(ramSize, ramSize > 0xe0000000 ? 0xc0000000 : 0xe0000000);
+}
+
+function selectsIn(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {
+  return [...trace.matchAll(/^fw_cfg_select \S+ key 0x([0-9a-f]+) '([^']*)'/gm)]
+    .map((m) => ({ key: parseInt(m[1]!, 16), name: m[2]! }))
+    .filter((s) => s.key !== FENCE_KEY)
+    .map((s) => ({ key: s.key, name: s.name === 'unknown' ? (directory.find((d) => d.select === s.key)?.name ?? 'unknown') : s.name }));
+}
+
+/**
+ * The configuration's arguments for this run: `{tmp}` / `$TMP` become the
+ * run's directory (the vector's `temp_files` are created there, sparse), and
+ * a vmgenid device without a GUID gets the pinned one.
+ */
+export function configArgs(vector: Vector, dir: string, guid: string | undefined): string[] {
+  const args = vector.manifest.config_args.map((a) => a.split('{tmp}').join(dir).split('$TMP').join(dir));
+  if (guid !== undefined) {
+    for (let i = 1; i < args.length; i++) {
+      if (args[i - 1] === '-device' && /^vmgenid(,|$)/.test(args[i]!) && !/(^|,)guid=/.test(args[i]!)) args[i] = `${args[i]},guid=${guid}`;
+    }
+  }
+  const temp = vector.manifest['temp_files'];
+  if (temp !== undefined && temp !== null) {
+    if (typeof temp !== 'object' || Array.isArray(temp)) throw new InputError('BAD_MANIFEST', `${vector.source.describe('manifest.json')}: temp_files is not an object`);
+    for (const [name, spec] of Object.entries(temp as Record<string, unknown>)) {
+      const size = (spec as { size?: unknown } | null)?.size;
+      if (name !== basename(name) || name.startsWith('.') || !/^[A-Za-z0-9._-]+$/.test(name)) throw new InputError('UNSAFE_PATH', `${vector.source.describe('manifest.json')}: temp_files.${name}: not a plain file name`);
+      if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > 2 ** 40) throw new InputError('BAD_MANIFEST', `${vector.source.describe('manifest.json')}: temp_files.${name}.size: not a size`);
+      const path = join(dir, name);
+      writeFileSync(path, new Uint8Array(0));
+      truncateSync(path, size); // sparse: all zero, no disk used
+    }
+  }
+  return args;
+}
+
+/** No serial port for OVMF here: QEMU would describe it in the DSDT, and the tables would no longer be the configuration's. */
+function firmwareArgs(image: FirmwareImage, varsCopy: string | undefined): string[] {
+  if (image.firmware === 'seabios') return image.qemuDefault === true ? [] : ['-bios', image.code];
+  return ['-drive', `if=pflash,format=raw,readonly=on,file=${image.code}`, '-drive', `if=pflash,format=raw,file=${varsCopy ?? image.vars}`];
+}
+
+/** OVMF is past its loader when the trace shows the script selected and then nothing for this long. */
+const OVMF_QUIET_MS = 2000;
+/** The trace names file keys 'unknown': the loader's select is known by its key (any select when there is no loader). */
+function loaderSelect(directory: readonly FwCfgDirEntry[]): RegExp {
+  const key = directory.find((d) => d.name === LOADER_FILE)?.select;
+  return key === undefined ? /^fw_cfg_select /m : new RegExp(`^fw_cfg_select \\S+ key 0x${key.toString(16).padStart(4, '0')} `, 'm');
+}
+
+const textLength = (path: string) => {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+};
+
+/** Boots the configuration `boots` times; `inspect` sees each boot while its RAM image is current. */
+export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: ConfigBoot) => T): Promise<{ results: T[]; argv: string[]; image: FirmwareImage; qemuVersion: string; packages: Record<string, string> }> {
+  const progress = input.progress ?? (() => undefined);
+  const binary = (input.vector.manifest['qemu_binary'] as string | undefined) ?? QEMU_BINARY;
+  if (binary !== QEMU_BINARY) throw new UsageError('USAGE', `boot-real --config: ${input.vector.name} runs on ${binary}; only ${QEMU_BINARY} configurations can be booted here`);
+  const family = parseMachineType(input.vector.manifest.machine_type).family;
+  if (family !== 'q35' && family !== 'pc') throw new UsageError('USAGE', `boot-real --config: ${input.vector.name} is a ${family} machine; only q35 and pc configurations can be booted here`);
+  const qemu = findQemu();
+  const image = findFirmwareImage(input.firmware, qemu, input.image);
+  const timeoutMs = input.timeoutMs ?? (input.firmware === 'ovmf' ? 60_000 : 30_000);
+  const settleMs = input.settleMs ?? 1000;
+  const markerText = input.firmware === 'seabios' ? `"${MARKERS.seabios.text}"` : `its select of etc/table-loader and ${OVMF_QUIET_MS / 1000} s without fw_cfg selects`;
+
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bootreal-config-'));
+  let q: QemuProcess | undefined;
+  try {
+    let varsCopy: string | undefined;
+    if (image.vars !== undefined) {
+      varsCopy = join(dir, 'OVMF_VARS.fd');
+      copyFileSync(image.vars, varsCopy);
+    }
+    const args = ['-accel', 'tcg', '-cpu', 'max', '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...configArgs(input.vector, dir, input.vmgenidGuid)];
+    args.push('-D', join(dir, TRACE_LOG), '-trace', 'fw_cfg_select');
+    args.push('-chardev', `file,id=dbg,path=${join(dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg');
+    args.push(...firmwareArgs(image, varsCopy));
+    progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);
+    q = await QemuProcess.start({ binary: qemu, args, dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
+    const guest = new LiveGuest(q.qtest, { kind: 'io', dma: true });
+    const argv = [basename(qemu), ...q.argv.slice(1)].map((a) => a.split(dir).join('$TMP'));
+    const tracePath = join(dir, TRACE_LOG);
+    const results: T[] = [];
+
+    for (let boot = 1; boot <= input.boots; boot++) {
+      if (boot > 1) {
+        await q.qmp.execute('system_reset');
+        progress(`system_reset before boot ${boot}`);
+      }
+      const directoryAtStart = await readDirectory(guest);
+      await guest.select(FENCE_KEY);
+      const debugFrom = readText(join(dir, DEBUG_LOG)).length;
+      const traceFrom = textLength(tracePath);
+      const t0 = Date.now();
+      await q.qmp.execute('cont');
+      progress(`boot ${boot}: ${input.firmware} running; waiting for ${markerText} (at most ${Math.round(timeoutMs / 1000)} s)`);
+      const secondsToMarker =
+        input.firmware === 'seabios'
+          ? await waitForMarker(q, { logPath: join(dir, DEBUG_LOG), text: MARKERS.seabios.text, from: debugFrom, timeoutMs, progress })
+          : await waitForQuietTrace(q, { tracePath, from: traceFrom, after: loaderSelect(directoryAtStart), quietMs: OVMF_QUIET_MS, timeoutMs, progress });
+      if (secondsToMarker !== null) await sleep(settleMs);
+      else progress(`boot ${boot}: no ${markerText} within ${Math.round(timeoutMs / 1000)} s: the firmware hangs`);
+      await q.qmp.execute('stop');
+      const stoppedAfterS = (Date.now() - t0) / 1000;
+      // the trace up to here is this boot's alone: QEMU writes it line by line
+      const trace = readText(tracePath).slice(traceFrom);
+      await guest.select(FENCE_KEY);
+
+      const directory = await readDirectory(guest);
+      const selects = selectsIn(trace, directory);
+      const files = new Map<string, Uint8Array>();
+      // a file's select rebuilds only while `patched` is clear; after a boot that selected any ACPI file it is set
+      const acpiSelected = selects.some((s) => ACPI_FILES.includes(s.name));
+      for (const d of directory) {
+        if ((acpiSelected && ACPI_FILES.includes(d.name)) || isQemuWritableFile(d.name) || d.name === SYSTEM_STATES) files.set(d.name, await readFile(guest, d));
+      }
+      // the other files the script ALLOCATEs (etc/vmgenid_guid, etc/acpi/nvdimm-mem): plain files, no callback
+      const loader = files.get(LOADER_FILE);
+      for (const e of loader === undefined ? [] : decodeLoader(loader.subarray(0, loader.length - (loader.length % ENTRY_SIZE)))) {
+        const d = e.type === 'allocate' && !files.has(e.file) ? directory.find((x) => x.name === e.file) : undefined;
+        if (d !== undefined && d.size <= MAX_READ) files.set(d.name, await readFile(guest, d));
+      }
+      const ramblocks = parseInfoRamblock(String(await q.qmp.execute('human-monitor-command', { 'command-line': 'info ramblock' })));
+      const ramSize = ramblocks.find((r) => r.name === 'pc.ram')?.used ?? 2 ** 31;
+      const ram: RamImage = await dumpRam(q, lowRam(family, ramSize), progress);
+      const run: RealRun = {
+        firmware: input.firmware,
+        image,
+        qemuVersion: qemuVersionLine(qemu),
+        packages: packageVersions(),
+        argv,
+        dma: true,
+        completed: secondsToMarker !== null,
+        marker: markerText,
+        secondsToMarker,
+        stoppedAfterS,
+        qmpEvents: [],
+        // what the firmware found: both read the sizes before the rebuild their boot sets off
+        directory: directoryAtStart,
+        presets: [],
+        readback: new Map([...files].filter(([name]) => isQemuWritableFile(name) || name === SYSTEM_STATES)),
+        selects,
+        debugLog: readText(join(dir, DEBUG_LOG)).slice(debugFrom),
+        serialLog: '',
+        stderr: q.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('fw_cfg_select')),
+        ram,
+      };
+      progress(`boot ${boot}: stopped after ${stoppedAfterS.toFixed(1)} s; ${selects.length} fw_cfg selects`);
+      results.push(inspect({ boot, directoryAtStart, ramblocks, files, run }));
+    }
+    await q.close();
+    q = undefined;
+    return { results, argv, image, qemuVersion: qemuVersionLine(qemu), packages: packageVersions() };
+  } finally {
+    if (q !== undefined) await q.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
