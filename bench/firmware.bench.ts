@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sum8, sum8Portable } from '../src/acpi/checksum.js';
-import { packageRoot } from '../src/cli/package-root.js';
+import { packageRoot } from '../src/vectors/package-root.js';
 import type { FwCfgDirEntry, FwCfgGuest } from '../src/firmware/fwcfg-guest.js';
 import { seaBiosProfile } from '../src/firmware/profiles.js';
 import { runSeaBios } from '../src/firmware/seabios.js';

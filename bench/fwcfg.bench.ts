@@ -1,6 +1,6 @@
 // fw_cfg device: DMA of a 2 MiB file into guest RAM beside TypedArray.set, legacy port reads per byte, directory lookup.
 import { join } from 'node:path';
-import { packageRoot } from '../src/cli/package-root.js';
+import { packageRoot } from '../src/vectors/package-root.js';
 import { FwCfgDevice } from '../src/fwcfg/device.js';
 import { dmaControl, encodeDmaAccess } from '../src/fwcfg/dma.js';
 import { FwCfgDriver } from '../src/fwcfg/driver.js';

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decodeLoader, encodeLoaderInto } from '../src/loader/codec.js';
-import { packageRoot } from '../src/cli/package-root.js';
+import { packageRoot } from '../src/vectors/package-root.js';
 import { defineCase, do_not_optimize } from './harness.js';
 
 const ENTRIES = 512;

@@ -19,7 +19,7 @@ import { FwCfgError } from '../errors.js';
 import { machineFromCapture } from '../qemu/emulated-machine.js';
 import { QtestEndpoint } from '../qtest/endpoint.js';
 import { loadItemsCapture, type ItemsCapture } from '../vectors/items-capture.js';
-import { packageRoot } from '../cli/package-root.js';
+import { packageRoot } from '../vectors/package-root.js';
 import { Prng } from '../prng.js';
 import type { Surface, Verdict } from './surfaces.js';
 

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../cli/package-root.js';
+import { packageRoot } from '../vectors/package-root.js';
 import { generateSequence, profileFromCapture } from '../conformance/generator.js';
 import { FwCfgError, UsageError } from '../errors.js';
 import { LOADER_FILE } from '../loader/constants.js';

@@ -13,7 +13,7 @@ import { loaderToJson } from '../loader/json.js';
 import { formatListing } from '../loader/listing.js';
 import { parseLoaderText } from '../loader/parse-text.js';
 import { validateLoaderBytes } from '../loader/validate.js';
-import { packageRoot } from '../cli/package-root.js';
+import { packageRoot } from '../vectors/package-root.js';
 import { boot, type Boot, type FirmwareName } from '../simulate/boot.js';
 import { execMachine, type ExecFile } from '../simulate/exec-machine.js';
 import { guestFor } from '../simulate/fwcfg-access.js';

@@ -14,7 +14,7 @@ import type { QemuPolicy } from '../qemu/version.js';
 import { loadItemsCapture } from '../vectors/items-capture.js';
 import { FW_CFG_FILE_DIR, FW_CFG_ID, FW_CFG_SIGNATURE } from '../fwcfg/keys.js';
 import { isQemuWritableFile, SMI_REQUESTED } from '../qemu/known-files.js';
-import { packageRoot } from '../cli/package-root.js';
+import { packageRoot } from '../vectors/package-root.js';
 
 const ACPI = new Set(['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp']);
 

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageRoot } from '../../src/cli/package-root.js';
+import { packageRoot } from '../../src/vectors/package-root.js';
 import { Vector } from '../../src/vectors/vector.js';
 
 export const ROOT = packageRoot();

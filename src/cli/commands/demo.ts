@@ -18,7 +18,7 @@ import { simulateLifecycle } from '../../simulate/lifecycle.js';
 import { Vector } from '../../vectors/vector.js';
 import { parse } from '../args.js';
 import { bootAccount } from '../boot-output.js';
-import { embeddedVector } from '../package-root.js';
+import { embeddedVector } from '../../vectors/package-root.js';
 import type { Io } from '../output.js';
 import type { RamBlockRow } from '../../memory/ram-list.js';
 

@@ -11,7 +11,7 @@ import { SURFACES } from '../../fuzz/surfaces.js';
 import { liveCampaign } from '../../fuzz/device-surface.js';
 import { formatDivergence } from '../../conformance/runner.js';
 import { findOnPath } from '../../qemu/live/find-binary.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../../vectors/package-root.js';
 import { parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 

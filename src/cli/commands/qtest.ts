@@ -14,7 +14,7 @@ import { serveQtestLines } from '../../qtest/serve.js';
 import { loadItemsCapture } from '../../vectors/items-capture.js';
 import { onePositional, parse } from '../args.js';
 import type { Io } from '../output.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../../vectors/package-root.js';
 
 export const usage = 'fwcfg qtest CAPTURE_DIR [--machine q35|pc|virt|seed|q35-userfiles|pc-i440fx-2.0]';
 

@@ -1,4 +1,4 @@
-/** Where the package (and its embedded spec-vectors/) lives, from the bundle or from tsc output. */
+/** Where the package (and its embedded spec-vectors/) lives, from the bundle or from tsc output: the readers of embedded vectors need it in every room, so it lives with them. */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
