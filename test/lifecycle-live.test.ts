@@ -5,7 +5,10 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { bootRealConfig, type ConfigLifecycle } from '../src/bootreal/config-lifecycle.js';
-import { parseInfoRamblock } from '../src/bootreal/config-run.js';
+import { configArgs, parseInfoRamblock } from '../src/bootreal/config-run.js';
+import { MemorySource, readTree } from '../src/vectors/file-source.js';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import type { RealFirmware } from '../src/bootreal/firmware-images.js';
 import { Vector } from '../src/vectors/vector.js';
 import { fwcfg } from './helpers/cli.js';
@@ -33,6 +36,34 @@ test('info ramblock as QEMU 7.2 prints it', (t) => {
     { name: 'pc.ram', used: 0x80000000, max: 0x80000000 },
     { name: '/rom@etc/table-loader', used: 0x2000, max: 0x10000 },
   ]);
+});
+
+test("a configuration's arguments: {tmp} and $TMP become the run's directory ($TMPDIR stays), temp files are sparse and never take the run's own names, vmgenid gets the pinned GUID", (t) => {
+  const files = readTree(vectorDir('seed'));
+  const withManifest = (edit: (m: Record<string, unknown>) => void) => {
+    const m = JSON.parse(Buffer.from(files.get('manifest.json')!).toString('utf8')) as Record<string, unknown>;
+    edit(m);
+    const copy = new Map(files);
+    copy.set('manifest.json', new Uint8Array(Buffer.from(JSON.stringify(m))));
+    return Vector.load(new MemorySource(copy, 'seed-edited'));
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-config-args-'));
+  try {
+    const v = withManifest((m) => (m['config_args'] = [...(m['config_args'] as string[]), '-name', '$TMP/x,$TMPDIR']));
+    const args = configArgs(v, dir, '11111111-2222-3333-4444-555555555555');
+    t.true(args.includes(`memory-backend-file,id=mem0,mem-path=${dir}/nvdimm0.img,size=256M`));
+    t.true(args.includes('vmgenid,guid=11111111-2222-3333-4444-555555555555'));
+    t.true(args.includes(`${dir}/x,$TMPDIR`));
+    const st = statSync(join(dir, 'nvdimm0.img'));
+    t.is(st.size, 256 * 2 ** 20);
+    t.true(st.blocks * 512 < 2 ** 20, 'sparse');
+    for (const name of ['OVMF_VARS.fd', 'trace.log', '../x', '.hidden']) {
+      const bad = withManifest((m) => (m['temp_files'] = { [name]: { size: 1 } }));
+      t.throws(() => configArgs(bad, dir, undefined), { message: new RegExp(`temp_files\\.${name.replace(/\./g, '\\.')}`) });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('boot-real --config: bad input is one line and exit 2', async (t) => {

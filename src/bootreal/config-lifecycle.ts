@@ -11,8 +11,8 @@ import { stageFor } from '../simulate/firmware-run.js';
 import { itemsCaptureFor } from '../simulate/captures.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
-import { runConfigBoots } from './config-run.js';
-import type { RealFirmware } from './firmware-images.js';
+import { bootableFamily, runConfigBoots } from './config-run.js';
+import { findQemu, qemuVersionLine, type RealFirmware } from './firmware-images.js';
 import { compareBoot, liveBoot, type BootComparison, type LiveBoot } from './lifecycle-compare.js';
 
 export interface ConfigLifecycleInput {
@@ -42,6 +42,10 @@ export interface ConfigLifecycle {
 }
 
 export async function bootRealConfig(input: ConfigLifecycleInput): Promise<ConfigLifecycle> {
+  bootableFamily(input.vector);
+  // the model plays the QEMU this host runs; a vector captured on another version is not a like-for-like check
+  const installed = /version (\d+\.\d+)/.exec(qemuVersionLine(findQemu()))?.[1];
+  const captured = /version (\d+\.\d+)/.exec(input.vector.manifest.qemu_version)?.[1];
   const stage = stageFor(input.vector, input.firmware);
   const guid = input.vector.hasStage(stage) ? input.vector.stage(stage).qmp_vm_generation_id : undefined;
   const creationLoader = input.vector.hasRom('before', LOADER_FILE) ? input.vector.romBytes('before', LOADER_FILE) : undefined;
@@ -49,7 +53,7 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
   let model: Lifecycle | undefined;
   if (input.compare) {
     input.progress?.(`the model's ${input.boots} boots of ${input.vector.name}`);
-    model = simulateLifecycle(input.vector, { policy: policyFor(undefined), hostPageSize: 0x1000, firmware: input.firmware, boots: input.boots, ...(items !== undefined ? { items } : {}) });
+    model = simulateLifecycle(input.vector, { policy: policyFor(installed ?? captured), hostPageSize: 0x1000, firmware: input.firmware, boots: input.boots, ...(items !== undefined ? { items } : {}) });
   }
   try {
     const run = await runConfigBoots(
@@ -80,9 +84,19 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
       argv: run.argv,
       vmgenidGuid: guid ?? null,
       boots: run.results.map((r) => r.live),
-      comparison: model === undefined ? null : run.results.flatMap((r) => (r.comparison === undefined ? [] : [r.comparison])),
+      comparison: model === undefined ? null : run.results.map((r, i) => withVersion(r.comparison ?? unmodelled(i + 1, model!), installed, captured)),
     };
   } finally {
     for (const m of model?.memories ?? []) m?.release();
   }
+}
+
+/** A live boot the model never reached (it stopped earlier): a difference, said as such. */
+function unmodelled(boot: number, model: Lifecycle): BootComparison {
+  return { boot, equal: false, checks: [{ what: 'the boot itself', status: 'different', detail: `the model did not reach boot ${boot} (${model.report.stopped ?? 'it ran fewer boots'}); the real QEMU did` }] };
+}
+
+function withVersion(c: BootComparison, installed: string | undefined, captured: string | undefined): BootComparison {
+  if (installed === undefined || captured === undefined || installed === captured) return c;
+  return { ...c, equal: false, checks: [{ what: 'QEMU version', status: 'different', detail: `the vector was captured on QEMU ${captured}, this host runs ${installed}: the configuration's tables need not be the same` }, ...c.checks] };
 }

@@ -71,7 +71,7 @@ export function parseInfoRamblock(text: string): RamBlockRow[] {
 /** RAM below 4 GiB on the x86 machines QEMU's lowmem split gives (the part firmware places tables in). */
 export function lowRam(family: string, ramSize: number): number {
   if (family === 'q35') return Math.min(ramSize, ramSize >= 0xb0000000 ? 0x80000000 : 0xb0000000);
-  return Math.min(ramSize, ramSize > 0xe0000000 ? 0xc0000000 : 0xe0000000);
+  return Math.min(ramSize, ramSize >= 0xe0000000 ? 0xc0000000 : 0xe0000000);
 }
 
 function selectsIn(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {
@@ -81,13 +81,17 @@ function selectsIn(trace: string, directory: readonly FwCfgDirEntry[]): TracedSe
     .map((s) => ({ key: s.key, name: s.name === 'unknown' ? (directory.find((d) => d.select === s.key)?.name ?? 'unknown') : s.name }));
 }
 
+/** Files the run itself keeps in its directory: a temp file may not take their names. */
+const RUN_FILES = new Set(['OVMF_VARS.fd', TRACE_LOG, DEBUG_LOG, 'qmp.sock', 'qtest.sock', 'pmem.bin']);
+
 /**
- * The configuration's arguments for this run: `{tmp}` / `$TMP` become the
+ * The configuration's arguments for this run (trusted like a command line:
+ * they are QEMU's own options and may name any path): `{tmp}` / `$TMP` become the
  * run's directory (the vector's `temp_files` are created there, sparse), and
  * a vmgenid device without a GUID gets the pinned one.
  */
 export function configArgs(vector: Vector, dir: string, guid: string | undefined): string[] {
-  const args = vector.manifest.config_args.map((a) => a.split('{tmp}').join(dir).split('$TMP').join(dir));
+  const args = vector.manifest.config_args.map((a) => a.split('{tmp}').join(dir).replace(/\$TMP(?![A-Za-z0-9_])/g, dir));
   if (guid !== undefined) {
     for (let i = 1; i < args.length; i++) {
       if (args[i - 1] === '-device' && /^vmgenid(,|$)/.test(args[i]!) && !/(^|,)guid=/.test(args[i]!)) args[i] = `${args[i]},guid=${guid}`;
@@ -99,10 +103,15 @@ export function configArgs(vector: Vector, dir: string, guid: string | undefined
     for (const [name, spec] of Object.entries(temp as Record<string, unknown>)) {
       const size = (spec as { size?: unknown } | null)?.size;
       if (name !== basename(name) || name.startsWith('.') || !/^[A-Za-z0-9._-]+$/.test(name)) throw new InputError('UNSAFE_PATH', `${vector.source.describe('manifest.json')}: temp_files.${name}: not a plain file name`);
+      if (RUN_FILES.has(name)) throw new InputError('UNSAFE_PATH', `${vector.source.describe('manifest.json')}: temp_files.${name}: the run uses that name itself`);
       if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0 || size > 2 ** 40) throw new InputError('BAD_MANIFEST', `${vector.source.describe('manifest.json')}: temp_files.${name}.size: not a size`);
       const path = join(dir, name);
-      writeFileSync(path, new Uint8Array(0));
-      truncateSync(path, size); // sparse: all zero, no disk used
+      try {
+        writeFileSync(path, new Uint8Array(0));
+        truncateSync(path, size); // sparse: all zero, no disk used
+      } catch (err) {
+        throw new InputError('WRITE_FAILED', `temp_files.${name}: cannot create ${size} bytes: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
     }
   }
   return args;
@@ -115,7 +124,7 @@ function firmwareArgs(image: FirmwareImage, varsCopy: string | undefined): strin
 }
 
 /** OVMF is past its loader when the trace shows the script selected and then nothing for this long. */
-const OVMF_QUIET_MS = 2000;
+const OVMF_QUIET_MS = 3000;
 /** The trace names file keys 'unknown': the loader's select is known by its key (any select when there is no loader). */
 function loaderSelect(directory: readonly FwCfgDirEntry[]): RegExp {
   const key = directory.find((d) => d.name === LOADER_FILE)?.select;
@@ -130,13 +139,19 @@ const textLength = (path: string) => {
   }
 };
 
+/** The machine family, when this host can boot the configuration (x86 q35 or pc); a usage error otherwise. */
+export function bootableFamily(vector: Vector): 'q35' | 'pc' {
+  const binary = (vector.manifest['qemu_binary'] as string | undefined) ?? QEMU_BINARY;
+  if (binary !== QEMU_BINARY) throw new UsageError('USAGE', `boot-real --config: ${vector.name} runs on ${binary}; only ${QEMU_BINARY} configurations can be booted here`);
+  const family = parseMachineType(vector.manifest.machine_type).family;
+  if (family !== 'q35' && family !== 'pc') throw new UsageError('USAGE', `boot-real --config: ${vector.name} is a ${family} machine; only q35 and pc configurations can be booted here`);
+  return family;
+}
+
 /** Boots the configuration `boots` times; `inspect` sees each boot while its RAM image is current. */
 export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: ConfigBoot) => T): Promise<{ results: T[]; argv: string[]; image: FirmwareImage; qemuVersion: string; packages: Record<string, string> }> {
   const progress = input.progress ?? (() => undefined);
-  const binary = (input.vector.manifest['qemu_binary'] as string | undefined) ?? QEMU_BINARY;
-  if (binary !== QEMU_BINARY) throw new UsageError('USAGE', `boot-real --config: ${input.vector.name} runs on ${binary}; only ${QEMU_BINARY} configurations can be booted here`);
-  const family = parseMachineType(input.vector.manifest.machine_type).family;
-  if (family !== 'q35' && family !== 'pc') throw new UsageError('USAGE', `boot-real --config: ${input.vector.name} is a ${family} machine; only q35 and pc configurations can be booted here`);
+  const family = bootableFamily(input.vector);
   const qemu = findQemu();
   const image = findFirmwareImage(input.firmware, qemu, input.image);
   const timeoutMs = input.timeoutMs ?? (input.firmware === 'ovmf' ? 60_000 : 30_000);

@@ -53,7 +53,7 @@ export function ramBelow4G(machine: QemuMachine): { start: number; end: number }
     case 'q35':
       return { start: 0, end: Math.min(size, size >= 0xb0000000 ? 0x80000000 : 0xb0000000) };
     case 'pc':
-      return { start: 0, end: Math.min(size, size > 0xe0000000 ? 0xc0000000 : 0xe0000000) };
+      return { start: 0, end: Math.min(size, size >= 0xe0000000 ? 0xc0000000 : 0xe0000000) };
     case 'virt':
       return { start: 0x40000000, end: 0x40000000 + Math.min(size, 0xc0000000) };
     default:
