@@ -51,8 +51,11 @@ export function execMachine(files: ExecFile[], policy: QemuPolicy, options: Exec
   const std = options.standardFiles !== false ? standard() : { files: [], items: [] };
   const all = new Map<string, MachineFile>();
   for (const f of std.files) all.set(f.name, { ...f, data: f.data.slice() });
+  const given = new Set<string>();
   for (const f of files) {
-    if (all.has(f.name) && f.writable !== true) throw new InputError('DUPLICATE_FILE', `duplicate fw_cfg file name: ${f.name} (QEMU exits)`);
+    // a writable file may stand in for QEMU's standard one (its preset bytes), never for another given file
+    if (given.has(f.name) || (all.has(f.name) && f.writable !== true)) throw new InputError('DUPLICATE_FILE', `duplicate fw_cfg file name: ${f.name} (QEMU exits)`);
+    given.add(f.name);
     all.set(f.name, { name: f.name, data: f.data, writable: f.writable === true });
   }
   const preset = files.find((f) => f.name === SMI_REQUESTED && f.writable === true)?.data.slice();

@@ -194,12 +194,17 @@ export function loadItemsCapture(from: string | FileSource): ItemsCapture {
   const path = source.describe('items.json');
   const json = validate(itemsCaptureJson, parseJson(source.read('items.json', 'fw_cfg item capture'), path), path, 'BAD_CAPTURE');
   const seen = new Map<number, number>();
+  const names = new Map<string, number>();
   const items = json.items.map((it, i) => {
     const where = `${path}: items[${i}]`;
     const key = parseInt(it.key, 16);
     const twin = seen.get(key);
     if (twin !== undefined) throw new InputError('BAD_CAPTURE', `${where}: key ${it.key} is also items[${twin}]'s`);
     seen.set(key, i);
+    // QEMU exits on a second file of the same name: no device serves two
+    const namesake = it.kind === 'file' ? names.get(it.name) : undefined;
+    if (namesake !== undefined) throw new InputError('BAD_CAPTURE', `${where}: file ${JSON.stringify(it.name)} is also items[${namesake}] (QEMU refuses duplicate fw_cfg file names)`);
+    if (it.kind === 'file') names.set(it.name, i);
     const bytes = blob(source, it.bin, it.size, it.sha256, where);
     const item: CapturedItem = { key, name: it.name, kind: it.kind, size: it.size, bytes };
     if (it.writable !== undefined) item.writable = it.writable;
