@@ -25,7 +25,7 @@ import { readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker, waitForQuietTrace } from './marker.js';
 import { DEBUG_LOG, TRACE_LOG } from './qemu-args.js';
 import { dumpRam, type RamImage } from './ram-image.js';
-import { MARKERS, SYSTEM_STATES, type RealRun, type TracedSelect } from './run.js';
+import { FENCE_KEY, MARKERS, SYSTEM_STATES, traceSelects, type RealRun, type TracedSelect } from './run.js';
 
 export interface ConfigRunInput {
   vector: Vector;
@@ -52,7 +52,6 @@ export interface ConfigBoot {
   run: RealRun;
 }
 
-const FENCE_KEY = 0x3ffe;
 /** Larger files are not read back byte by byte over qtest (none of QEMU's ALLOCATEd files comes close). */
 const MAX_READ = 16 << 20;
 /** The files a boot's rebuild rewrites: read back after each boot (their select no longer rebuilds then, see readAcpiFiles). */
@@ -75,10 +74,7 @@ export function lowRam(family: string, ramSize: number): number {
 }
 
 function selectsIn(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {
-  return [...trace.matchAll(/^fw_cfg_select \S+ key 0x([0-9a-f]+) '([^']*)'/gm)]
-    .map((m) => ({ key: parseInt(m[1]!, 16), name: m[2]! }))
-    .filter((s) => s.key !== FENCE_KEY)
-    .map((s) => ({ key: s.key, name: s.name === 'unknown' ? (directory.find((d) => d.select === s.key)?.name ?? 'unknown') : s.name }));
+  return traceSelects(trace, directory).filter((s) => s.key !== FENCE_KEY);
 }
 
 /** Files the run itself keeps in its directory: a temp file may not take their names. */

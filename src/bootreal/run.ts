@@ -85,7 +85,7 @@ export const MARKERS: Record<RealFirmware, { text: string; log: string }> = {
 export const SYSTEM_STATES = 'etc/system-states';
 
 /** A select no firmware makes (past every file slot): brackets the firmware's part of the trace. */
-const FENCE_KEY = 0x3ffe;
+export const FENCE_KEY = 0x3ffe;
 
 function runFileName(name: string, taken: Set<string>): string {
   let file = name.replace(/[^A-Za-z0-9._-]/g, '_') + '.bin';
@@ -94,11 +94,18 @@ function runFileName(name: string, taken: Set<string>): string {
   return file;
 }
 
+/** Every select in a fw_cfg_select trace; the trace calls file keys 'unknown', the directory names them. */
+export function traceSelects(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {
+  return [...trace.matchAll(/^fw_cfg_select \S+ key 0x([0-9a-f]+) '([^']*)'/gm)].map((m) => {
+    const key = parseInt(m[1]!, 16);
+    return { key, name: m[2] === 'unknown' ? (directory.find((d) => d.select === key)?.name ?? 'unknown') : m[2]! };
+  });
+}
+
 function tracedSelects(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {
-  const lines = [...trace.matchAll(/^fw_cfg_select \S+ key 0x([0-9a-f]+) '([^']*)'/gm)].map((m) => ({ key: parseInt(m[1]!, 16), name: m[2]! }));
+  const lines = traceSelects(trace, directory);
   const fences = lines.flatMap((l, i) => (l.key === FENCE_KEY ? [i] : []));
-  const inside = fences.length >= 2 ? lines.slice(fences[0]! + 1, fences[1]) : fences.length === 1 ? lines.slice(fences[0]! + 1) : lines;
-  return inside.map((l) => ({ key: l.key, name: l.name === 'unknown' ? (directory.find((d) => d.select === l.key)?.name ?? 'unknown') : l.name }));
+  return fences.length >= 2 ? lines.slice(fences[0]! + 1, fences[1]) : fences.length === 1 ? lines.slice(fences[0]! + 1) : lines;
 }
 
 export async function bootReal(input: RealBootInput): Promise<RealRun> {
