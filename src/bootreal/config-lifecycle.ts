@@ -53,7 +53,7 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
   let model: Lifecycle | undefined;
   if (input.compare) {
     input.progress?.(`the model's ${input.boots} boots of ${input.vector.name}`);
-    model = simulateLifecycle(input.vector, { policy: policyFor(installed ?? captured), hostPageSize: 0x1000, firmware: input.firmware, boots: input.boots, ...(items !== undefined ? { items } : {}) });
+    model = simulateLifecycle(input.vector, { policy: policyFor(installed ?? captured), hostPageSize: 0x1000, firmware: input.firmware, boots: input.boots, keepFiles: true, ...(items !== undefined ? { items } : {}) });
   }
   try {
     const run = await runConfigBoots(

@@ -19,6 +19,7 @@ import { isQemuWritableFile } from '../qemu/known-files.js';
 import { LiveGuest } from '../qemu/live/live-guest.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { parseMachineType } from '../qemu/machine-type.js';
+import { lowRamRange } from '../simulate/boot.js';
 import type { Vector } from '../vectors/vector.js';
 import { findFirmwareImage, findQemu, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from './firmware-images.js';
 import { readDirectory, readFile } from './live-fwcfg.js';
@@ -65,12 +66,6 @@ export function parseInfoRamblock(text: string): RamBlockRow[] {
     if (m !== null) rows.push({ name: m[1]!, used: Number(BigInt(m[2]!)), max: Number(BigInt(m[3]!)) });
   }
   return rows;
-}
-
-/** RAM below 4 GiB on the x86 machines QEMU's lowmem split gives (the part firmware places tables in). */
-export function lowRam(family: string, ramSize: number): number {
-  if (family === 'q35') return Math.min(ramSize, ramSize >= 0xb0000000 ? 0x80000000 : 0xb0000000);
-  return Math.min(ramSize, ramSize >= 0xe0000000 ? 0xc0000000 : 0xe0000000);
 }
 
 function selectsIn(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {
@@ -213,7 +208,7 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
       }
       const ramblocks = parseInfoRamblock(String(await q.qmp.execute('human-monitor-command', { 'command-line': 'info ramblock' })));
       const ramSize = ramblocks.find((r) => r.name === 'pc.ram')?.used ?? 2 ** 31;
-      const ram: RamImage = await dumpRam(q, lowRam(family, ramSize), progress);
+      const ram: RamImage = await dumpRam(q, lowRamRange(family, ramSize).end, progress);
       const run: RealRun = {
         firmware: input.firmware,
         image,

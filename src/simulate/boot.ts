@@ -48,8 +48,12 @@ const MiB = 0x100000;
 /** RAM below 4 GiB on this machine (QEMU's lowmem split). */
 export function ramBelow4G(machine: QemuMachine): { start: number; end: number } {
   const ram = machine.ramList.blocks.find((b) => b.idstr === 'pc.ram' || b.idstr === 'microvm.ram' || b.idstr === 'mach-virt.ram');
-  const size = ram?.usedLength ?? 2 ** 31;
-  switch (machine.type.family) {
+  return lowRamRange(machine.type.family, ram?.usedLength ?? 2 ** 31);
+}
+
+/** The same split from a machine family and its RAM size (a live QEMU's `info ramblock` gives the size). */
+export function lowRamRange(family: string, size: number): { start: number; end: number } {
+  switch (family) {
     case 'q35':
       return { start: 0, end: Math.min(size, size >= 0xb0000000 ? 0x80000000 : 0xb0000000) };
     case 'pc':

@@ -34,6 +34,8 @@ export interface LifecycleOptions {
   /** Move the VM after this boot (1-based) to a fresh QEMU with `to`'s rules. */
   migrateAfter?: number;
   to?: { policy: QemuPolicy; hostPageSize: number };
+  /** Copy QEMU's fw_cfg files after each boot into `files` (a live comparison needs them; lint does not). */
+  keepFiles?: boolean;
 }
 
 export interface BootRecord {
@@ -73,7 +75,7 @@ export interface Lifecycle {
   report: LifecycleReport;
   /** Guest memory after each boot that ran the firmware (same order as report.boots). */
   memories: (GuestMemory | undefined)[];
-  /** QEMU's fw_cfg files after each boot (the ACPI files and the writable ones), as a live observer reads them back. */
+  /** With keepFiles: QEMU's fw_cfg files after each boot (the ACPI files and the writable ones), as a live observer reads them back; empty otherwise. */
   files: Map<string, Uint8Array>[];
 }
 
@@ -114,7 +116,7 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
       os: qemuError !== null ? { tables: 'none', reasons: ['QEMU aborted'] } : osView(firmware, memory, machine.device.fileItem(TABLES_FILE)?.data ?? undefined),
     });
     memories.push(memory);
-    files.push(filesAfterBoot(machine));
+    files.push(o.keepFiles === true ? filesAfterBoot(machine) : new Map());
     if (qemuError !== null) {
       report.stopped = `QEMU aborted during boot ${n}`;
       break;
