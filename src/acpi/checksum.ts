@@ -24,7 +24,8 @@ function wasmKernel(memory: WebAssembly.Memory): Sum8 {
 }
 
 /** SWAR over 32-bit words; bytes before the first word boundary and after the last are added singly. */
-function sum8Js(b: Uint8Array): number {
+function sum8Js(whole: Uint8Array, from: number, length: number): number {
+  const b = from === 0 && length === whole.length ? whole : whole.subarray(from, from + length);
   let s = 0;
   let i = 0;
   const n = b.length;
@@ -58,24 +59,30 @@ function sum8Js(b: Uint8Array): number {
   return s & 0xff;
 }
 
-// the last buffer seen and its kernel: checksums come in runs over the same guest memory
-let lastBuffer: ArrayBufferLike | undefined;
+// the last array seen and its kernel: checksums come in runs over the same guest region's
+// backing, and an identity test is much cheaper than reading `.buffer` on every call
+let lastBytes: Uint8Array | undefined;
 let lastKernel: Sum8 | undefined;
 
-/** Sum of `bytes` modulo 256. */
-export function sum8(bytes: Uint8Array): number {
-  if (bytes.buffer !== lastBuffer) {
-    lastBuffer = bytes.buffer;
+/**
+ * Sum modulo 256 of `bytes`, or of its `length` bytes from index `from`
+ * (hot paths pass a guest region's backing and an offset rather than
+ * allocating a subarray for each range).
+ */
+export function sum8(bytes: Uint8Array, from = 0, length = bytes.length - from): number {
+  if (!(from >= 0 && length >= 0 && from + length <= bytes.length)) throw new RangeError(`sum8: [${from}, ${from}+${length}) is outside ${bytes.length} bytes`);
+  if (bytes !== lastBytes) {
+    lastBytes = bytes;
     const memory = wasmMemoryOf(bytes.buffer);
     lastKernel = memory === undefined ? undefined : wasmKernel(memory);
   }
-  if (lastKernel !== undefined) return lastKernel(bytes.byteOffset, bytes.length) & 0xff;
-  return sum8Js(bytes);
+  if (lastKernel !== undefined) return lastKernel(bytes.byteOffset + from, length) & 0xff;
+  return sum8Js(bytes, from, length);
 }
 
 /** The same through the plain JavaScript path (for the benchmark and the cross-check). */
 export function sum8Portable(bytes: Uint8Array): number {
-  return sum8Js(bytes);
+  return sum8Js(bytes, 0, bytes.length);
 }
 
 /** The value that makes a range sum to 0 (ACPI's table checksum: 0x100 - sum). */

@@ -78,7 +78,8 @@ export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpI
     if (!(err instanceof FwCfgError)) throw err;
   }
   for (let a = first; a + 20 <= end; a += 16) {
-    if (zone !== undefined && (!hasRsdpSignature(zone, a - first) || sum8(zone.subarray(a - first, a - first + 20)) !== 0)) continue;
+    // 'R' first: nearly every candidate fails on its first byte
+    if (zone !== undefined && (zone[a - first] !== 0x52 || !hasRsdpSignature(zone, a - first) || sum8(zone, a - first, 20) !== 0)) continue;
     const r = readRsdp(mem, a);
     if (r === undefined || !r.checksumOk) continue;
     if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) continue;

@@ -40,23 +40,30 @@ export function commandName(entry: LoaderEntry): string {
 }
 
 /**
- * field += addend for a little-endian field of `size` bytes, wrapping at
- * 2^(8*size) as a u64 add then a truncating store does. Numbers for fields up
- * to 4 bytes (exact: < 2^33), BigInt only for wider ones.
+ * field += addend for a little-endian field of `size` bytes (1, 2, 4 or 8),
+ * wrapping at 2^(8*size) as a u64 add then a truncating store does. `addend`
+ * is a non-negative integer below 2^53. Done in two 32-bit halves with an
+ * explicit carry, exact in doubles: no BigInt on the hot path.
  */
 export function addLE(b: Uint8Array, at: number, size: number, addend: number): void {
-  if (size <= 4) {
-    let v = 0;
-    for (let i = size - 1; i >= 0; i--) v = v * 256 + b[at + i]!;
-    // ToUint32 of an integer below 2^53 is exact mod 2^32; narrower fields mask further
-    v = (v + addend) >>> 0;
-    for (let i = 0; i < size; i++) {
-      b[at + i] = v & 0xff;
-      v >>>= 8;
-    }
-    return;
+  const n = size < 4 ? size : 4;
+  let lo = 0;
+  for (let i = n - 1; i >= 0; i--) lo = lo * 256 + b[at + i]!;
+  lo += addend % 0x100000000;
+  const carry = lo >= 0x100000000 ? 1 : 0;
+  lo >>>= 0; // ToUint32 of an integer below 2^34 is exact mod 2^32; narrower fields mask further below
+  for (let i = 0; i < n; i++) {
+    b[at + i] = lo & 0xff;
+    lo >>>= 8;
   }
-  writeLE(b, at, size, BigInt.asUintN(64, readLE(b, at, size) + BigInt(addend)));
+  if (size <= 4) return;
+  let hi = 0;
+  for (let i = size - 1; i >= 4; i--) hi = hi * 256 + b[at + i]!;
+  hi = (hi + Math.floor(addend / 0x100000000) + carry) >>> 0;
+  for (let i = 4; i < size; i++) {
+    b[at + i] = hi & 0xff;
+    hi >>>= 8;
+  }
 }
 
 /** The low `size` bytes of a non-negative integer below 2^53, little-endian. */

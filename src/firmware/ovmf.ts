@@ -19,7 +19,7 @@ import { commandName, nameView, readLE, writeLE } from './entry-fields.js';
 import type { FwCfgDirEntry } from './fwcfg-guest.js';
 import { PageAllocator, pagesFor, PAGE } from './page-allocator.js';
 import type { OvmfProfile } from './profiles.js';
-import type { EntryOutcome, FirmwareReport } from './report.js';
+import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
 import type { FirmwareContext } from './seabios.js';
 
 const INSTALLED_TABLES_MAX = 128;
@@ -53,23 +53,7 @@ export function s3Enabled(systemStates: Uint8Array | undefined): boolean {
 
 export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: OvmfOptions): FirmwareReport {
   const { memory, fw } = ctx;
-  const report: FirmwareReport = {
-    firmware: 'ovmf',
-    commandsExecuted: 0,
-    commandsAvailable: 0,
-    loaderBytesRead: 0,
-    loaderSizeNow: 0,
-    allocations: [],
-    writePointers: [],
-    rsdp: null,
-    osTablesFromLoader: false,
-    tables: [],
-    warnings: [],
-    outcome: 'ran',
-    entries: [],
-    notes: [],
-    scratch: [],
-  };
+  const report: FirmwareReport = emptyReport('ovmf');
   // QemuFwCfgFindFile scans the directory on every lookup; the first match wins
   const findFile = (name: string): FwCfgDirEntry | undefined => fw.directory().find((e) => e.name === name);
   ctx.programPlatform?.(); // PCI enumeration comes before AcpiPlatformDxe

@@ -66,3 +66,24 @@ export interface FirmwareReport {
    */
   scratch: { start: number; end: number; what: string }[];
 }
+
+/** A report before the firmware has done anything: the common starting point of every personality. */
+export function emptyReport(firmware: string): FirmwareReport {
+  return {
+    firmware,
+    commandsExecuted: 0,
+    commandsAvailable: 0,
+    loaderBytesRead: 0,
+    loaderSizeNow: 0,
+    allocations: [],
+    writePointers: [],
+    rsdp: null,
+    osTablesFromLoader: false,
+    tables: [],
+    warnings: [],
+    outcome: 'ran',
+    entries: [],
+    notes: [],
+    scratch: [],
+  };
+}

@@ -17,7 +17,7 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { addLE, byte55, commandName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
-import type { EntryOutcome, FirmwareReport } from './report.js';
+import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
 import { ZoneAllocator } from './zone-allocator.js';
 
 export interface FirmwareContext {
@@ -51,49 +51,186 @@ interface Loaded {
   base: number;
 }
 
+const outcome = (index: number, command: string, status: EntryOutcome['status'], reason?: string): EntryOutcome =>
+  reason === undefined ? { index, command, status } : { index, command, status, reason };
+
+/** One run's state: the romfile list, the zones, what was loaded, and the report; one method per command. */
+class SeaBiosRun {
+  readonly memory: GuestMemory;
+  readonly fw: FwCfgGuest;
+  readonly placements: ReadonlyMap<string, number> | undefined;
+  readonly report: FirmwareReport;
+  /** qemu_cfg_init's romfile list, built by prepending, so a later duplicate name wins. */
+  readonly romfiles = new Map<string, FwCfgDirEntry>();
+  readonly high: ZoneAllocator;
+  readonly fseg: ZoneAllocator;
+  readonly loaded: Loaded[] = [];
+
+  constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
+    this.memory = ctx.memory;
+    this.fw = ctx.fw;
+    this.placements = ctx.placements;
+    this.high = new ZoneAllocator('ZoneHigh', profile.zoneHigh);
+    this.fseg = new ZoneAllocator('ZoneFSeg', profile.fsegRoom);
+    this.report = emptyReport('seabios');
+  }
+
+  /** romfile_loader_find: byte 55 must be 0, then the first allocated blob of that name. */
+  find(entry: LoaderEntry, at: 4 | 60, name: string): Loaded | undefined {
+    if (byte55(entry, at) !== 0) return undefined;
+    const loaded = this.loaded;
+    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.file.name === name) return loaded[i];
+    return undefined;
+  }
+
+  /** A rejection with SeaBIOS's warning line for it. */
+  reject(index: number, command: string, where: string, reason: string): EntryOutcome {
+    this.report.warnings.push(internal(where));
+    return outcome(index, command, 'rejected', reason);
+  }
+
+  execute(entry: LoaderEntry, index: number): EntryOutcome {
+    const command = commandName(entry);
+    switch (entry.type) {
+      case 'allocate':
+        return this.allocate(entry, index, command);
+      case 'addPointer':
+        return this.addPointer(entry, index, command);
+      case 'addChecksum':
+        return this.addChecksum(entry, index, command);
+      case 'writePointer':
+        return this.writePointer(entry, index, command);
+      case 'padding':
+        return outcome(index, command, 'skipped', 'command 0');
+      default:
+        return outcome(index, command, 'skipped', `unknown command 0x${entry.command.toString(16)}`);
+    }
+  }
+
+  allocate(entry: Extract<LoaderEntry, { type: 'allocate' }>, index: number, command: string): EntryOutcome {
+    const where = 'romfile_loader_allocate:100';
+    let align = entry.align;
+    if ((align & (align - 1)) !== 0) return this.reject(index, command, where, `alignment ${align} is not a power of two`);
+    if (entry.zone !== ZONE_HIGH && entry.zone !== ZONE_FSEG) return this.reject(index, command, where, `zone ${entry.zone} is neither HIGH nor FSEG`);
+    if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
+    if (byte55(entry, 4) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
+    const file = this.romfiles.get(entry.file);
+    if (file === undefined) return outcome(index, command, 'skipped', 'no such fw_cfg file (silently ignored)');
+    if (file.size === 0) return outcome(index, command, 'skipped', 'zero-size fw_cfg file (silently ignored)');
+    const zone = entry.zone === ZONE_HIGH ? this.high : this.fseg;
+    const pinned = this.placements?.get(entry.file);
+    let base: number | undefined;
+    if (pinned !== undefined) {
+      zone.reserve(pinned, pinned + file.size);
+      base = pinned;
+    } else base = zone.allocate(file.size, align);
+    if (base === undefined) {
+      this.report.warnings.push(noalloc('romfile_loader_allocate:87'));
+      return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);
+    }
+    this.fw.readItem(file.select, file.size, base);
+    this.loaded.push({ file, base });
+    this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: entry.zone });
+    return outcome(index, command, 'applied');
+  }
+
+  addPointer(entry: Extract<LoaderEntry, { type: 'addPointer' }>, index: number, command: string): EntryOutcome {
+    const dest = this.find(entry, 4, entry.destFile);
+    const src = this.find(entry, 60, entry.srcFile);
+    const { offset, size } = entry;
+    const reason = !dest
+      ? 'pointer file not allocated'
+      : !src
+        ? 'pointee file not allocated'
+        : offset + size > 0xffffffff
+          ? 'offset + size wraps'
+          : offset + size > dest.file.size
+            ? 'pointer field past the end of the file'
+            : size < 1 || size > 8 || (size & (size - 1)) !== 0
+              ? `pointer size ${size}`
+              : undefined;
+    if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_pointer:129', reason);
+    // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
+    const at = dest!.base + offset;
+    const r = this.memory.span(at, size, true);
+    addLE(r.bytes, at - r.start, size, src!.base);
+    return outcome(index, command, 'applied');
+  }
+
+  addChecksum(entry: Extract<LoaderEntry, { type: 'addChecksum' }>, index: number, command: string): EntryOutcome {
+    const file = this.find(entry, 4, entry.file);
+    const { offset, start, length } = entry;
+    const reason = !file
+      ? 'file not allocated'
+      : offset >= file.file.size
+        ? 'checksum byte past the end of the file'
+        : start + length > 0xffffffff
+          ? 'start + length wraps'
+          : start + length > file.file.size
+            ? 'range past the end of the file'
+            : undefined;
+    if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_checksum:152', reason);
+    // subtract semantics: correct whatever the byte held before
+    const memory = this.memory;
+    const from = file!.base + start;
+    const range = memory.span(from, length, false);
+    const sum = sum8(range.bytes, from - range.start, length);
+    const at = file!.base + offset;
+    const r = memory.span(at, 1, true);
+    r.bytes[at - r.start] = (r.bytes[at - r.start]! - sum) & 0xff;
+    return outcome(index, command, 'applied');
+  }
+
+  writePointer(entry: Extract<LoaderEntry, { type: 'writePointer' }>, index: number, command: string): EntryOutcome {
+    const where = 'romfile_loader_write_pointer:205';
+    const dest = this.romfiles.get(entry.destFile); // global list: the pointer file need not be allocated
+    const src = this.find(entry, 60, entry.srcFile);
+    const { dstOffset, srcOffset, size } = entry;
+    if (!dest) return this.reject(index, command, where, 'pointer file not in the fw_cfg directory');
+    if (!src) return this.reject(index, command, where, 'pointee file not allocated');
+    if (dstOffset + size > 0xffffffff) return this.reject(index, command, where, 'offset + size wraps');
+    if (dstOffset + size > dest.size) return this.reject(index, command, where, 'pointer field past the end of the fw_cfg file');
+    if (srcOffset >= src.file.size) return this.reject(index, command, where, 'pointee offset past the end of the pointee');
+    if (size < 1 || size > 8 || (size & (size - 1)) !== 0) return this.reject(index, command, where, `pointer size ${size}`);
+    const value = (src.base + srcOffset) % 2 ** 32; // unsigned long: 32 bits
+    if (size !== 8 && value >= 2 ** (size * 8)) return this.reject(index, command, where, 'value does not fit the pointer size');
+    const bytes = new Uint8Array(size);
+    storeLE(bytes, 0, size, value);
+    if (!this.fw.dma) {
+      this.report.warnings.push(internal('qemu_cfg_write_file:417'));
+      return this.reject(index, command, where, 'fw_cfg writes need DMA');
+    }
+    this.fw.writeItem(dest.select, dstOffset, bytes); // the completion loop ignores the error bit
+    this.report.writePointers.push({ destFile: dest.name, offset: dstOffset, size, value, kept: true });
+    const store = this.high.allocate(WR_POINTER_STORE, MALLOC_MIN_ALIGN);
+    if (store === undefined) this.report.warnings.push(noalloc('romfile_loader_write_pointer:194'));
+    else this.report.scratch.push({ start: store, end: store + WR_POINTER_STORE, what: 'write-pointer record for S3 replay' });
+    return outcome(index, command, 'applied');
+  }
+}
+
 export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): FirmwareReport {
   const { memory, fw } = ctx;
-  const report: FirmwareReport = {
-    firmware: 'seabios',
-    commandsExecuted: 0,
-    commandsAvailable: 0,
-    loaderBytesRead: 0,
-    loaderSizeNow: 0,
-    allocations: [],
-    writePointers: [],
-    rsdp: null,
-    osTablesFromLoader: false,
-    tables: [],
-    warnings: [],
-    outcome: 'ran',
-    entries: [],
-    notes: [],
-    scratch: [],
-  };
-  const warn = (w: string) => void report.warnings.push(w);
+  const run = new SeaBiosRun(ctx, profile);
+  const report = run.report;
 
-  // qemu_cfg_init: the romfile list, built by prepending, so a later duplicate wins
-  const romfiles = new Map<string, FwCfgDirEntry>();
-  for (const e of fw.directory()) romfiles.set(e.name, e);
+  const dir = fw.directory();
+  for (let i = 0; i < dir.length; i++) run.romfiles.set(dir[i]!.name, dir[i]!);
   ctx.programPlatform?.();
 
-  const high = new ZoneAllocator('ZoneHigh', profile.zoneHigh);
-  const fseg = new ZoneAllocator('ZoneFSeg', profile.fsegRoom);
-  const tmp = new ZoneAllocator('ZoneTmpHigh', profile.tmpHigh);
-  const loaded: Loaded[] = [];
-
   let loaderError = false;
-  const loader = romfiles.get(LOADER_FILE);
+  const loader = run.romfiles.get(LOADER_FILE);
   if (loader === undefined || loader.size === 0) {
     loaderError = true; // romfile_loadfile returns NULL: no message
     report.outcome = 'not-run';
   } else {
-    const buf = tmp.allocate(loader.size + 1, MALLOC_MIN_ALIGN)!;
+    // malloc_tmphigh: the zone below ZoneHigh, fresh each boot
+    const buf = new ZoneAllocator('ZoneTmpHigh', profile.tmpHigh).allocate(loader.size + 1, MALLOC_MIN_ALIGN)!;
     report.scratch.push({ start: buf, end: buf + loader.size + 1, what: 'the script (malloc_tmphigh)' });
     fw.readItem(loader.select, loader.size, buf);
     report.loaderBytesRead = loader.size;
     if (loader.size % ENTRY_SIZE !== 0) {
-      warn(internal('romfile_loader_execute:218'));
+      report.warnings.push(internal('romfile_loader_execute:218'));
       loaderError = true;
       report.outcome = 'rejected';
     } else {
@@ -101,122 +238,8 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
       for (let i = 0; i < cursor.count; i++) {
         const entry = cursor.at(i);
         if (entry.type !== 'padding') report.commandsExecuted++;
-        report.entries.push(execute(entry, i));
+        report.entries.push(run.execute(entry, i));
       }
-    }
-  }
-
-  /** romfile_loader_find: byte 55 must be 0, then the first allocated blob of that name. */
-  function find(entry: LoaderEntry, at: 4 | 60, name: string): Loaded | undefined {
-    if (byte55(entry, at) !== 0) return undefined;
-    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.file.name === name) return loaded[i];
-    return undefined;
-  }
-
-  function execute(entry: LoaderEntry, index: number): EntryOutcome {
-    const command = commandName(entry);
-    const out = (status: EntryOutcome['status'], reason?: string): EntryOutcome => (reason === undefined ? { index, command, status } : { index, command, status, reason });
-    switch (entry.type) {
-      case 'allocate': {
-        const fail = (reason: string) => (warn(internal('romfile_loader_allocate:100')), out('rejected', reason));
-        let align = entry.align;
-        if ((align & (align - 1)) !== 0) return fail(`alignment ${align} is not a power of two`);
-        if (entry.zone !== ZONE_HIGH && entry.zone !== ZONE_FSEG) return fail(`zone ${entry.zone} is neither HIGH nor FSEG`);
-        if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
-        if (byte55(entry, 4) !== 0) return fail('file name has no NUL in byte 55');
-        const file = romfiles.get(entry.file);
-        if (file === undefined) return out('skipped', 'no such fw_cfg file (silently ignored)');
-        if (file.size === 0) return out('skipped', 'zero-size fw_cfg file (silently ignored)');
-        const zone = entry.zone === ZONE_HIGH ? high : fseg;
-        const pinned = ctx.placements?.get(entry.file);
-        let base: number | undefined;
-        if (pinned !== undefined) {
-          zone.reserve(pinned, pinned + file.size);
-          base = pinned;
-        } else base = zone.allocate(file.size, align);
-        if (base === undefined) {
-          warn(noalloc('romfile_loader_allocate:87'));
-          return out('rejected', `no room in ${zone.name} for ${file.size} bytes`);
-        }
-        fw.readItem(file.select, file.size, base);
-        loaded.push({ file, base });
-        report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: entry.zone });
-        return out('applied');
-      }
-      case 'addPointer': {
-        const dest = find(entry, 4, entry.destFile);
-        const src = find(entry, 60, entry.srcFile);
-        const { offset, size } = entry;
-        const reason = !dest
-          ? 'pointer file not allocated'
-          : !src
-            ? 'pointee file not allocated'
-            : offset + size > 0xffffffff
-              ? 'offset + size wraps'
-              : offset + size > dest.file.size
-                ? 'pointer field past the end of the file'
-                : size < 1 || size > 8 || (size & (size - 1)) !== 0
-                  ? `pointer size ${size}`
-                  : undefined;
-        if (reason !== undefined) {
-          warn(internal('romfile_loader_add_pointer:129'));
-          return out('rejected', reason);
-        }
-        // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
-        addLE(memory.writableView(dest!.base + offset, size), 0, size, src!.base);
-        return out('applied');
-      }
-      case 'addChecksum': {
-        const file = find(entry, 4, entry.file);
-        const { offset, start, length } = entry;
-        const reason = !file
-          ? 'file not allocated'
-          : offset >= file.file.size
-            ? 'checksum byte past the end of the file'
-            : start + length > 0xffffffff
-              ? 'start + length wraps'
-              : start + length > file.file.size
-                ? 'range past the end of the file'
-                : undefined;
-        if (reason !== undefined) {
-          warn(internal('romfile_loader_add_checksum:152'));
-          return out('rejected', reason);
-        }
-        // subtract semantics: correct whatever the byte held before
-        const at = file!.base + offset;
-        memory.writeU8(at, (memory.readU8(at) - sum8(memory.view(file!.base + start, length))) & 0xff);
-        return out('applied');
-      }
-      case 'writePointer': {
-        const dest = romfiles.get(entry.destFile); // global list: the pointer file need not be allocated
-        const src = find(entry, 60, entry.srcFile);
-        const { dstOffset, srcOffset, size } = entry;
-        const fail = (reason: string) => (warn(internal('romfile_loader_write_pointer:205')), out('rejected', reason));
-        if (!dest) return fail('pointer file not in the fw_cfg directory');
-        if (!src) return fail('pointee file not allocated');
-        if (dstOffset + size > 0xffffffff) return fail('offset + size wraps');
-        if (dstOffset + size > dest.size) return fail('pointer field past the end of the fw_cfg file');
-        if (srcOffset >= src.file.size) return fail('pointee offset past the end of the pointee');
-        if (size < 1 || size > 8 || (size & (size - 1)) !== 0) return fail(`pointer size ${size}`);
-        const value = (src.base + srcOffset) % 2 ** 32; // unsigned long: 32 bits
-        if (size !== 8 && value >= 2 ** (size * 8)) return fail('value does not fit the pointer size');
-        const bytes = new Uint8Array(size);
-        storeLE(bytes, 0, size, value);
-        if (!fw.dma) {
-          warn(internal('qemu_cfg_write_file:417'));
-          return fail('fw_cfg writes need DMA');
-        }
-        fw.writeItem(dest.select, dstOffset, bytes); // the completion loop ignores the error bit
-        report.writePointers.push({ destFile: dest.name, offset: dstOffset, size, value, kept: true });
-        const store = high.allocate(WR_POINTER_STORE, MALLOC_MIN_ALIGN);
-        if (store === undefined) warn(noalloc('romfile_loader_write_pointer:194'));
-        else report.scratch.push({ start: store, end: store + WR_POINTER_STORE, what: 'write-pointer record for S3 replay' });
-        return out('applied');
-      }
-      case 'padding':
-        return out('skipped', 'command 0');
-      default:
-        return out('skipped', `unknown command 0x${entry.command.toString(16)}`);
     }
   }
 
@@ -230,9 +253,9 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
   } else {
-    if (!loaderError) warn(internal('qemu_platform_setup:251'));
+    if (!loaderError) report.warnings.push(internal('qemu_platform_setup:251'));
     // SeaBIOS 1.16 builds tables of its own (D1); their bytes are the firmware's, not modelled
-    const own = fseg.allocate(20, MALLOC_MIN_ALIGN);
+    const own = run.fseg.allocate(20, MALLOC_MIN_ALIGN);
     report.rsdp = own === undefined ? null : { address: own, fromLoader: false };
     report.tables = profile.fallbackTables.map((signature) => ({ signature, address: null, length: null, checksumOk: true, source: 'firmware' }));
     report.notes.push(fallbackNote(profile));

@@ -13,7 +13,7 @@ import { decodeEntry } from '../loader/codec.js';
 import { ENTRY_SIZE, LOADER_FILE, RSDP_FILE } from '../loader/constants.js';
 import { commandName, readLE, writeLE } from './entry-fields.js';
 import type { FwCfgDirEntry } from './fwcfg-guest.js';
-import type { EntryOutcome, FirmwareReport } from './report.js';
+import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
 import type { FirmwareContext } from './seabios.js';
 
 export interface UbootProfile {
@@ -30,23 +30,7 @@ export function ubootProfile(x86: boolean): UbootProfile {
 
 export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareReport {
   const { memory, fw } = ctx;
-  const report: FirmwareReport = {
-    firmware: 'uboot',
-    commandsExecuted: 0,
-    commandsAvailable: 0,
-    loaderBytesRead: 0,
-    loaderSizeNow: 0,
-    allocations: [],
-    writePointers: [],
-    rsdp: null,
-    osTablesFromLoader: false,
-    tables: [],
-    warnings: [],
-    outcome: 'ran',
-    entries: [],
-    notes: [],
-    scratch: [],
-  };
+  const report: FirmwareReport = emptyReport('uboot');
   const list = fw.directory(); // qfw_read_firmware_list: once; strcmp, first match
   const find = (name: string): FwCfgDirEntry | undefined => list.find((e) => e.name === name);
   ctx.programPlatform?.();

@@ -201,6 +201,16 @@ export class GuestMemory {
     this.last = RELEASED;
   }
 
+  /**
+   * The region holding all of [addr, addr+len), checked exactly as view() and
+   * writableView() check (a write span is also watched and marked dirty).
+   * For hot paths that index `bytes` at `addr - start` themselves instead of
+   * allocating a view per access; they must stay inside [addr, addr+len).
+   */
+  span(addr: GuestAddress, len: number, write: boolean): MemoryRegion {
+    return this.resolve(addr, len, write);
+  }
+
   /** A view of [addr, addr+len) without copying; writes through it reach guest memory. */
   view(addr: GuestAddress, len: number): Uint8Array {
     const r = this.resolve(addr, len, false);
