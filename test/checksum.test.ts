@@ -45,3 +45,25 @@ test('guest memory regions are wasm-backed: checksums run in place', (t) => {
   v[9] = checksumByte(v);
   t.is(sum8(m.view(0x1000, 36)), 0);
 });
+
+test('property: sum8 over (array, from, length) equals sum8 of that subarray, on both paths', (t) => {
+  const guest = allocateBacking(4096);
+  const plain = new Uint8Array(4096);
+  for (let i = 0; i < 4096; i++) guest[i] = plain[i] = (i * 131 + 7) & 0xff;
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: 4096 }), fc.integer({ min: 0, max: 4096 }), (from, len) => {
+      const length = Math.min(len, 4096 - from);
+      const want = ref(plain.subarray(from, from + length));
+      t.is(sum8(guest, from, length), want);
+      t.is(sum8(plain, from, length), want);
+    }),
+    { numRuns: 2000 },
+  );
+});
+
+test('sum8 refuses a range outside its array instead of reading past it', (t) => {
+  const guest = allocateBacking(64);
+  t.throws(() => sum8(guest, 60, 8), { instanceOf: RangeError });
+  t.throws(() => sum8(guest, -1, 4), { instanceOf: RangeError });
+  t.is(sum8(guest, 64, 0), 0);
+});

@@ -78,8 +78,7 @@ export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpI
     if (!(err instanceof FwCfgError)) throw err;
   }
   for (let a = first; a + 20 <= end; a += 16) {
-    // 'R' first: nearly every candidate fails on its first byte
-    if (zone !== undefined && (zone[a - first] !== 0x52 || !hasRsdpSignature(zone, a - first) || sum8(zone, a - first, 20) !== 0)) continue;
+    if (zone !== undefined && (!hasRsdpSignature(zone, a - first) || sum8(zone, a - first, 20) !== 0)) continue;
     const r = readRsdp(mem, a);
     if (r === undefined || !r.checksumOk) continue;
     if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) continue;
