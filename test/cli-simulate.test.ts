@@ -66,7 +66,7 @@ test('bad input: one line, exit 2', async (t) => {
     [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: simulate: --firmware bochs: use none, seabios, ovmf, uboot\n$/],
     [['migrate-check', seed, '--from', '7.2'], /^fwcfg: migrate-check: --from and --to are required\n$/],
     [['migrate-check', seed, '--from', '7.2', '--to', '5.2', '--at', 'later'], /--at later: use creation or booted/],
-    [['simulate', QEMU_VECTORS, '--firmware', 'none'], /vector manifest .*manifest\.json: no such file/],
+    [['simulate', QEMU_VECTORS, '--firmware', 'none'], /qemu-7\.2: neither a QEMU vector \(manifest\.json\) nor a capture \(items\.json\)/],
   ];
   for (const [argv, re] of cases) {
     const r = await fwcfg(...argv);

@@ -9,7 +9,7 @@ import { configArgs, parseInfoRamblock } from '../src/bootreal/config-run.js';
 import { MemorySource, readTree } from '../src/vectors/file-source.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import type { RealFirmware } from '../src/bootreal/firmware-images.js';
+import type { RealFirmware } from '../src/qemu/live/firmware-images.js';
 import { Vector } from '../src/vectors/vector.js';
 import { fwcfg } from './helpers/cli.js';
 import { live, why } from './helpers/real-firmware.js';

@@ -12,7 +12,7 @@ import { itemsCaptureFor } from '../simulate/captures.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
 import { bootableFamily, runConfigBoots } from './config-run.js';
-import { findQemu, qemuVersionLine, type RealFirmware } from './firmware-images.js';
+import { findQemu, qemuVersionLine, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { compareBoot, liveBoot, type BootComparison, type LiveBoot } from './lifecycle-compare.js';
 
 export interface ConfigLifecycleInput {

@@ -21,7 +21,7 @@ import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import { lowRamRange } from '../simulate/boot.js';
 import type { Vector } from '../vectors/vector.js';
-import { findFirmwareImage, findQemu, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from './firmware-images.js';
+import { findFirmwareImage, findQemu, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker, waitForQuietTrace } from './marker.js';
 import { DEBUG_LOG, TRACE_LOG } from './qemu-args.js';

@@ -5,7 +5,7 @@
  * target then keeps QEMU's zeros).
  */
 import type { CorpusCase } from '../simulate/corpus-case.js';
-import type { RealFirmware } from './firmware-images.js';
+import type { RealFirmware } from '../qemu/live/firmware-images.js';
 import type { OutcomeOptions } from './outcome-json.js';
 import type { RealBootInput } from './run.js';
 

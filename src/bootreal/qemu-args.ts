@@ -6,7 +6,7 @@
  * injected with `-fw_cfg name=...,file=...` in the order given.
  */
 import { join } from 'node:path';
-import type { FirmwareImage } from './firmware-images.js';
+import type { FirmwareImage } from '../qemu/live/firmware-images.js';
 
 export const MACHINE_ARGS: readonly string[] = ['-machine', 'q35,acpi=off', '-smp', '1', '-m', '2G'];
 export const RAM_SIZE = 2 ** 31;

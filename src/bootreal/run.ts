@@ -14,7 +14,7 @@ import type { FwCfgDirEntry } from '../firmware/fwcfg-guest.js';
 import { isQemuWritableFile } from '../qemu/known-files.js';
 import { LiveGuest } from '../qemu/live/live-guest.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
-import { findFirmwareImage, findQemu, packageVersions, qemuVersionLine, RealBootUnavailable, type FirmwareImage, type RealFirmware } from './firmware-images.js';
+import { findFirmwareImage, findQemu, packageVersions, qemuVersionLine, RealBootUnavailable, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { presetFile, readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker } from './marker.js';
 import { DEBUG_LOG, RAM_SIZE, realBootArgs, recordedArgv, SERIAL_LOG, TRACE_LOG, type InjectedFile } from './qemu-args.js';

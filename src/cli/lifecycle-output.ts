@@ -16,21 +16,26 @@ export function writeLifecycle(dir: string, life: Lifecycle): string[] {
   return written;
 }
 
+/** One boot of a VM's life in the JSON contract. */
+export function bootRecordJson(b: BootRecord): Record<string, unknown> {
+  return {
+    boot: b.boot,
+    qemu: b.qemu,
+    directory: b.directory,
+    rebuiltAt: b.rebuiltAt,
+    qemuError: b.qemuError,
+    ramblocks: b.ramblocks,
+    firmware: b.firmware === null ? null : firmwareJson(b.firmware),
+    os: b.os,
+  };
+}
+
 export function lifecycleJson(life: Lifecycle, written: string[]): Record<string, unknown> {
   const r = life.report;
   return {
     vector: r.vector,
     machineType: r.machineType,
-    boots: r.boots.map((b) => ({
-      boot: b.boot,
-      qemu: b.qemu,
-      directory: b.directory,
-      rebuiltAt: b.rebuiltAt,
-      qemuError: b.qemuError,
-      ramblocks: b.ramblocks,
-      firmware: b.firmware === null ? null : firmwareJson(b.firmware),
-      os: b.os,
-    })),
+    boots: r.boots.map(bootRecordJson),
     migration: r.migration,
     stopped: r.stopped,
     ...(written.length > 0 ? { written } : {}),

@@ -2,6 +2,7 @@
 import { FwCfgError, UsageError } from '../errors.js';
 import { asm, usage as asmUsage } from './commands/asm.js';
 import { capture, usage as captureUsage } from './commands/capture.js';
+import { check, usage as checkUsage } from './commands/check.js';
 import { demo, usage as demoUsage } from './commands/demo.js';
 import { disasm, usage as disasmUsage } from './commands/disasm.js';
 import { migrateCheckCommand, usage as migrateUsage } from './commands/migrate-check.js';
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   tables: { run: tables, usage: tablesUsage },
   lint: { run: lint, usage: lintUsage },
   fuzz: { run: fuzz, usage: fuzzUsage },
+  check: { run: check, usage: checkUsage },
   capture: { run: capture, usage: captureUsage },
   qtest: { run: qtest, usage: qtestUsage },
 };
@@ -45,7 +47,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     const command = COMMANDS[name];
     if (command === undefined) throw new UsageError('USAGE', `unknown command ${JSON.stringify(name)}; try fwcfg --help`);
     // (for capture, only what comes before -- is ours)
-    const own = name === 'capture' && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    const own = (name === 'capture' || name === 'check') && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
     if (own.includes('--help') || own.includes('-h')) {
       io.out(`usage: ${command.usage}\n`);
       return 0;

@@ -14,7 +14,7 @@ import { itemsCaptureFor } from '../simulate/captures.js';
 import { execMachine, type ExecFile } from '../simulate/exec-machine.js';
 import { simulateFirmware, stageFor } from '../simulate/firmware-run.js';
 import { guestFor } from '../simulate/fwcfg-access.js';
-import { policyFor } from '../simulate/options.js';
+import { policyFor, releaseOf } from '../simulate/options.js';
 import type { Vector } from '../vectors/vector.js';
 import { UsageError } from '../errors.js';
 import { finding, type Finding } from './findings.js';
@@ -155,7 +155,7 @@ export function lintVector(vector: Vector): LintReport {
   const items = itemsCaptureFor(vector, undefined);
   const results = FIRMWARES.map((firmware) => {
     try {
-      const sim = simulateFirmware(vector, { policy: policyFor(undefined), hostPageSize: 0x1000, firmware, ...(items ? { items } : {}) });
+      const sim = simulateFirmware(vector, { policy: policyFor(releaseOf(vector)), hostPageSize: 0x1000, firmware, ...(items ? { items } : {}) });
       const result = personality(firmware, sim.report.firmware, sim.report.qemuError);
       sim.memory?.release();
       return result;

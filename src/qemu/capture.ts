@@ -37,12 +37,20 @@ import { QemuError } from './live/errors.js';
 import { LiveGuest, type LiveLayout } from './live/live-guest.js';
 import { QemuProcess } from './live/qemu-process.js';
 import { memoryMapFromMtree, parseRamBlocks } from './monitor-text.js';
+import { planFirmware } from './capture-firmware.js';
+import type { FirmwareCaptureJson, CreationJson, FirmwareRebuildJson } from '../vectors/capture-json.js';
+import { ACPI_FILES, captureFirmwareRebuild, parseDirectory, readDirectoryPort, romBlocksByMigration, writeRomBlobs } from './capture-rebuild.js';
+import { parseMachineType } from './machine-type.js';
 
 export interface CaptureOptions {
   out: string;
   /** `[binary] args...`; the binary defaults to qemu-system-x86_64. */
   qemuArgs: readonly string[];
   rebuild?: boolean;
+  /** Boot no firmware (only the creation capture). */
+  noFirmware?: boolean;
+  /** Bound for each firmware's run to its first ACPI select (default 120 s). */
+  bootTimeoutMs?: number;
   force?: boolean;
   config?: string;
   description?: string;
@@ -93,19 +101,6 @@ export function tracedKeys(stderr: string): Map<number, number> {
 
 function fileBin(key: number, name: string): string {
   return `${keyHex(key)}-${name.replace(/[^A-Za-z0-9._-]/g, '_')}.bin`;
-}
-
-function parseDirectory(bytes: Uint8Array): DirectoryRowJson[] {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = bytes.length >= 4 ? v.getUint32(0, false) : 0;
-  const rows: DirectoryRowJson[] = [];
-  for (let i = 0; i < count && 4 + (i + 1) * FW_CFG_FILE_RECORD_SIZE <= bytes.length; i++) {
-    const at = 4 + i * FW_CFG_FILE_RECORD_SIZE;
-    const nameBytes = bytes.subarray(at + 8, at + FW_CFG_FILE_RECORD_SIZE);
-    const end = nameBytes.indexOf(0);
-    rows.push({ select: keyHex(v.getUint16(at + 4, false)), size: v.getUint32(at, false), name: String.fromCharCode(...nameBytes.subarray(0, end < 0 ? nameBytes.length : end)) });
-  }
-  return rows;
 }
 
 interface Scratch {
@@ -210,7 +205,8 @@ class Capturer {
       checks['dma_bytes_past_end_zero'] = got.bytes.subarray(len).every((x) => x === 0);
       readVia.push('DMA SELECT|READ into guest RAM, read back with b64read');
     }
-    const portLen = Math.min(len, PORT_READ_LIMIT);
+    // without DMA the data register is the only way in: read it all
+    const portLen = this.dma ? Math.min(len, PORT_READ_LIMIT) : len;
     await this.guest.select(key);
     const port = await this.guest.readPort(portLen + (portLen === len ? 4 : 0));
     readVia.push(portLen === len ? 'data register, 1 byte per access' : `data register, 1 byte per access (first ${portLen} bytes)`);
@@ -286,7 +282,7 @@ async function scanMemory(q: QemuProcess, map: MemoryMapJson, out: string, progr
   return contents;
 }
 
-function layoutOf(map: MemoryMapJson): LiveLayout & { mmioBase: string | null } {
+export function layoutOf(map: MemoryMapJson): LiveLayout & { mmioBase: string | null } {
   const io = map.io.find((r) => r.name === 'fwcfg');
   if (io !== undefined) return { kind: 'io', dma: map.io.some((r) => r.name === 'fwcfg.dma'), mmioBase: null };
   const data = map.memory.find((r) => r.name === 'fwcfg.data');
@@ -302,7 +298,6 @@ function qemuVersion(binary: string): string {
   }
 }
 
-const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp'];
 
 export async function captureQemu(options: CaptureOptions): Promise<CaptureResult> {
   const t0 = Date.now();
@@ -328,6 +323,23 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
 
     // memory first: the probes below write into RAM
     const memoryContents = await scanMemory(q, map, out, progress);
+
+    // the ACPI blobs as QEMU built them at creation: any select of them would rebuild them, a migration stream does not
+    let creation: CreationJson | undefined;
+    let machineType: string | null = null;
+    if (!options.noFirmware) {
+      const ramAtStart = parseRamBlocks(ramblockText);
+      if (ramAtStart.some((r) => r.name.startsWith('/rom@'))) {
+        const dir = await readDirectoryPort(new LiveGuest(q.qtest, layout));
+        const m = await romBlocksByMigration(q, q.dir, Math.max(timeoutMs, 60_000));
+        machineType = m.machineType ?? (await machineTypeOf(q));
+        creation = { how: 'migration stream of the paused machine (no fw_cfg select)', roms: writeRomBlobs(out, 'creation', m.blocks, dir, ramAtStart) };
+        progress(`creation blobs: ${creation.roms.map((r) => `${r.name} ${r.fw_cfg_size}`).join(', ')}`);
+      } else {
+        machineType = await machineTypeOf(q);
+        creation = { how: 'no ROM blobs (no ACPI RAM blocks)', roms: [] };
+      }
+    }
 
     const cap = new Capturer(q, layout, map, progress);
     const g = cap.guest;
@@ -402,7 +414,15 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
       qemu: version,
       argv: q.argv.map((a, i) => (i === 0 ? binary.split('/').pop()! : tmpAlias(a))),
       user_argv: [binary.split('/').pop()!, ...userArgs.map(tmpAlias)],
-      capture_format: 2,
+      capture_format: options.noFirmware ? 2 : 3,
+      ...(options.noFirmware
+        ? {}
+        : {
+            qemu_version: /version (\d+\.\d+(?:\.\d+)?)/.exec(version)?.[1] ?? null,
+            machine_type: machineType,
+            host_page_size: hostPageSize(),
+            creation,
+          }),
       tool: 'fwcfg capture (fwcfg-emu)',
       date: new Date().toISOString(),
       layout: layout.kind,
@@ -428,6 +448,7 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
   }
 
   if (options.rebuild) json.rebuild = await captureRebuild(binary, args, out, timeoutMs, options.tmpDir, progress);
+  if (!options.noFirmware) json.firmware = await captureFirmware(binary, userArgs, json, out, { timeoutMs, bootTimeoutMs: options.bootTimeoutMs ?? 120_000, progress, alias: (a) => (options.tmpDir !== undefined ? a.split(options.tmpDir).join('$TMP') : a) });
   json['elapsed_s'] = Math.round((Date.now() - t0) / 100) / 10;
   writeFileSync(join(out, 'items.json'), JSON.stringify(json, null, 1) + '\n');
   return { dir: out, json };
@@ -494,3 +515,54 @@ async function captureRebuild(binary: string, args: string[], out: string, timeo
   });
 }
 
+
+/** The host's page size (QEMU aligns RAM blocks to it). */
+function hostPageSize(): number {
+  try {
+    const n = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8', timeout: 5000 }).trim());
+    return Number.isSafeInteger(n) && n > 0 ? n : 4096;
+  } catch {
+    return 4096;
+  }
+}
+
+/** The resolved machine type (`q35` -> `pc-q35-7.2`): QOM's type name of /machine. */
+async function machineTypeOf(q: QemuProcess): Promise<string | null> {
+  try {
+    const t = await q.qmp.execute('qom-get', { path: '/machine', property: 'type' });
+    return typeof t === 'string' ? t.replace(/-machine$/, '') : null;
+  } catch {
+    return null;
+  }
+}
+
+async function captureFirmware(
+  binary: string,
+  userArgs: readonly string[],
+  json: ItemsCaptureJson,
+  out: string,
+  o: { timeoutMs: number; bootTimeoutMs: number; progress: (m: string) => void; alias: (s: string) => string },
+): Promise<FirmwareCaptureJson> {
+  const type = json.machine_type ? parseMachineType(json.machine_type) : undefined;
+  const arch = type?.arch ?? (json.layout === 'mmio' ? 'aarch64' : 'x86_64');
+  const plans = planFirmware(binary, userArgs, arch, type?.family ?? 'unknown');
+  const runs: FirmwareRebuildJson[] = [];
+  const hasAcpi = (json.directory_before_acpi_select ?? []).some((d) => ACPI_FILES.includes(d.name));
+  if (!hasAcpi) return { booted: plans.booted, runs, unavailable: [...plans.unavailable, ...plans.plans.map((p) => ({ firmware: p.firmware, reason: 'the machine has no ACPI files in fw_cfg: nothing to rebuild' }))] };
+  for (const plan of plans.plans) {
+    o.progress(`${plan.firmware}: ${plan.image.files.join(' + ')}${plan.image.version ? ` (${plan.image.version})` : ''}`);
+    runs.push(
+      await captureFirmwareRebuild(plan, {
+        binary,
+        finish: captureArgs,
+        layout: async (q) => layoutOf(memoryMapFromMtree(await q.qmp.hmp('info mtree -f'))),
+        out,
+        timeoutMs: o.timeoutMs,
+        bootTimeoutMs: o.bootTimeoutMs,
+        alias: o.alias,
+        progress: o.progress,
+      }),
+    );
+  }
+  return { booted: plans.booted, runs, unavailable: plans.unavailable };
+}

@@ -13,6 +13,8 @@ import { SYSTEM_STATES_DEFAULT, vmgenidGuidFile } from '../qemu/built-files.js';
 
 export function itemsCaptureFor(vector: Vector, explicit: string | undefined): ItemsCapture | undefined {
   if (explicit !== undefined) return loadItemsCapture(explicit);
+  // a vector read from a capture carries the capture
+  if (vector.items !== undefined) return vector.items;
   // a capture not on disk has no siblings (and its label is no path to look beside)
   if (!(vector.source instanceof DirectorySource)) return undefined;
   // spec-vectors/qemu-7.2/<config> pairs with spec-vectors/fwcfg-device/<config>

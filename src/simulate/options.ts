@@ -14,3 +14,8 @@ export function hostPageFor(text: string | undefined): number {
   if (!(HOST_PAGE_SIZES as readonly number[]).includes(n)) throw new UsageError('BAD_PAGE_SIZE', `--host-page ${text}: use 4096 or 65536`);
   return n;
 }
+
+/** The QEMU release a vector or capture was recorded on (`major.minor`), the model's default rules for it. */
+export function releaseOf(vector: { manifest: { qemu_version: string } }): string {
+  return /version (\d+\.\d+)/.exec(vector.manifest.qemu_version)?.[1] ?? '7.2';
+}

@@ -10,6 +10,7 @@
  * PCIEXBAR was programmed. All extensions are optional: the shared captures
  * load as before.
  */
+import type { CreationJson, FirmwareCaptureJson } from './capture-json.js';
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { sourceOf, type FileSource } from './file-source.js';
@@ -91,6 +92,14 @@ export interface ItemsCaptureJson {
   memory_map?: MemoryMapJson;
   memory_contents?: MemoryContentJson[];
   rebuild?: RebuildJson;
+  /** capture_format 3: the QEMU release (major.minor.patch), the resolved machine type, the host's page size. */
+  qemu_version?: string | null;
+  machine_type?: string | null;
+  host_page_size?: number;
+  /** capture_format 3: the ACPI ROM blobs at machine creation. */
+  creation?: CreationJson;
+  /** capture_format 3: each firmware booted to its first ACPI select, and what QEMU rebuilt (or how it ended). */
+  firmware?: FirmwareCaptureJson;
   [k: string]: unknown;
 }
 

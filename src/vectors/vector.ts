@@ -8,6 +8,7 @@ import { InputError } from '../errors.js';
 import { existingSourceOf, type FileSource } from './file-source.js';
 import { vectorManifest, type RomRow, type StageManifest, type VectorManifest } from './manifest.js';
 import { parseJson, validate } from './schema.js';
+import type { ItemsCapture } from './items-capture.js';
 
 /** Reads a whole file (`-` is stdin) with a typed error naming it. */
 export function readBytes(path: string, what = 'file'): Uint8Array {
@@ -30,11 +31,14 @@ export class Vector {
   readonly dir: string;
   readonly source: FileSource;
   readonly manifest: VectorManifest;
+  /** For a vector built from a capture: the capture itself (its items, plain files, unprogrammed rebuild). */
+  readonly items: ItemsCapture | undefined;
 
-  private constructor(source: FileSource, manifest: VectorManifest) {
+  private constructor(source: FileSource, manifest: VectorManifest, items?: ItemsCapture) {
     this.dir = source.root;
     this.source = source;
     this.manifest = manifest;
+    this.items = items;
   }
 
   /** A capture from its directory, or from any file source (e.g. in memory). */
@@ -43,6 +47,12 @@ export class Vector {
     const file = source.describe('manifest.json');
     const m = validate(vectorManifest, parseJson(source.read('manifest.json', 'vector manifest'), file), file, 'BAD_MANIFEST');
     return new Vector(source, m);
+  }
+
+  /** A vector whose manifest was built elsewhere (a capture's, vectors/configuration.ts), checked like one read from disk. */
+  static fromManifest(source: FileSource, manifest: VectorManifest, items: ItemsCapture): Vector {
+    const m = validate(vectorManifest, manifest, `${source.describe('items.json')} (as a vector)`, 'BAD_CAPTURE');
+    return new Vector(source, m, items);
   }
 
   get name(): string {

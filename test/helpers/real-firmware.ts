@@ -1,6 +1,6 @@
 // Whether real boots can run here: QEMU, SeaBIOS and OVMF installed. Tests that need them skip with the reason.
 import test from 'ava';
-import { findFirmwareImage, findQemu, RealBootUnavailable } from '../../src/bootreal/firmware-images.js';
+import { findFirmwareImage, findQemu, RealBootUnavailable } from '../../src/qemu/live/firmware-images.js';
 
 /** Why the live tests cannot run here, or undefined when they can. */
 function unavailable(): string | undefined {

@@ -7,11 +7,12 @@
  * checked boot by boot against `fwcfg simulate --boots N` (exit 1 when any boot differs).
  * Exit 77 (skipped) when QEMU or the firmware is not installed.
  */
+import { openVector } from '../../vectors/configuration.js';
 import { UsageError } from '../../errors.js';
 import { LOADER_FILE } from '../../loader/constants.js';
 import { bootRealObserved, writeOutcome } from '../../bootreal/boot-real.js';
-import { REAL_FIRMWARES, RealBootUnavailable, type RealFirmware } from '../../bootreal/firmware-images.js';
-import { readBytes, Vector } from '../../vectors/vector.js';
+import { REAL_FIRMWARES, RealBootUnavailable, type RealFirmware } from '../../qemu/live/firmware-images.js';
+import { readBytes } from '../../vectors/vector.js';
 import { join } from 'node:path';
 import { bootRealConfig } from '../../bootreal/config-lifecycle.js';
 import type { LiveBoot } from '../../bootreal/lifecycle-compare.js';
@@ -123,7 +124,7 @@ async function configCommand(values: Values, positionals: string[], io: Io): Pro
   const bootsText = (values['boots'] as string | undefined) ?? '1';
   const boots = Number(bootsText);
   if (!/^\d+$/.test(bootsText) || boots < 1 || boots > 20) throw new UsageError('USAGE', `boot-real: --boots ${bootsText}: a number from 1 to 20`);
-  const vector = Vector.load(values['config']);
+  const vector = openVector(values['config']);
   const out = values['out'] as string | undefined;
   const written: string[] = [];
   try {

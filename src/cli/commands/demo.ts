@@ -5,6 +5,7 @@
  * blocks under QEMU 5.2's and 7.2's maximum sizes, SeaBIOS's truncated run and
  * fallback, OVMF's run, what each OS sees, and migration back to 5.2.
  */
+import { openVector } from '../../vectors/configuration.js';
 import { tableAnnotator } from '../../loader/annotate.js';
 import { decodeLoader } from '../../loader/codec.js';
 import { LOADER_FILE, TABLES_FILE } from '../../loader/constants.js';
@@ -15,7 +16,6 @@ import { migrateCheck } from '../../simulate/migrate-check.js';
 import { policyFor } from '../../simulate/options.js';
 import { simulateRebuild } from '../../simulate/rebuild-story.js';
 import { simulateLifecycle } from '../../simulate/lifecycle.js';
-import { Vector } from '../../vectors/vector.js';
 import { parse } from '../args.js';
 import { bootAccount } from '../boot-output.js';
 import { embeddedVector } from '../../vectors/package-root.js';
@@ -29,7 +29,7 @@ const rows = (r: RamBlockRow[]) => r.map((b) => `    ${b.name.padEnd(24)} used $
 
 export function demo(argv: string[], io: Io): number {
   const { positionals } = parse('demo', argv, {});
-  const vector = Vector.load(positionals[0] ?? embeddedVector('seed'));
+  const vector = openVector(positionals[0] ?? embeddedVector('seed'));
   const items = itemsCaptureFor(vector, undefined);
   const out: string[] = [`${vector.manifest.description}`, `captured on ${vector.manifest.qemu_version}`, ''];
 

@@ -1,4 +1,5 @@
 /** `fwcfg lint LOADER.bin --file NAME=PATH ... [--json]` or `fwcfg lint VECTOR_OR_CAPTURE_DIR [--json]`; exit 1 on any error finding. */
+import { openVector } from '../../vectors/configuration.js';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
@@ -8,7 +9,7 @@ import { captureRebootHazards } from '../../lint/reboot-hazard.js';
 import { isQemuWritableFile } from '../../qemu/known-files.js';
 import type { ExecFile } from '../../simulate/exec-machine.js';
 import { loadItemsCapture } from '../../vectors/items-capture.js';
-import { readBytes, Vector } from '../../vectors/vector.js';
+import { readBytes } from '../../vectors/vector.js';
 import { namedPaths, onePositional, parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 
@@ -24,7 +25,7 @@ export function lint(argv: string[], io: Io): number {
   } catch {
     /* readBytes names the problem */
   }
-  if (dir && existsSync(join(input, 'manifest.json'))) report = lintVector(Vector.load(input));
+  if (dir && (existsSync(join(input, 'manifest.json')) || captureFormat(input) >= 3)) report = lintVector(openVector(input));
   else if (dir) {
     const cap = loadItemsCapture(input);
     const files: ExecFile[] = cap.items.filter((i) => i.kind === 'file').map((i) => ({ name: i.name, data: i.bytes, writable: i.writable ?? isQemuWritableFile(i.name) }));
@@ -50,4 +51,13 @@ function render(r: LintReport): string {
   const warnings = r.findings.filter((f) => f.severity === 'warning').length;
   out.push(`${r.errors} error${r.errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
   return out.join('\n') + '\n';
+}
+
+/** capture_format of a capture directory (0 when unreadable: the old capture path then names the problem). */
+function captureFormat(dir: string): number {
+  try {
+    return loadItemsCapture(dir).json.capture_format ?? 1;
+  } catch {
+    return 0;
+  }
 }

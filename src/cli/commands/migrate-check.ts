@@ -1,8 +1,8 @@
 /** `fwcfg migrate-check VECTOR_DIR --from V --to V [--at creation|booted] [--host-page N] [--to-host-page N] [--json]` */
+import { openVector } from '../../vectors/configuration.js';
 import { UsageError } from '../../errors.js';
 import { hostPageFor, policyFor } from '../../simulate/options.js';
 import { migrateCheck, type MigratePoint } from '../../simulate/migrate-check.js';
-import { Vector } from '../../vectors/vector.js';
 import { onePositional, parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 
@@ -22,7 +22,7 @@ export function migrateCheckCommand(argv: string[], io: Io): number {
   const at = (values['at'] ?? 'booted') as string;
   if (at !== 'creation' && at !== 'booted') throw new UsageError('USAGE', `migrate-check: --at ${at}: use creation or booted`);
   const fromPage = hostPageFor(values['host-page'] as string | undefined);
-  const r = migrateCheck(Vector.load(dir), {
+  const r = migrateCheck(openVector(dir), {
     from: policyFor(values['from']),
     to: policyFor(values['to']),
     fromHostPage: fromPage,

@@ -1,7 +1,8 @@
 /** `fwcfg simulate VECTOR_DIR [--qemu V] [--host-page N] --firmware none [--reset] [--select FILE] [--json]` */
+import { openVector } from '../../vectors/configuration.js';
 import { UsageError } from '../../errors.js';
 import type { RamBlockRow } from '../../memory/ram-list.js';
-import { hostPageFor, policyFor } from '../../simulate/options.js';
+import { hostPageFor, policyFor, releaseOf } from '../../simulate/options.js';
 import { simulateRebuild, type AcpiFileView, type RebuildReport } from '../../simulate/rebuild-story.js';
 import { Vector } from '../../vectors/vector.js';
 import type { ItemsCapture } from '../../vectors/items-capture.js';
@@ -38,14 +39,14 @@ export function simulate(argv: string[], io: Io): number {
   const dir = onePositional('simulate', positionals, 'vector directory');
   const firmware = (values['firmware'] ?? 'none') as string;
   if (firmware !== 'none' && !(FIRMWARES as readonly string[]).includes(firmware)) throw new UsageError('USAGE', `simulate: --firmware ${firmware}: use none, ${FIRMWARES.join(', ')}`);
-  const vector = Vector.load(dir);
+  const vector = openVector(dir);
   const capture = itemsCaptureFor(vector, values['capture'] as string | undefined);
   if (values['boots'] !== undefined || values['migrate-after'] !== undefined) return simulateBoots(vector, firmware, values, capture, io);
   if (firmware !== 'none') return simulateBoot(vector, firmware as FirmwareName, values, capture, io);
   const unprogrammed = capture === undefined ? undefined : acpiBlobsFromItems(capture.items);
   const report = simulateRebuild(vector, {
     ...(unprogrammed ? { unprogrammed } : {}),
-    policy: policyFor(values['qemu'] as string | undefined),
+    policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
     hostPageSize: hostPageFor(values['host-page'] as string | undefined),
     ...(typeof values['select'] === 'string' ? { trigger: values['select'] } : {}),
     reset: values['reset'] === true,
@@ -69,7 +70,7 @@ function simulateBoots(vector: Vector, firmware: string, values: Record<string, 
   if (migrateAfter !== undefined && migrateAfter >= boots) throw new UsageError('USAGE', `simulate: --migrate-after ${migrateAfter} needs --boots greater than ${migrateAfter}`);
   const hostPageSize = hostPageFor(values['host-page'] as string | undefined);
   const life = simulateLifecycle(vector, {
-    policy: policyFor(values['qemu'] as string | undefined),
+    policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
     hostPageSize,
     firmware: firmware as FirmwareName,
     boots,
@@ -87,7 +88,7 @@ function simulateBoots(vector: Vector, firmware: string, values: Record<string, 
 
 function simulateBoot(vector: Vector, firmware: FirmwareName, values: Record<string, unknown>, capture: ItemsCapture | undefined, io: Io): number {
   const sim = simulateFirmware(vector, {
-    policy: policyFor(values['qemu'] as string | undefined),
+    policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
     hostPageSize: hostPageFor(values['host-page'] as string | undefined),
     firmware,
     placements: placements('simulate', values['place']),

@@ -3,6 +3,7 @@
  * boots as `simulate`/`exec` do and writes every table the OS would find as
  * SIG.dat (SIG2.dat, ... for repeats), the form acpidump -b writes and iasl -d reads.
  */
+import { openVector } from '../../vectors/configuration.js';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
@@ -14,8 +15,8 @@ import { itemsCaptureFor } from '../../simulate/captures.js';
 import { execMachine, type ExecFile } from '../../simulate/exec-machine.js';
 import { simulateFirmware } from '../../simulate/firmware-run.js';
 import { guestFor } from '../../simulate/fwcfg-access.js';
-import { hostPageFor, policyFor } from '../../simulate/options.js';
-import { readBytes, Vector } from '../../vectors/vector.js';
+import { hostPageFor, policyFor, releaseOf } from '../../simulate/options.js';
+import { readBytes } from '../../vectors/vector.js';
 import { namedPaths, onePositional, parse } from '../args.js';
 import { placements } from '../boot-output.js';
 import { jsonText, writeOutput, type Io } from '../output.js';
@@ -47,9 +48,9 @@ export function tables(argv: string[], io: Io): number {
     /* readBytes reports it */
   }
   if (isDir) {
-    const vector = Vector.load(input);
+    const vector = openVector(input);
     const items = itemsCaptureFor(vector, undefined);
-    const sim = simulateFirmware(vector, { policy: policyFor(values['qemu'] as string | undefined), hostPageSize: hostPageFor(values['host-page'] as string | undefined), firmware, placements: place, ...(items ? { items } : {}) });
+    const sim = simulateFirmware(vector, { policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)), hostPageSize: hostPageFor(values['host-page'] as string | undefined), firmware, placements: place, ...(items ? { items } : {}) });
     if (sim.report.qemuError !== null) throw new UsageError('QEMU_ABORT', `QEMU aborts before the firmware runs the loader: ${sim.report.qemuError.split('\n').at(-1)}`);
     report = sim.report.firmware;
     memory = sim.memory;

@@ -187,6 +187,19 @@ export class QemuProcess {
     return this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** How QEMU ended (null while it runs): its exit status, or the signal that ended it (an abort is SIGABRT). */
+  get exitStatus(): { code: number | null; signal: string | null } | null {
+    return this.running ? null : { code: this.child.exitCode, signal: this.child.signalCode };
+  }
+
+  /** Waits (bounded) until QEMU has exited and its stderr has drained; whether it did. */
+  async waitExit(ms: number): Promise<boolean> {
+    const done = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
+    // the pipe may deliver its last bytes just after the exit event
+    if (done) await new Promise((r) => setTimeout(r, 50));
+    return done;
+  }
+
   /** Runs `fn` with a started QEMU and always closes it. */
   static async with<T>(options: QemuProcessOptions, fn: (q: QemuProcess) => Promise<T>): Promise<T> {
     const q = await QemuProcess.start(options);

@@ -6,8 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { FwCfgError } from '../errors.js';
-import { findOnPath } from '../qemu/live/find-binary.js';
+import { FwCfgError } from '../../errors.js';
+import { findOnPath } from './find-binary.js';
 
 export type RealFirmware = 'seabios' | 'ovmf';
 export const REAL_FIRMWARES: readonly RealFirmware[] = ['seabios', 'ovmf'];

@@ -1,0 +1,250 @@
+/**
+ * The whole story of one configuration (a capture of the user's own command
+ * line, or a vector), in the order a VM lives it: the ROM blobs at creation
+ * and their headroom, boot 1 under each firmware, reboots, migration of the
+ * booted VM to each modelled QEMU, and lint's findings. `fwcfg check` prints
+ * it; the JSON form is one document.
+ */
+import { lintVector, type LintReport } from '../lint/lint.js';
+import { LOADER_FILE } from '../loader/constants.js';
+import { decodeLoader } from '../loader/codec.js';
+import { hostPageAlign } from '../memory/address.js';
+import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
+import { parseQemuVersion, qemuPolicy } from '../qemu/version.js';
+import { runsOn, type FirmwareName } from '../simulate/boot.js';
+import { firmwareMachine } from '../simulate/firmware-run.js';
+import { simulateLifecycle, type BootRecord } from '../simulate/lifecycle.js';
+import { migrateCheck, type MigrateCheckReport } from '../simulate/migrate-check.js';
+import { policyFor } from '../simulate/options.js';
+import type { Configuration } from '../vectors/configuration.js';
+import type { CaptureFirmware } from '../vectors/capture-json.js';
+import { bootRecordJson } from './lifecycle-output.js';
+
+/** QEMU releases whose ROM sizing and migration rules the model holds (src/qemu/version.ts). */
+export const MODELLED_QEMU = ['5.2', '6.0', '7.2'] as const;
+const BOOTS = 3;
+
+export interface BlobHeadroom {
+  file: string;
+  ramblock: string;
+  size: number;
+  used: number;
+  max: number;
+  /** Bytes the file may still grow before QEMU refuses the resize. */
+  headroom: number;
+  /** After the first boot's rebuild (the command line's firmware, else the first that ran). */
+  sizeAfterBoot: number | null;
+  /** Per modelled QEMU: the block's maximum there and whether the rebuilt size fits. */
+  byQemu: { qemu: string; max: number; fits: boolean | null }[];
+}
+
+export interface FirmwareStory {
+  firmware: FirmwareName;
+  /** As people call it on this machine (OVMF's arm build is AAVMF). */
+  label: string;
+  /** The firmware the capture's command line boots. */
+  booted: boolean;
+  /** What QEMU printed if it ended during this firmware's boot on the capture's own QEMU (recorded live). */
+  recordedExit: { status: string; stderr: string[] } | null;
+  boots: BootRecord[];
+  stopped: string | null;
+}
+
+export interface WholeStory {
+  configuration: { name: string; kind: string; dir: string; qemu: string; qemuRelease: string | null; machineType: string; hostPageSize: number; argv: string[] };
+  creation: BlobHeadroom[];
+  firmware: FirmwareStory[];
+  migration: MigrateCheckReport[];
+  lint: LintReport;
+  errors: number;
+}
+
+const CAPTURE_TO_MODEL: Record<CaptureFirmware, FirmwareName> = { seabios: 'seabios', ovmf: 'ovmf', aavmf: 'ovmf' };
+
+/** The firmware to tell about: the one the command line boots first, then the others that run on the machine. */
+function firmwareOrder(cfg: Configuration): FirmwareName[] {
+  const booted = cfg.bootedFirmware === null ? undefined : CAPTURE_TO_MODEL[cfg.bootedFirmware];
+  // the firmware whose boot was recorded on this machine (a capture records every one that runs it)
+  const recorded: FirmwareName[] = [];
+  if (cfg.vector.hasStage('after')) recorded.push('seabios');
+  if (cfg.vector.hasStage('after-ovmf') || cfg.vector.hasStage('after-aavmf')) recorded.push('ovmf');
+  for (const r of cfg.firmwareRuns) if (!recorded.includes(CAPTURE_TO_MODEL[r.firmware])) recorded.push(CAPTURE_TO_MODEL[r.firmware]);
+  const all: FirmwareName[] = recorded.length > 0 ? recorded : ['seabios', 'ovmf'];
+  return booted === undefined || !all.includes(booted) ? all : [booted, ...all.filter((f) => f !== booted)];
+}
+
+export function wholeStory(cfg: Configuration, progress: (m: string) => void = () => undefined): WholeStory {
+  const vector = cfg.vector;
+  const release = cfg.qemuRelease ?? '7.2';
+  const policy = policyFor(release);
+  const hostPageSize = cfg.hostPageSize ?? 0x1000;
+  const before = vector.stage('before');
+
+  // boots first: the creation account quotes the size after the first rebuild
+  const firmware: FirmwareStory[] = [];
+  for (const fw of firmwareOrder(cfg)) {
+    const machine = firmwareMachine(vector, { policy, hostPageSize, firmware: fw, ...(vector.items ? { items: vector.items } : {}) });
+    if (!runsOn(machine, fw)) continue;
+    progress(`simulating ${BOOTS} boots under ${fw}`);
+    const run = cfg.firmwareRuns.find((r) => CAPTURE_TO_MODEL[r.firmware] === fw);
+    const recordedExit = run?.outcome === 'qemu-exited' ? { status: run.exit?.signal ?? `exit status ${run.exit?.code}`, stderr: run.stderr } : null;
+    const life = simulateLifecycle(vector, { policy, hostPageSize, firmware: fw, boots: BOOTS, ...(vector.items ? { items: vector.items } : {}) });
+    life.memories.forEach((m) => m?.release());
+    const label = fw === 'ovmf' && machine.type.arch === 'aarch64' ? 'AAVMF' : NAME[fw];
+    firmware.push({ firmware: fw, label, booted: cfg.bootedFirmware !== null && CAPTURE_TO_MODEL[cfg.bootedFirmware] === fw, recordedExit, boots: life.report.boots, stopped: life.report.stopped });
+  }
+
+  const firstRebuild = firmware.find((f) => f.booted) ?? firmware[0];
+  const creation: BlobHeadroom[] = before.roms.map((r) => {
+    const afterRows = firstRebuild?.boots[0]?.ramblocks;
+    const grown = afterRows?.find((b) => b.name === r.ramblock);
+    const sizeAfter = r.fw_cfg_file === LOADER_FILE || grown !== undefined ? (firstRebuild?.boots[0]?.directory.find((d) => d.name === r.fw_cfg_file)?.size ?? null) : null;
+    const rebuiltSize = rebuiltFileSize(cfg, r.fw_cfg_file);
+    return {
+      file: r.fw_cfg_file,
+      ramblock: r.ramblock,
+      size: r.fw_cfg_size,
+      used: r.used_length,
+      max: r.max_length,
+      headroom: r.max_length - r.fw_cfg_size,
+      sizeAfterBoot: rebuiltSize ?? sizeAfter,
+      byQemu: MODELLED_QEMU.map((q) => {
+        const max = hostPageAlign(romBlobMaxSize(qemuPolicy(parseQemuVersion(q)), r.fw_cfg_file, r.fw_cfg_size) || r.fw_cfg_size, hostPageSize);
+        return { qemu: q, max, fits: rebuiltSize === null ? null : hostPageAlign(rebuiltSize, hostPageSize) <= max };
+      }),
+    };
+  });
+
+  progress('checking migration to each modelled QEMU');
+  const migration = MODELLED_QEMU.map((to) => migrateCheck(vector, { from: policy, to: policyFor(to), fromHostPage: hostPageSize, toHostPage: hostPageSize, at: 'booted' }));
+  progress('linting');
+  const lint = lintVector(vector);
+  return {
+    configuration: {
+      name: vector.name,
+      kind: cfg.kind,
+      dir: vector.dir,
+      qemu: vector.manifest.qemu_version,
+      qemuRelease: cfg.qemuRelease,
+      machineType: vector.manifest.machine_type,
+      hostPageSize,
+      argv: [String(vector.manifest['qemu_binary'] ?? 'qemu-system-x86_64'), ...vector.manifest.config_args],
+    },
+    creation,
+    firmware,
+    migration,
+    lint,
+    errors: lint.errors,
+  };
+}
+
+/** The file's size after the first firmware's rebuild, from the recorded stage (null when none was recorded). */
+function rebuiltFileSize(cfg: Configuration, file: string): number | null {
+  for (const stage of ['after', 'after-ovmf', 'after-aavmf']) {
+    if (cfg.vector.hasRom(stage, file)) return cfg.vector.rom(stage, file).fw_cfg_size;
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------ text
+
+const hx = (n: number) => '0x' + n.toString(16);
+const NAME: Record<FirmwareName, string> = { seabios: 'SeaBIOS', ovmf: 'OVMF', uboot: 'U-Boot' };
+
+function osText(b: BootRecord): string {
+  switch (b.os.tables) {
+    case 'qemu':
+      return "QEMU's tables, intact";
+    case 'firmware':
+      return `the firmware's own tables, not QEMU's: ${fallbackWhy(b)}`;
+    case 'none':
+      return b.qemuError !== null ? 'nothing: QEMU is gone' : `no ACPI tables${b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}`;
+    case 'broken':
+      return `broken tables: ${b.os.reasons[0] ?? ''}${b.os.reasons.length > 1 ? ` (+${b.os.reasons.length - 1} more)` : ''}`;
+  }
+}
+
+/** Why a firmware gave the OS its own tables (SeaBIOS's fallback when its loader run fails). */
+function fallbackWhy(b: BootRecord): string {
+  const fw = b.firmware;
+  if (fw === null) return 'the loader did not run';
+  const unread = fw.commandsAvailable - fw.commandsExecuted;
+  const stale = unread > 0 ? `it read ${fw.loaderBytesRead} of the loader's ${fw.loaderSizeNow} bytes (the size the directory gave before the rebuild), so ${unread} command${unread === 1 ? '' : 's'} never ran` : 'the loader run did not complete';
+  return `${stale}; the firmware noticed (${fw.warnings[0] ?? 'no warning'}) and built its own`;
+}
+
+export function storyText(s: WholeStory): string {
+  const c = s.configuration;
+  const out: string[] = [`${c.name}: ${c.argv.join(' ')}`, `${c.qemu} (${c.machineType}), ${c.hostPageSize === 0x1000 ? '4 KiB' : `${c.hostPageSize / 1024} KiB`} host pages; the model uses QEMU ${c.qemuRelease ?? '7.2'}'s rules`, ''];
+
+  out.push('1. At machine creation (the ACPI ROM blobs and their RAM blocks):');
+  for (const b of s.creation) {
+    const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${hx(b.sizeAfterBoot)}` : '';
+    out.push(`   ${b.file.padEnd(18)} ${hx(b.size).padStart(8)} bytes in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${grown}`);
+    const misfits = b.byQemu.filter((q) => q.fits === false);
+    if (misfits.length > 0) out.push(`      too large for QEMU ${misfits.map((q) => `${q.qemu} (max ${hx(q.max)})`).join(', ')}: that QEMU aborts at the rebuild`);
+  }
+  out.push('');
+
+  out.push(`2. Boot 1 under each firmware:`);
+  for (const f of s.firmware) {
+    const b = f.boots[0];
+    const label = `${f.label}${f.booted ? ' (the command line boots it)' : ''}`;
+    if (f.recordedExit !== null) out.push(`   ${label}: the live QEMU ended (${f.recordedExit.status}) at the firmware's first ACPI select:`, ...f.recordedExit.stderr.map((l) => `     ${l}`));
+    if (b === undefined) continue;
+    if (b.qemuError !== null) {
+      out.push(`   ${label}: QEMU rebuilds at the firmware's first ACPI select and aborts:`, ...b.qemuError.split('\n').map((l) => `     ${l}`));
+      continue;
+    }
+    const fw = b.firmware;
+    const ran = fw === null ? 'does not run' : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
+    out.push(`   ${label}: ${ran}; the OS gets ${osText(b)}`);
+    if (b.os.tables !== 'firmware') for (const w of fw?.warnings ?? []) out.push(`     warning: ${w}`);
+  }
+  out.push('');
+
+  out.push(`3. Reboots (${BOOTS} boots, a system reset between them):`);
+  for (const f of s.firmware) {
+    const per = f.boots.map((b) => `boot ${b.boot}: ${b.os.tables === 'qemu' ? "QEMU's tables" : b.os.tables === 'firmware' ? "firmware's own" : b.os.tables === 'none' ? 'no tables' : 'broken'}`);
+    out.push(`   ${f.label.padEnd(8)} ${per.join('; ')}${f.stopped !== null ? ` (stopped: ${f.stopped})` : ''}`);
+    const firstBad = f.boots.find((b) => b.boot > 1 && b.os.tables !== f.boots[0]?.os.tables);
+    if (firstBad !== undefined) out.push(`     boot ${firstBad.boot}: ${osText(firstBad)}`);
+  }
+  out.push('');
+
+  out.push('4. Migrating the booted VM to a fresh QEMU of each modelled release:');
+  for (const m of s.migration) {
+    if (m.sourceError !== null) out.push(`   to ${m.to}: the source never gets there (it aborts at the rebuild)`);
+    else if (m.loads) out.push(`   to ${m.to}: the stream loads`);
+    else out.push(`   to ${m.to}: the destination refuses it:`, ...(m.errorLines ?? []).map((l) => `     ${l}`));
+  }
+  out.push('');
+
+  const warnings = s.lint.findings.filter((f) => f.severity === 'warning').length;
+  out.push(`5. Lint: ${s.lint.errors} error${s.lint.errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+  for (const f of s.lint.findings) out.push(`   ${f.severity.padEnd(7)} ${f.code}: ${f.message}`);
+  return out.join('\n') + '\n';
+}
+
+export function storyJson(s: WholeStory): Record<string, unknown> {
+  return {
+    configuration: s.configuration,
+    creation: s.creation,
+    firmware: s.firmware.map((f) => ({
+      firmware: f.firmware,
+      label: f.label,
+      booted: f.booted,
+      recordedExit: f.recordedExit,
+      stopped: f.stopped,
+      boots: f.boots.map(bootRecordJson),
+    })),
+    migration: s.migration,
+    lint: s.lint,
+    errors: s.errors,
+  };
+}
+
+/** Commands the creation loader holds (for one-line summaries). */
+export function commandCount(bytes: Uint8Array): number {
+  return decodeLoader(bytes.subarray(0, bytes.length - (bytes.length % 128))).filter((e) => e.type !== 'padding').length;
+}

@@ -1,0 +1,176 @@
+/**
+ * Which firmware a QEMU command line boots, which others could boot that
+ * machine here, and the arguments and image for each. The capture boots each
+ * one to its first ACPI select (capture-rebuild.ts) so that QEMU rebuilds its
+ * tables from the platform exactly as that firmware leaves it: firmware
+ * programs PCIEXBAR, the PM base, bus numbers and BARs before it asks for the
+ * tables, and QEMU's rebuild reads them (../shared/vectors/README.md, last
+ * section: a PCIEXBAR-only rebuild of the seed differs in 10 bytes).
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { CaptureFirmware, FirmwareImageJson } from '../vectors/capture-json.js';
+import { findFirmwareImage, RealBootUnavailable } from './live/firmware-images.js';
+
+
+/** The vector stage name each firmware's rebuild is kept under (as in spec-vectors/qemu-7.2). */
+export const FIRMWARE_STAGE: Record<CaptureFirmware, string> = { seabios: 'after', ovmf: 'after-ovmf', aavmf: 'after-aavmf' };
+
+export interface FirmwarePlan {
+  firmware: CaptureFirmware;
+  /** The user's arguments with their firmware options replaced by this firmware's. */
+  args: string[];
+  image: FirmwareImageJson;
+  /** Files to copy into the run directory first (a writable variable store): [source, name in the run dir]. */
+  copies: [string, string][];
+}
+
+export interface FirmwarePlans {
+  /** The firmware the command line itself boots (null: none, e.g. arm virt without -bios or pflash). */
+  booted: CaptureFirmware | null;
+  plans: FirmwarePlan[];
+  /** Firmware that could not be planned, and why (not installed, not for this machine). */
+  unavailable: { firmware: CaptureFirmware; reason: string }[];
+}
+
+const UEFI_NAME = /ovmf|edk2|aavmf|qemu_efi|qemu-efi/i;
+
+interface StrippedArgs {
+  rest: string[];
+  /** The command line's own firmware options, in order. */
+  own: string[];
+  bios: string | undefined;
+  pflash: string[];
+  /** pflash given as -blockdev + -machine pflash0=: kept as is (only the command line's firmware can run). */
+  blockdevPflash: boolean;
+}
+
+function stripFirmware(args: readonly string[]): StrippedArgs {
+  const rest: string[] = [];
+  const own: string[] = [];
+  let bios: string | undefined;
+  const pflash: string[] = [];
+  let blockdevPflash = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const v = args[i + 1];
+    if (a === '-bios' && v !== undefined) {
+      bios = v;
+      own.push(a, v);
+      i++;
+    } else if (a === '-pflash' && v !== undefined) {
+      pflash.push(v);
+      own.push(a, v);
+      i++;
+    } else if (a === '-drive' && v !== undefined && /(^|,)if=pflash(,|$)/.test(v)) {
+      pflash.push(/(?:^|,)file=([^,]*)/.exec(v)?.[1] ?? v);
+      own.push(a, v);
+      i++;
+    } else {
+      if ((a === '-machine' || a === '-M') && v !== undefined && /(^|,)pflash[01]=/.test(v)) blockdevPflash = true;
+      rest.push(a);
+    }
+  }
+  return { rest, own, bios, pflash, blockdevPflash };
+}
+
+/** A version string inside an uncompressed image (SeaBIOS keeps its build version as plain text). */
+function seabiosVersion(path: string): string | null {
+  try {
+    const text = readFileSync(path).toString('latin1');
+    return /(?:^|\0)((?:rel-)?1\.\d+\.\d+[-.A-Za-z0-9~+]*)\0/.exec(text)?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The Debian package that owns a file, with its version (OVMF images are compressed: the package says it). */
+function packageOf(path: string): string | null {
+  try {
+    const owner = execFileSync('dpkg-query', ['-S', path], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).split(':')[0]!.trim();
+    const version = execFileSync('dpkg-query', ['-W', '-f', '${Version}', owner], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return owner && version ? `${owner} ${version}` : null;
+  } catch {
+    return null;
+  }
+}
+
+function imageJson(files: string[], source: FirmwareImageJson['source'], firmware: CaptureFirmware): FirmwareImageJson {
+  const code = files[0];
+  if (code === undefined) return { files, source, version: null, versionFrom: null };
+  if (firmware === 'seabios') {
+    const v = seabiosVersion(code);
+    if (v !== null) return { files, source, version: v, versionFrom: 'the image' };
+  }
+  const p = packageOf(code);
+  return { files, source, version: p === null ? null : p.split(' ')[1]!, versionFrom: p === null ? null : `package ${p.split(' ')[0]}` };
+}
+
+/** QEMU's data directories (`-L help`), where it finds its default BIOS. */
+function dataDirs(binary: string): string[] {
+  try {
+    return execFileSync(binary, ['-L', 'help'], { encoding: 'utf8', timeout: 10_000 })
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** AAVMF's split images as Debian installs them. */
+const AAVMF_PAIRS: readonly [string, string][] = [
+  ['/usr/share/AAVMF/AAVMF_CODE.fd', '/usr/share/AAVMF/AAVMF_VARS.fd'],
+  ['/usr/share/edk2/aarch64/QEMU_EFI-pflash.raw', '/usr/share/edk2/aarch64/vars-template-pflash.raw'],
+];
+
+function pflashArgs(code: string, varsName: string): string[] {
+  return ['-drive', `if=pflash,format=raw,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,file=$RUN/${varsName}`];
+}
+
+/**
+ * The firmware the command line boots and the others this host can boot on
+ * the same machine: on x86 pc and q35 SeaBIOS and OVMF, on microvm only its
+ * default (QEMU's microvm SeaBIOS), on arm virt AAVMF.
+ */
+export function planFirmware(binary: string, userArgs: readonly string[], arch: 'x86_64' | 'aarch64', family: string): FirmwarePlans {
+  const s = stripFirmware(userArgs);
+  const uefiKind: CaptureFirmware = arch === 'aarch64' ? 'aavmf' : 'ovmf';
+  let booted: CaptureFirmware | null;
+  if (s.pflash.length > 0 || s.blockdevPflash) booted = uefiKind;
+  else if (s.bios !== undefined) booted = UEFI_NAME.test(basename(s.bios)) ? uefiKind : arch === 'x86_64' ? 'seabios' : null;
+  else booted = arch === 'x86_64' ? 'seabios' : null;
+
+  const plans: FirmwarePlan[] = [];
+  const unavailable: FirmwarePlans['unavailable'] = [];
+  if (booted !== null && (s.own.length > 0 || s.blockdevPflash)) {
+    // the command line's own firmware, exactly as given
+    plans.push({ firmware: booted, args: [...userArgs], image: imageJson(s.bios !== undefined ? [s.bios] : s.pflash, 'command line', booted), copies: [] });
+  }
+  if (s.blockdevPflash) return { booted, plans, unavailable };
+
+  const wanted: CaptureFirmware[] = arch === 'aarch64' ? ['aavmf'] : family === 'microvm' ? ['seabios'] : ['seabios', 'ovmf'];
+  for (const fw of wanted) {
+    if (plans.some((p) => p.firmware === fw)) continue;
+    if (fw === 'seabios') {
+      const name = family === 'microvm' ? 'bios-microvm.bin' : 'bios-256k.bin';
+      const found = dataDirs(binary).map((d) => join(d, name)).find((p) => existsSync(p));
+      if (found === undefined) unavailable.push({ firmware: fw, reason: `${name} not found in QEMU's data directories (install the seabios package)` });
+      else plans.push({ firmware: fw, args: [...s.rest], image: imageJson([found], 'qemu default', fw), copies: [] });
+    } else if (fw === 'ovmf') {
+      try {
+        const img = findFirmwareImage('ovmf', binary);
+        plans.push({ firmware: fw, args: [...s.rest, ...pflashArgs(img.code, 'OVMF_VARS.fd')], image: imageJson([img.code, img.vars!], 'installed', fw), copies: [[img.vars!, 'OVMF_VARS.fd']] });
+      } catch (err) {
+        if (!(err instanceof RealBootUnavailable)) throw err;
+        unavailable.push({ firmware: fw, reason: err.message });
+      }
+    } else {
+      const pair = AAVMF_PAIRS.find(([c, v]) => existsSync(c) && existsSync(v));
+      if (pair === undefined) unavailable.push({ firmware: fw, reason: `AAVMF images not found (tried ${AAVMF_PAIRS.map(([c]) => c).join(', ')}; install qemu-efi-aarch64)` });
+      else plans.push({ firmware: fw, args: [...s.rest, ...pflashArgs(pair[0], 'AAVMF_VARS.fd')], image: imageJson([...pair], 'installed', fw), copies: [[pair[1], 'AAVMF_VARS.fd']] });
+    }
+  }
+  return { booted, plans, unavailable };
+}

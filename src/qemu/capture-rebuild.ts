@@ -1,0 +1,183 @@
+/**
+ * A firmware's rebuild, read from the live QEMU: the configuration started
+ * paused with that firmware, the firmware run until QEMU's trace shows its
+ * first select of an ACPI file (the select that makes QEMU rebuild its
+ * tables from the platform as the firmware left it), the guest stopped, and
+ * the rebuilt blobs taken from a migration stream (reading them through
+ * fw_cfg would need no select either, but the stream gives each RAM block's
+ * used length as QEMU keeps it). A QEMU that exits on that select (before
+ * 6.0 the loader's block cannot grow: ../shared/vectors/README.md) is an
+ * outcome: its exit status and stderr are recorded.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FW_CFG_FILE_DIR, FW_CFG_FILE_RECORD_SIZE, keyHex } from '../fwcfg/keys.js';
+import type { DirectoryRowJson } from '../vectors/items-capture.js';
+import type { FirmwarePlan } from './capture-firmware.js';
+import type { FirmwareRebuildJson, RomBlobJson } from '../vectors/capture-json.js';
+import { FIRMWARE_STAGE } from './capture-firmware.js';
+import { LiveGuest, type LiveLayout } from './live/live-guest.js';
+import { QemuProcess } from './live/qemu-process.js';
+import { migrateToFile, readRamBlocks } from './live/ram-stream.js';
+import { parseRamBlocks } from './monitor-text.js';
+
+export const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp'];
+
+const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+export function parseDirectory(bytes: Uint8Array): DirectoryRowJson[] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = bytes.length >= 4 ? v.getUint32(0, false) : 0;
+  const rows: DirectoryRowJson[] = [];
+  for (let i = 0; i < count && 4 + (i + 1) * FW_CFG_FILE_RECORD_SIZE <= bytes.length; i++) {
+    const at = 4 + i * FW_CFG_FILE_RECORD_SIZE;
+    const nameBytes = bytes.subarray(at + 8, at + FW_CFG_FILE_RECORD_SIZE);
+    const end = nameBytes.indexOf(0);
+    rows.push({ select: keyHex(v.getUint16(at + 4, false)), size: v.getUint32(at, false), name: String.fromCharCode(...nameBytes.subarray(0, end < 0 ? nameBytes.length : end)) });
+  }
+  return rows;
+}
+
+/** The directory through the data register (no DMA, no guest memory touched; the directory has no select callback). */
+export async function readDirectoryPort(guest: LiveGuest): Promise<DirectoryRowJson[]> {
+  await guest.select(FW_CFG_FILE_DIR);
+  const head = await guest.readPort(4);
+  const count = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
+  const body = await guest.readPort(Math.min(count, 0x10000) * FW_CFG_FILE_RECORD_SIZE);
+  const all = new Uint8Array(4 + body.length);
+  all.set(head, 0);
+  all.set(body, 4);
+  return parseDirectory(all);
+}
+
+/** The /rom@ blocks of a paused QEMU, from a migration stream (their used length, whole). */
+export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array> }> {
+  const path = join(dir, 'fwcfg-capture-stream.bin');
+  try {
+    await migrateToFile(q, path, timeoutMs);
+    const { readFileSync } = await import('node:fs');
+    const stream = readFileSync(path);
+    const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength));
+    const blocks = new Map<string, Uint8Array>();
+    for (const [name, b] of r.blocks) if (b.bytes !== null) blocks.set(name, b.bytes);
+    return { machineType: r.machineType, blocks };
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+/** Writes the ACPI ROM blobs (whole blocks) under `out/folder` and describes them. */
+export function writeRomBlobs(out: string, folder: string, blocks: Map<string, Uint8Array>, directory: readonly DirectoryRowJson[], ramblocks: readonly { name: string; used: number; max: number }[]): RomBlobJson[] {
+  mkdirSync(join(out, folder), { recursive: true });
+  const roms: RomBlobJson[] = [];
+  for (const [block, bytes] of blocks) {
+    const name = block.replace(/^\/rom@/, '');
+    const d = directory.find((r) => r.name === name);
+    const rb = ramblocks.find((r) => r.name === block);
+    if (d === undefined || rb === undefined) continue;
+    const bin = `${folder}/${name.replace(/[^A-Za-z0-9._-]/g, '_')}.bin`;
+    writeFileSync(join(out, bin), bytes);
+    roms.push({ name, ramblock: block, used: rb.used, max: rb.max, fw_cfg_size: d.size, bin, sha256: sha256(bytes) });
+  }
+  return roms;
+}
+
+export interface FirmwareRunOptions {
+  binary: string;
+  /** What the capture adds to every QEMU it starts (paused, headless, ...). */
+  finish: (args: string[]) => string[];
+  layout: (q: QemuProcess) => Promise<LiveLayout>;
+  out: string;
+  timeoutMs: number;
+  /** How long the firmware may take to its first ACPI select. */
+  bootTimeoutMs: number;
+  alias: (s: string) => string;
+  progress: (m: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Boots `plan`'s firmware to its first ACPI select and records what QEMU rebuilt (or how it ended). */
+export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunOptions): Promise<FirmwareRebuildJson> {
+  const t0 = Date.now();
+  const stage = FIRMWARE_STAGE[plan.firmware];
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-capture-fw-'));
+  try {
+    for (const [from, name] of plan.copies) copyFileSync(from, join(dir, name));
+    const args = o.finish(plan.args.map((a) => a.split('$RUN').join(dir)));
+    args.push('-trace', 'fw_cfg_select');
+    const q = await QemuProcess.start({ binary: o.binary, args, timeoutMs: o.timeoutMs, dir });
+    try {
+      const argv = [o.binary.split('/').pop()!, ...q.argv.slice(1)].map((a) => o.alias(a.split(dir).join('$RUN')));
+      const guest = new LiveGuest(q.qtest, await o.layout(q));
+      const directoryAtStart = await readDirectoryPort(guest);
+      const ramblockAtStart = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
+      const acpiKeys = new Map(directoryAtStart.filter((d) => ACPI_FILES.includes(d.name)).map((d) => [parseInt(d.select, 16), d]));
+      const traceFrom = q.stderr.length;
+      const started = Date.now();
+      await q.qmp.execute('cont');
+      o.progress(`${plan.firmware}: running until its first ACPI select (at most ${Math.round(o.bootTimeoutMs / 1000)} s)`);
+      let first: FirmwareRebuildJson['first_acpi_select'] = null;
+      const selectLine = /^fw_cfg_select \S+ key 0x([0-9a-f]+) /gm;
+      while (first === null && q.running && Date.now() - started < o.bootTimeoutMs) {
+        selectLine.lastIndex = 0;
+        for (const m of q.stderr.slice(traceFrom).matchAll(selectLine)) {
+          const d = acpiKeys.get(parseInt(m[1]!, 16));
+          if (d !== undefined) {
+            first = { name: d.name, select: d.select, after_s: Math.round((Date.now() - started) / 100) / 10 };
+            break;
+          }
+        }
+        if (first === null) await sleep(20);
+      }
+      if (q.running) {
+        try {
+          await q.qmp.execute('stop');
+        } catch {
+          // QEMU may be ending right now; the exit check below says so
+        }
+      }
+      // an abort on the rebuild kills QEMU within moments of the select
+      if (first !== null) await q.waitExit(300);
+      const base = {
+        firmware: plan.firmware,
+        stage,
+        image: plan.image,
+        argv,
+        first_acpi_select: first,
+        directory_at_start: directoryAtStart,
+        ramblock_at_start: ramblockAtStart,
+      };
+      const stderrLines = () => q.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('fw_cfg_select') && !l.startsWith('fw_cfg_add_bytes')).map(o.alias);
+      if (!q.running) {
+        await q.waitExit(2000);
+        o.progress(`${plan.firmware}: QEMU exited (${q.exitStatus?.signal ?? `status ${q.exitStatus?.code}`})`);
+        return { ...base, outcome: 'qemu-exited', exit: q.exitStatus, stderr: stderrLines(), directory_after: null, ramblock_after: null, roms: [], elapsed_s: (Date.now() - t0) / 1000 };
+      }
+      const directoryAfter = await readDirectoryPort(guest);
+      const ramblockAfter = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
+      let roms: RomBlobJson[] = [];
+      if (first !== null) {
+        const { blocks } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
+        roms = writeRomBlobs(o.out, `firmware/${plan.firmware}`, blocks, directoryAfter, ramblockAfter);
+        o.progress(`${plan.firmware}: first ACPI select ${first.name} after ${first.after_s} s; ${roms.map((r) => `${r.name} ${r.fw_cfg_size}`).join(', ')}`);
+      } else o.progress(`${plan.firmware}: no ACPI select within ${Math.round(o.bootTimeoutMs / 1000)} s`);
+      return {
+        ...base,
+        outcome: first === null ? 'no-acpi-select' : 'rebuilt',
+        exit: null,
+        stderr: stderrLines(),
+        directory_after: directoryAfter,
+        ramblock_after: ramblockAfter,
+        roms,
+        elapsed_s: Math.round((Date.now() - t0) / 100) / 10,
+      };
+    } finally {
+      await q.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
