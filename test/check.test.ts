@@ -125,6 +125,10 @@ live(`check on plain q35 is clean: exit 0, QEMU's tables on every boot, every mi
     const again = await fwcfg('check', out);
     t.is(again.code, 0);
     t.is(again.stdout, r.stdout.replace(/capture kept in .*\n$/, ''));
+    // a live boot of the capture's own command line agrees with the model, boot after boot
+    const real = await fwcfg('boot-real', '--config', out, '--firmware', 'seabios', '--boots', '2', '--compare');
+    t.is(real.code, 0, real.stdout + real.stderr);
+    t.notRegex(real.stdout, /DIFF/);
     // a second capture into the same place is refused, one line, exit 2
     const twice = await fwcfg('check', '--out', out, '--', ...COMMON, '-machine', 'q35');
     t.is(twice.code, 2);

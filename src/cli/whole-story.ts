@@ -190,10 +190,13 @@ export function storyText(s: WholeStory): string {
   for (const f of s.firmware) {
     const b = f.boots[0];
     const label = `${f.label}${f.booted ? ' (the command line boots it)' : ''}`;
-    if (f.recordedExit !== null) out.push(`   ${label}: the live QEMU ended (${f.recordedExit.status}) at the firmware's first ACPI select:`, ...f.recordedExit.stderr.map((l) => `     ${l}`));
+    const modelled = b?.qemuError ?? null;
+    if (f.recordedExit !== null && modelled !== f.recordedExit.stderr.join('\n')) out.push(`   ${label}: the live QEMU ended (${f.recordedExit.status}) on the firmware's way to its tables:`, ...f.recordedExit.stderr.map((l) => `     ${l}`));
     if (b === undefined) continue;
-    if (b.qemuError !== null) {
-      out.push(`   ${label}: QEMU rebuilds at the firmware's first ACPI select and aborts:`, ...b.qemuError.split('\n').map((l) => `     ${l}`));
+    if (modelled !== null) {
+      const recorded = f.recordedExit !== null && modelled === f.recordedExit.stderr.join('\n');
+      const head = recorded ? `the live QEMU ended (${f.recordedExit!.status}) at the firmware's first ACPI select, printing:` : "QEMU rebuilds at the firmware's first ACPI select and aborts:";
+      out.push(`   ${label}: ${head}`, ...modelled.split('\n').map((l) => `     ${l}`));
       continue;
     }
     const fw = b.firmware;

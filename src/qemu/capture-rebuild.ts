@@ -9,10 +9,11 @@
  * 6.0 the loader's block cannot grow: ../shared/vectors/README.md) is an
  * outcome: its exit status and stderr are recorded.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { FW_CFG_FILE_DIR, FW_CFG_FILE_RECORD_SIZE, keyHex } from '../fwcfg/keys.js';
 import type { DirectoryRowJson } from '../vectors/items-capture.js';
 import type { FirmwarePlan } from './capture-firmware.js';
@@ -52,17 +53,31 @@ export async function readDirectoryPort(guest: LiveGuest): Promise<DirectoryRowJ
   return parseDirectory(all);
 }
 
+/** RAM blocks that hold the BIOS image QEMU loaded (x86 pc/q35, microvm). */
+const BIOS_BLOCKS = ['pc.bios', 'microvm.bios'];
+
+/** SeaBIOS keeps its build version as plain text in the image (e.g. `1.16.2-debian-1.16.2-1`). */
+export function seabiosVersionIn(image: Uint8Array): string | null {
+  const text = Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('latin1');
+  if (!text.includes('SeaBIOS (version %s)')) return null;
+  return /\0((?:rel-)?1\.\d+\.\d+[-.A-Za-z0-9~+]*)\0/.exec(text)?.[1] ?? null;
+}
+
 /** The /rom@ blocks of a paused QEMU, from a migration stream (their used length, whole). */
-export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array> }> {
+export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array>; seabiosVersion: string | null }> {
   const path = join(dir, 'fwcfg-capture-stream.bin');
   try {
     await migrateToFile(q, path, timeoutMs);
-    const { readFileSync } = await import('node:fs');
     const stream = readFileSync(path);
-    const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength));
+    const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength), { only: (n) => n.startsWith('/rom@') || BIOS_BLOCKS.includes(n) });
     const blocks = new Map<string, Uint8Array>();
-    for (const [name, b] of r.blocks) if (b.bytes !== null) blocks.set(name, b.bytes);
-    return { machineType: r.machineType, blocks };
+    let seabiosVersion: string | null = null;
+    for (const [name, b] of r.blocks) {
+      if (b.bytes === null) continue;
+      if (name.startsWith('/rom@')) blocks.set(name, b.bytes);
+      else seabiosVersion ??= seabiosVersionIn(b.bytes);
+    }
+    return { machineType: r.machineType, blocks, seabiosVersion };
   } finally {
     rmSync(path, { force: true });
   }
@@ -97,6 +112,11 @@ export interface FirmwareRunOptions {
   progress: (m: string) => void;
 }
 
+/** A trace line starts with the event's name, after `PID@SECONDS:` on QEMU builds that stamp their log (5.2). */
+export const TRACE_PREFIX = '^(?:\\d+@\\d+\\.\\d+:)?';
+/** The capture's own trace events: not part of what QEMU said. */
+const OWN_TRACE = new RegExp(`${TRACE_PREFIX}fw_cfg_(select|add_bytes) `);
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Boots `plan`'s firmware to its first ACPI select and records what QEMU rebuilt (or how it ended). */
@@ -108,7 +128,16 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
     for (const [from, name] of plan.copies) copyFileSync(from, join(dir, name));
     const args = o.finish(plan.args.map((a) => a.split('$RUN').join(dir)));
     args.push('-trace', 'fw_cfg_select');
-    const q = await QemuProcess.start({ binary: o.binary, args, timeoutMs: o.timeoutMs, dir });
+    let q: QemuProcess;
+    try {
+      q = await QemuProcess.start({ binary: o.binary, args, timeoutMs: o.timeoutMs, dir });
+    } catch (err) {
+      // QEMU refused this firmware's command line (an image it cannot open, say): an outcome too
+      if (!(err instanceof InputError && err.code === 'QEMU_EXITED')) throw err;
+      o.progress(`${plan.firmware}: ${err.message}`);
+      const argv = [o.binary.split('/').pop()!, ...args].map((a) => o.alias(a.split(dir).join('$RUN')));
+      return { firmware: plan.firmware, stage, image: plan.image, argv, outcome: 'qemu-exited', first_acpi_select: null, exit: null, stderr: [err.message], directory_at_start: [], directory_after: null, ramblock_at_start: [], ramblock_after: null, roms: [], elapsed_s: (Date.now() - t0) / 1000 };
+    }
     try {
       const argv = [o.binary.split('/').pop()!, ...q.argv.slice(1)].map((a) => o.alias(a.split(dir).join('$RUN')));
       const guest = new LiveGuest(q.qtest, await o.layout(q));
@@ -120,17 +149,25 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       await q.qmp.execute('cont');
       o.progress(`${plan.firmware}: running until its first ACPI select (at most ${Math.round(o.bootTimeoutMs / 1000)} s)`);
       let first: FirmwareRebuildJson['first_acpi_select'] = null;
-      const selectLine = /^fw_cfg_select \S+ key 0x([0-9a-f]+) /gm;
-      while (first === null && q.running && Date.now() - started < o.bootTimeoutMs) {
-        selectLine.lastIndex = 0;
+      const selectLine = new RegExp(`${TRACE_PREFIX}fw_cfg_select \\S+ key 0x([0-9a-f]+) `, 'gm');
+      const scan = () => {
         for (const m of q.stderr.slice(traceFrom).matchAll(selectLine)) {
           const d = acpiKeys.get(parseInt(m[1]!, 16));
-          if (d !== undefined) {
-            first = { name: d.name, select: d.select, after_s: Math.round((Date.now() - started) / 100) / 10 };
-            break;
-          }
+          if (d !== undefined) return { name: d.name, select: d.select, after_s: Math.round((Date.now() - started) / 100) / 10 };
         }
-        if (first === null) await sleep(20);
+        return null;
+      };
+      for (;;) {
+        const running = q.running;
+        first = scan();
+        if (first !== null || Date.now() - started >= o.bootTimeoutMs) break;
+        if (!running) {
+          // the trace's last lines may arrive after the exit
+          await q.waitExit(500);
+          first = scan();
+          break;
+        }
+        await sleep(20);
       }
       if (q.running) {
         try {
@@ -141,7 +178,7 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       }
       // an abort on the rebuild kills QEMU within moments of the select
       if (first !== null) await q.waitExit(300);
-      const base = {
+      const base: Pick<FirmwareRebuildJson, 'firmware' | 'stage' | 'image' | 'argv' | 'first_acpi_select' | 'directory_at_start' | 'ramblock_at_start'> = {
         firmware: plan.firmware,
         stage,
         image: plan.image,
@@ -150,7 +187,7 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
         directory_at_start: directoryAtStart,
         ramblock_at_start: ramblockAtStart,
       };
-      const stderrLines = () => q.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('fw_cfg_select') && !l.startsWith('fw_cfg_add_bytes')).map(o.alias);
+      const stderrLines = () => q.stderr.split('\n').filter((l) => l.trim() !== '' && !OWN_TRACE.test(l)).map(o.alias);
       if (!q.running) {
         await q.waitExit(2000);
         o.progress(`${plan.firmware}: QEMU exited (${q.exitStatus?.signal ?? `status ${q.exitStatus?.code}`})`);
@@ -160,7 +197,8 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       const ramblockAfter = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
       let roms: RomBlobJson[] = [];
       if (first !== null) {
-        const { blocks } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
+        const { blocks, seabiosVersion } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
+        if (plan.firmware === 'seabios' && seabiosVersion !== null) base.image = { ...plan.image, version: seabiosVersion, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
         roms = writeRomBlobs(o.out, `firmware/${plan.firmware}`, blocks, directoryAfter, ramblockAfter);
         o.progress(`${plan.firmware}: first ACPI select ${first.name} after ${first.after_s} s; ${roms.map((r) => `${r.name} ${r.fw_cfg_size}`).join(', ')}`);
       } else o.progress(`${plan.firmware}: no ACPI select within ${Math.round(o.bootTimeoutMs / 1000)} s`);

@@ -39,7 +39,7 @@ import { QemuProcess } from './live/qemu-process.js';
 import { memoryMapFromMtree, parseRamBlocks } from './monitor-text.js';
 import { planFirmware } from './capture-firmware.js';
 import type { FirmwareCaptureJson, CreationJson, FirmwareRebuildJson } from '../vectors/capture-json.js';
-import { ACPI_FILES, captureFirmwareRebuild, parseDirectory, readDirectoryPort, romBlocksByMigration, writeRomBlobs } from './capture-rebuild.js';
+import { ACPI_FILES, TRACE_PREFIX, captureFirmwareRebuild, parseDirectory, readDirectoryPort, romBlocksByMigration, writeRomBlobs } from './capture-rebuild.js';
 import { parseMachineType } from './machine-type.js';
 
 export interface CaptureOptions {
@@ -95,7 +95,7 @@ export function captureArgs(args: readonly string[]): string[] {
 /** `fw_cfg_add_bytes key 0x0003 'ram_size', 8 bytes` lines: the last length QEMU gave each key. */
 export function tracedKeys(stderr: string): Map<number, number> {
   const keys = new Map<number, number>();
-  for (const m of stderr.matchAll(/^fw_cfg_add_bytes key 0x([0-9a-f]+) '[^']*', (\d+) bytes$/gm)) keys.set(parseInt(m[1]!, 16), Number(m[2]));
+  for (const m of stderr.matchAll(new RegExp(`${TRACE_PREFIX}fw_cfg_add_bytes key 0x([0-9a-f]+) '[^']*', (\\d+) bytes$`, 'gm'))) keys.set(parseInt(m[1]!, 16), Number(m[2]));
   return keys;
 }
 
@@ -333,7 +333,7 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
         const dir = await readDirectoryPort(new LiveGuest(q.qtest, layout));
         const m = await romBlocksByMigration(q, q.dir, Math.max(timeoutMs, 60_000));
         machineType = m.machineType ?? (await machineTypeOf(q));
-        creation = { how: 'migration stream of the paused machine (no fw_cfg select)', roms: writeRomBlobs(out, 'creation', m.blocks, dir, ramAtStart) };
+        creation = { how: 'migration stream of the paused machine (no fw_cfg select)', roms: writeRomBlobs(out, 'creation', m.blocks, dir, ramAtStart), loaded_seabios_version: m.seabiosVersion };
         progress(`creation blobs: ${creation.roms.map((r) => `${r.name} ${r.fw_cfg_size}`).join(', ')}`);
       } else {
         machineType = await machineTypeOf(q);
@@ -550,6 +550,9 @@ async function captureFirmware(
   const hasAcpi = (json.directory_before_acpi_select ?? []).some((d) => ACPI_FILES.includes(d.name));
   if (!hasAcpi) return { booted: plans.booted, runs, unavailable: [...plans.unavailable, ...plans.plans.map((p) => ({ firmware: p.firmware, reason: 'the machine has no ACPI files in fw_cfg: nothing to rebuild' }))] };
   for (const plan of plans.plans) {
+    // the BIOS the command line itself loaded, read from its RAM block: exact even when QEMU runs in a chroot
+    const loaded = json.creation?.loaded_seabios_version;
+    if (plan.firmware === 'seabios' && plan.image.source !== 'installed' && plans.booted === 'seabios' && loaded) plan.image = { ...plan.image, version: loaded, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
     o.progress(`${plan.firmware}: ${plan.image.files.join(' + ')}${plan.image.version ? ` (${plan.image.version})` : ''}`);
     runs.push(
       await captureFirmwareRebuild(plan, {

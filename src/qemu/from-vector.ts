@@ -10,7 +10,7 @@ import { FW_CFG_FILE_DIR } from '../fwcfg/keys.js';
 import { isQemuWritableFile } from './known-files.js';
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
-import type { AcpiBlobs } from './acpi-build.js';
+import { QemuAbort, type AcpiBlobs } from './acpi-build.js';
 import { QemuMachine, type MachineFile } from './machine.js';
 import { buildRsdpRev0 } from './legacy-rsdp.js';
 import { parseMachineType } from './machine-type.js';
@@ -18,7 +18,7 @@ import type { QemuPolicy } from './version.js';
 
 /** The stage whose blobs are "after the firmware's first select". */
 export function rebuildStage(vector: Vector): string {
-  for (const s of ['after', 'after-ovmf', 'after-aavmf']) if (vector.hasStage(s)) return s;
+  for (const s of REBUILD_STAGES) if (vector.hasStage(s)) return s;
   throw new InputError('NO_STAGE', `${vector.dir}: no after/after-ovmf/after-aavmf stage to take the rebuilt blobs from`);
 }
 
@@ -27,6 +27,21 @@ function acpiBlobs(vector: Vector, stage: string): AcpiBlobs {
   // a plain-file RSDP (pc-i440fx <= 2.2) is not captured: build it as QEMU does
   const rsdp = vector.hasRom(stage, RSDP_FILE) ? vector.romBytes(stage, RSDP_FILE) : buildRsdpRev0(tables, true);
   return { tables, loader: vector.romBytes(stage, LOADER_FILE), rsdp };
+}
+
+const REBUILD_STAGES = ['after', 'after-ovmf', 'after-aavmf'];
+
+/**
+ * What the live QEMU printed when it ended during a firmware's boot, before
+ * its rebuild could be read (a capture records it, e.g. QEMU 5.2 aborting on
+ * the seed), or undefined. QEMU traces a select only after its callback, so
+ * an abort there leaves no trace of the select itself.
+ */
+export function recordedExit(vector: Vector, firmware: 'seabios' | 'ovmf'): string[] | undefined {
+  const exits = vector.manifest['qemu_exits'] as Record<string, { stderr: string[]; during_boot: boolean }> | undefined;
+  if (exits === undefined) return undefined;
+  const own = firmware === 'seabios' ? ['after'] : ['after-ovmf', 'after-aavmf'];
+  return own.map((s) => exits[s]).find((e) => e !== undefined && e.during_boot)?.stderr;
 }
 
 export interface FromVectorOptions {
@@ -44,6 +59,8 @@ export interface FromVectorOptions {
   rebuildFrom?: string;
   /** Well-known and arch items (signature, ID, NUMA, ...) from an item capture of the same configuration. */
   items?: readonly { key: number; bytes: Uint8Array }[];
+  /** QEMU's own lines where the live QEMU ended at the firmware's rebuild (a capture's record): the rebuild ends the same way. */
+  exitAtRebuild?: readonly string[];
   /** Contents for plain fw_cfg files the capture has no bytes for (default: zeros of the listed size). */
   fileContents?: ReadonlyMap<string, Uint8Array>;
 }
@@ -58,7 +75,9 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
     .map((d) => ({ name: d.name, data: o.fileContents?.get(d.name) ?? new Uint8Array(d.size_at_add), writable: isQemuWritableFile(d.name) }));
   const blocksStage = vector.stage(o.blocksFrom ?? 'before');
   const otherBlocks = (blocksStage.ramblock_at_start ?? blocksStage.ramblock).filter((r) => !r.name.startsWith('/rom@'));
-  const after = o.rebuildFrom ?? rebuildStage(vector);
+  // no firmware's rebuild recorded because QEMU ended at it: every rebuild ends that way
+  const exitAtRebuild = o.exitAtRebuild ?? (REBUILD_STAGES.some((s) => vector.hasStage(s)) ? undefined : (recordedExit(vector, 'seabios') ?? recordedExit(vector, 'ovmf')));
+  const after = o.rebuildFrom ?? (exitAtRebuild !== undefined ? 'before' : rebuildStage(vector));
   const machine = new QemuMachine({
     type,
     policy: o.policy,
@@ -68,6 +87,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
     acpi: {
       initial: acpiBlobs(vector, 'before'),
       rebuild: (m) => {
+        if (m.platformProgrammed && exitAtRebuild !== undefined) throw new QemuAbort([...exitAtRebuild]);
         if (m.platformProgrammed) return acpiBlobs(vector, after);
         if (o.unprogrammed !== undefined) return o.unprogrammed;
         throw new InputError(

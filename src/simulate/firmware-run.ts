@@ -8,7 +8,7 @@ import { LOADER_FILE } from '../loader/constants.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
 import { QemuAbort } from '../qemu/acpi-build.js';
-import { machineFromVector } from '../qemu/from-vector.js';
+import { machineFromVector, recordedExit } from '../qemu/from-vector.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { versionText, type QemuPolicy } from '../qemu/version.js';
 import type { FirmwareReport } from '../firmware/report.js';
@@ -35,7 +35,8 @@ export interface FirmwareSimReport {
   /** The capture stage whose boot this reproduces (its rebuilt blobs, RAM blocks, GUID). */
   stage: string;
   ramblocks: { before: RamBlockRow[]; afterRebuild: RamBlockRow[] | null };
-  loader: { commandsBefore: number; commandsAfter: number; bytesBefore: number; bytesAfter: number };
+  /** After: null where the live QEMU ended before the rebuilt loader could be read (a capture's record). */
+  loader: { commandsBefore: number; commandsAfter: number | null; bytesBefore: number; bytesAfter: number | null };
   qemuError: string | null;
   firmware: FirmwareReport | null;
 }
@@ -55,7 +56,9 @@ export interface FirmwareSim {
 /** The capture's machine as the given firmware's boot found it (its stage's RAM blocks and rebuild). */
 export function firmwareMachine(vector: Vector, o: Pick<FirmwareSimOptions, 'policy' | 'hostPageSize' | 'firmware' | 'items'>): QemuMachine {
   const stage = stageFor(vector, o.firmware);
+  const exit = recordedExit(vector, o.firmware === 'ovmf' ? 'ovmf' : 'seabios');
   return machineFromVector(vector, {
+    ...(exit !== undefined ? { exitAtRebuild: exit } : {}),
     policy: o.policy,
     hostPageSize: o.hostPageSize,
     ...(stage !== 'before' ? { blocksFrom: stage, rebuildFrom: stage } : {}),
@@ -87,9 +90,9 @@ export function simulateFirmware(vector: Vector, o: FirmwareSimOptions): Firmwar
   const machine = firmwareMachine(vector, o);
   const before = { ramblocks: machine.romRows(), loader: loaderView(machine.device.fileItem(LOADER_FILE)?.data ?? new Uint8Array(0)) };
   const { firmware, memory, qemuError } = bootOrAbort(machine, o.firmware, o.placements);
-  const rebuilt = vector.hasRom(stage, LOADER_FILE) ? decodeLoader(vector.romBytes(stage, LOADER_FILE)) : [];
+  const rebuilt = stage !== 'before' && vector.hasRom(stage, LOADER_FILE) ? decodeLoader(vector.romBytes(stage, LOADER_FILE)) : null;
   const nowLoader = machine.device.fileItem(LOADER_FILE)?.data;
-  const after = qemuError === null && nowLoader != null ? loaderView(nowLoader) : { commands: rebuilt.filter((e) => e.type !== 'padding').length, bytes: rebuilt.length * 128 };
+  const after = qemuError === null && nowLoader != null ? loaderView(nowLoader) : rebuilt !== null ? { commands: rebuilt.filter((e) => e.type !== 'padding').length, bytes: rebuilt.length * 128 } : { commands: null, bytes: null };
   return {
     machine,
     memory,

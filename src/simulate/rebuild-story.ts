@@ -62,7 +62,8 @@ export interface RebuildReport {
   trigger: string;
   ramblocks: { before: RamBlockRow[]; afterRebuild: RamBlockRow[] | null };
   directory: { before: AcpiFileView[]; afterRebuild: AcpiFileView[] | null };
-  loader: { commandsBefore: number; commandsAfter: number; bytesBefore: number; bytesAfter: number };
+  /** After: null where the live QEMU ended before the rebuilt loader could be read (a capture's record). */
+  loader: { commandsBefore: number; commandsAfter: number | null; bytesBefore: number; bytesAfter: number | null };
   rebuilt: boolean;
   qemuError: string | null;
   reset?: ResetView;
@@ -97,10 +98,17 @@ export function guestSelect(m: QemuMachine, name: string): string | null {
 
 /** The ACPI file the capture's firmware selected first (SeaBIOS: the loader). */
 export function firstSelect(vector: Vector): string {
+  if (!hasRebuildStage(vector)) return LOADER_FILE;
   const stage = vector.stage(rebuildStage(vector));
   const named = stage.firmware_view?.first_acpi_file_select;
   return typeof named === 'string' ? named : LOADER_FILE;
 }
+
+function hasRebuildStage(vector: Vector): boolean {
+  return ['after', 'after-ovmf', 'after-aavmf'].some((s) => vector.hasStage(s));
+}
+
+
 
 export interface RebuildOptions {
   policy: QemuPolicy;
@@ -141,9 +149,9 @@ export function simulateRebuild(vector: Vector, o: RebuildOptions): RebuildRepor
     directory: { before: before.files, afterRebuild: qemuError === null ? acpiFiles(m) : null },
     loader: {
       commandsBefore: beforeLoader.commands,
-      commandsAfter: afterLoader?.commands ?? loaderView(vector.romBytes(rebuildStage(vector), LOADER_FILE)).commands,
+      commandsAfter: afterLoader?.commands ?? (hasRebuildStage(vector) ? loaderView(vector.romBytes(rebuildStage(vector), LOADER_FILE)).commands : null),
       bytesBefore: beforeLoader.bytes,
-      bytesAfter: afterLoader?.bytes ?? vector.romBytes(rebuildStage(vector), LOADER_FILE).length,
+      bytesAfter: afterLoader?.bytes ?? (hasRebuildStage(vector) ? vector.romBytes(rebuildStage(vector), LOADER_FILE).length : null),
     },
     rebuilt,
     qemuError,

@@ -61,6 +61,8 @@ export interface CreationJson {
   how: string;
   /** The ACPI ROM blobs at machine creation (whole RAM blocks; the file is the first fw_cfg_size bytes). */
   roms: RomBlobJson[];
+  /** The SeaBIOS version in the BIOS image the command line loaded, when it loaded SeaBIOS. */
+  loaded_seabios_version?: string | null;
 }
 
 export interface FirmwareCaptureJson {

@@ -11,7 +11,6 @@
  * and a vector of one configuration give the same answers.
  */
 import { InputError } from '../errors.js';
-import { decodeLoader } from '../loader/codec.js';
 import type { CaptureFirmware, FirmwareRebuildJson, RomBlobJson } from './capture-json.js';
 import { existingSourceOf, type FileSource } from './file-source.js';
 import { loadItemsCapture, type DirectoryRowJson, type ItemsCapture } from './items-capture.js';
@@ -88,7 +87,7 @@ const format3: Check<{ machine_type: string; qemu_version: string | null; host_p
   user_argv: array(string),
 }) as never;
 
-const COMMAND_OF: Record<string, string> = { allocate: 'ALLOCATE', addPointer: 'ADD_POINTER', addChecksum: 'ADD_CHECKSUM', writePointer: 'WRITE_POINTER' };
+const COMMAND_NAMES: Record<number, string> = { 1: 'ALLOCATE', 2: 'ADD_POINTER', 3: 'ADD_CHECKSUM', 4: 'WRITE_POINTER' };
 
 const FIRMWARE_LABEL: Record<CaptureFirmware, string> = { seabios: 'seabios', ovmf: 'ovmf', aavmf: 'aavmf' };
 
@@ -100,21 +99,40 @@ function directoryRows(rows: readonly DirectoryRowJson[]): StageManifest['fw_cfg
   return rows.map((d) => ({ name: d.name, size_at_add: d.size, key: d.select }));
 }
 
-/** Command counts of a loader blob, as manifests list them. */
+/**
+ * Command counts of a loader blob, as manifests list them: each 128-byte
+ * entry starts with its command as a little-endian u32 (0: padding). Read
+ * here without the loader room's decoder, which sits above this one.
+ */
 function loaderCounts(source: FileSource, roms: readonly RomBlobJson[]): StageManifest['loader'] {
   const rom = roms.find((r) => r.name === 'etc/table-loader');
   if (rom === undefined) return { commands: 0, counts: {} };
   const bytes = source.read(rom.bin, 'ROM blob etc/table-loader').subarray(0, rom.fw_cfg_size);
-  const entries = decodeLoader(bytes.subarray(0, bytes.length - (bytes.length % 128)));
   const counts: Record<string, number> = {};
   let commands = 0;
-  for (const e of entries) {
-    if (e.type === 'padding') continue;
+  let padding = 0;
+  for (let at = 0; at + 128 <= bytes.length; at += 128) {
+    const command = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
+    if (command === 0 && bytes.subarray(at, at + 128).every((b) => b === 0)) {
+      padding++;
+      continue;
+    }
     commands++;
-    const name = COMMAND_OF[e.type] ?? 'UNKNOWN';
+    const name = COMMAND_NAMES[command] ?? 'UNKNOWN';
     counts[name] = (counts[name] ?? 0) + 1;
   }
-  return { commands, padding_entries: entries.length - commands, counts };
+  return { commands, padding_entries: padding, counts };
+}
+
+/** The vmgenid GUID in etc/vmgenid_guid (at byte 40, first three fields little-endian), as QMP prints it. */
+function vmgenidGuid(items: ItemsCapture): string | undefined {
+  const file = items.items.find((i) => i.kind === 'file' && i.name === 'etc/vmgenid_guid')?.bytes;
+  if (file === undefined || file.length < 56) return undefined;
+  const hex = (from: number, to: number, reverse: boolean) => {
+    const part = Array.from(file.subarray(from, to), (b) => b.toString(16).padStart(2, '0'));
+    return (reverse ? part.reverse() : part).join('');
+  };
+  return `${hex(40, 44, true)}-${hex(44, 46, true)}-${hex(46, 48, true)}-${hex(48, 50, false)}-${hex(50, 56, false)}`;
 }
 
 function captureConfiguration(source: FileSource, items: ItemsCapture): Configuration {
@@ -138,6 +156,8 @@ function captureConfiguration(source: FileSource, items: ItemsCapture): Configur
       loader: loaderCounts(source, j.creation.roms),
     },
   };
+  // the GUID the capture's QEMU drew (or was given): a live boot of the capture pins it
+  const guid = vmgenidGuid(items);
   for (const run of j.firmware.runs) {
     if (run.outcome !== 'rebuilt' || run.ramblock_after === null) continue;
     const loaderAtStart = run.directory_at_start.find((d) => d.name === 'etc/table-loader');
@@ -150,6 +170,7 @@ function captureConfiguration(source: FileSource, items: ItemsCapture): Configur
       fw_cfg_directory: directoryRows(run.directory_at_start),
       roms: romRows(run.roms),
       loader,
+      ...(guid !== undefined ? { qmp_vm_generation_id: guid } : {}),
       ...(run.first_acpi_select !== null && loaderAtStart !== undefined
         ? {
             firmware_view: {
@@ -173,6 +194,8 @@ function captureConfiguration(source: FileSource, items: ItemsCapture): Configur
     stages,
     summary: {},
     from_capture: true,
+    // what QEMU printed where it ended on a firmware's way to the rebuild (QEMU before 6.0 on a growing loader)
+    qemu_exits: Object.fromEntries(j.firmware.runs.filter((r) => r.outcome === 'qemu-exited').map((r) => [r.stage, { status: r.exit?.signal ?? `exit status ${r.exit?.code ?? '?'}`, stderr: r.stderr, during_boot: r.exit !== null }])),
   };
   const vector = Vector.fromManifest(source, manifest, items);
   const release = j.qemu_version === null ? null : (/^(\d+\.\d+)/.exec(j.qemu_version)?.[1] ?? null);

@@ -102,7 +102,7 @@ function simulateBoot(vector: Vector, firmware: FirmwareName, values: Record<str
   }
   const lines = [`${r.vector} (${r.machineType}) under QEMU ${r.qemu} rules, booted by ${firmware} (the capture's ${r.stage} stage)`, '', 'At machine creation:', blocks(r.ramblocks.before), `  the loader holds ${r.loader.commandsBefore} commands in ${r.loader.bytesBefore} bytes`, ''];
   if (r.qemuError !== null) {
-    lines.push(`The firmware's first ACPI select makes QEMU rebuild the tables (loader: ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes) and QEMU aborts:`, ...r.qemuError.split('\n').map((l) => `  ${l}`));
+    lines.push(`The firmware's first ACPI select makes QEMU rebuild the tables${r.loader.commandsAfter === null ? '' : ` (loader: ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes)`} and QEMU aborts:`, ...r.qemuError.split('\n').map((l) => `  ${l}`));
   } else {
     lines.push(`After the boot (QEMU rebuilt the tables at the firmware's first ACPI select: ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes):`, blocks(r.ramblocks.afterRebuild!), '', bootAccount(r.firmware!).trimEnd());
   }
@@ -126,7 +126,7 @@ export function story(r: RebuildReport): string {
   out.push(`  the loader holds ${r.loader.commandsBefore} commands in ${r.loader.bytesBefore} bytes`);
   out.push('', `The guest selects ${r.trigger}:`);
   if (r.qemuError !== null) {
-    out.push(`  QEMU rebuilds the tables: the loader grows to ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes, and QEMU aborts:`);
+    out.push(r.loader.commandsAfter === null ? '  QEMU rebuilds the tables and aborts (as the live QEMU did when the capture was taken):' : `  QEMU rebuilds the tables: the loader grows to ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes, and QEMU aborts:`);
     for (const l of r.qemuError.split('\n')) out.push(`    ${l}`);
     return out.join('\n') + '\n';
   }
