@@ -26,6 +26,30 @@ export function readJson(path: string, what = 'JSON file'): unknown {
   return parseJson(readBytes(path, what), path);
 }
 
+/**
+ * A stage whose QEMU ended before the firmware's rebuild could be read
+ * (`qemu_exit`, e.g. QEMU 5.2 aborting on the seed: spec-vectors/qemu-5.2)
+ * holds no blobs: it moves to `qemu_exits` (the same record a capture
+ * keeps, vectors/configuration.ts), with what QEMU printed.
+ */
+function recordedExits(json: unknown, file: string): unknown {
+  const m = json as { stages?: Record<string, Record<string, unknown>>; qemu_exits?: unknown };
+  if (typeof m !== 'object' || m === null || typeof m.stages !== 'object' || m.stages === null) return json;
+  const exits: Record<string, unknown> = {};
+  const stages: Record<string, unknown> = {};
+  for (const [name, stage] of Object.entries(m.stages)) {
+    const exit = typeof stage === 'object' && stage !== null ? (stage['qemu_exit'] as { signal?: unknown; returncode?: unknown } | undefined) : undefined;
+    if (exit === undefined || exit === null || Array.isArray(stage['roms'])) {
+      stages[name] = stage;
+      continue;
+    }
+    const output = stage['qemu_output'];
+    if (typeof output !== 'string') throw new InputError('BAD_MANIFEST', `${file}: stages.${name}: qemu_exit without qemu_output (what QEMU printed)`);
+    exits[name] = { status: typeof exit.signal === 'string' ? exit.signal : `exit status ${String(exit.returncode)}`, stderr: output.split('\n').filter((l) => l.trim() !== ''), during_boot: true };
+  }
+  return Object.keys(exits).length === 0 ? json : { ...m, stages, qemu_exits: exits };
+}
+
 export class Vector {
   /** The directory, or the in-memory source's label. */
   readonly dir: string;
@@ -45,7 +69,7 @@ export class Vector {
   static load(from: string | FileSource): Vector {
     const source = existingSourceOf(from);
     const file = source.describe('manifest.json');
-    const m = validate(vectorManifest, parseJson(source.read('manifest.json', 'vector manifest'), file), file, 'BAD_MANIFEST');
+    const m = validate(vectorManifest, recordedExits(parseJson(source.read('manifest.json', 'vector manifest'), file), file), file, 'BAD_MANIFEST');
     return new Vector(source, m);
   }
 
