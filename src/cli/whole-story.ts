@@ -34,6 +34,8 @@ export interface BlobHeadroom {
   headroom: number;
   /** After the first boot's rebuild (the command line's firmware, else the first that ran). */
   sizeAfterBoot: number | null;
+  /** The loader only: its commands at creation and after the first boot's rebuild. */
+  commands?: { creation: number; afterBoot: number | null };
   /** Per modelled QEMU: the block's maximum there and whether the rebuilt size fits. */
   byQemu: { qemu: string; max: number; fits: boolean | null }[];
 }
@@ -100,9 +102,12 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
     const grown = afterRows?.find((b) => b.name === r.ramblock);
     const sizeAfter = r.fw_cfg_file === LOADER_FILE || grown !== undefined ? (firstRebuild?.boots[0]?.directory.find((d) => d.name === r.fw_cfg_file)?.size ?? null) : null;
     const rebuiltSize = rebuiltFileSize(cfg, r.fw_cfg_file);
+    const rebuiltStage = ['after', 'after-ovmf', 'after-aavmf'].find((st) => cfg.vector.hasRom(st, r.fw_cfg_file));
+    const commands = r.fw_cfg_file === LOADER_FILE ? { creation: commandCount(vector.romBytes('before', LOADER_FILE)), afterBoot: rebuiltStage === undefined ? null : commandCount(vector.romBytes(rebuiltStage, LOADER_FILE)) } : undefined;
     return {
       file: r.fw_cfg_file,
       ramblock: r.ramblock,
+      ...(commands !== undefined ? { commands } : {}),
       size: r.fw_cfg_size,
       used: r.used_length,
       max: r.max_length,
@@ -180,7 +185,8 @@ export function storyText(s: WholeStory): string {
   out.push('1. At machine creation (the ACPI ROM blobs and their RAM blocks):');
   for (const b of s.creation) {
     const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${hx(b.sizeAfterBoot)}` : '';
-    out.push(`   ${b.file.padEnd(18)} ${hx(b.size).padStart(8)} bytes in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${grown}`);
+    const cmds = b.commands === undefined ? '' : b.commands.afterBoot === null || b.commands.afterBoot === b.commands.creation ? ` (${b.commands.creation} commands)` : ` (${b.commands.creation} commands, ${b.commands.afterBoot} after the rebuild)`;
+    out.push(`   ${b.file.padEnd(18)} ${hx(b.size).padStart(8)} bytes in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${cmds}${grown}`);
     const misfits = b.byQemu.filter((q) => q.fits === false);
     if (misfits.length > 0) out.push(`      too large for QEMU ${misfits.map((q) => `${q.qemu} (max ${hx(q.max)})`).join(', ')}: that QEMU aborts at the rebuild`);
   }
