@@ -90,6 +90,6 @@ test('both directory formats are told apart (items.json captures, manifest.json 
   const { detectCaptureKind } = await import('../src/vectors/capture-kind.js');
   t.is(detectCaptureKind(join(REFERENCE_DIR, 'q35')), 'items');
   t.is(detectCaptureKind(join(QEMU_VECTORS, 'q35')), 'vector');
-  t.throws(() => detectCaptureKind(REFERENCE_DIR), { code: 'NO_VECTOR', message: /neither an fw_cfg capture \(items\.json\) nor a QEMU vector \(manifest\.json\)/ });
+  t.throws(() => detectCaptureKind(REFERENCE_DIR), { code: 'NO_VECTOR', message: /neither a QEMU vector \(manifest\.json\) nor a capture \(items\.json\)/ });
   t.throws(() => detectCaptureKind(join(REFERENCE_DIR, 'nope')), { code: 'NO_VECTOR', message: /no such directory/ });
 });

@@ -1,18 +1,15 @@
 /**
- * The two capture directory formats this project reads: an fw_cfg item
- * capture (`items.json`, written by `fwcfg capture`, docs/capture-format.md)
- * and a QEMU ROM-blob vector (`manifest.json`, spec-vectors/qemu-7.2/).
- * Commands that accept either (e.g. `fwcfg simulate`) ask which one a
- * directory holds.
+ * The two directory formats this project reads, as the library has always
+ * named them: an fw_cfg item capture (`items.json`, written by `fwcfg
+ * capture`, docs/capture-format.md) and a QEMU ROM-blob vector
+ * (`manifest.json`, spec-vectors/qemu-7.2/). The decision is the one reader's
+ * (vectors/configuration.ts).
  */
-import { InputError } from '../errors.js';
-import { existingSourceOf, type FileSource } from './file-source.js';
+import { configurationKind } from './configuration.js';
+import type { FileSource } from './file-source.js';
 
 export type CaptureKind = 'items' | 'vector';
 
 export function detectCaptureKind(from: string | FileSource): CaptureKind {
-  const source = existingSourceOf(from);
-  if (source.has('items.json')) return 'items';
-  if (source.has('manifest.json')) return 'vector';
-  throw new InputError('NO_VECTOR', `${source.root}: neither an fw_cfg capture (items.json) nor a QEMU vector (manifest.json)`);
+  return configurationKind(from) === 'capture' ? 'items' : 'vector';
 }

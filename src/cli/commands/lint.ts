@@ -1,15 +1,14 @@
 /** `fwcfg lint LOADER.bin --file NAME=PATH ... [--json]` or `fwcfg lint VECTOR_OR_CAPTURE_DIR [--json]`; exit 1 on any error finding. */
 import { openVector } from '../../vectors/configuration.js';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { UsageError } from '../../errors.js';
+import { statSync } from 'node:fs';
+import { InputError, UsageError } from '../../errors.js';
 import { LOADER_FILE } from '../../loader/constants.js';
 import { lintScript, lintVector, type LintReport } from '../../lint/lint.js';
 import { captureRebootHazards } from '../../lint/reboot-hazard.js';
 import { isQemuWritableFile } from '../../qemu/known-files.js';
 import type { ExecFile } from '../../simulate/exec-machine.js';
 import { loadItemsCapture } from '../../vectors/items-capture.js';
-import { readBytes } from '../../vectors/vector.js';
+import { readBytes, type Vector } from '../../vectors/vector.js';
 import { namedPaths, onePositional, parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 
@@ -25,12 +24,20 @@ export function lint(argv: string[], io: Io): number {
   } catch {
     /* readBytes names the problem */
   }
-  if (dir && (existsSync(join(input, 'manifest.json')) || captureFormat(input) >= 3)) report = lintVector(openVector(input));
+  const vector = dir ? vectorOrOldCapture(input) : undefined;
+  if (vector !== undefined) report = lintVector(vector);
   else if (dir) {
     const cap = loadItemsCapture(input);
     const files: ExecFile[] = cap.items.filter((i) => i.kind === 'file').map((i) => ({ name: i.name, data: i.bytes, writable: i.writable ?? isQemuWritableFile(i.name) }));
     if (!files.some((f) => f.name === LOADER_FILE)) throw new UsageError('NO_LOADER', `${input}: the capture serves no etc/table-loader`);
     report = lintScript(input, files, { standardFiles: false });
+    // an item capture alone holds QEMU's tables after an unprogrammed rebuild: no firmware's view, no creation blobs
+    report.findings.push({
+      severity: 'warning',
+      entry: -1,
+      code: 'OLD_CAPTURE',
+      message: `${input} has no creation blobs or firmware rebuilds (capture_format ${cap.json.capture_format ?? 1}): only its served files were linted; capture it again without --no-firmware for the firmware's view`,
+    });
     const hazards = captureRebootHazards(cap);
     report.findings.push(...hazards);
     report.errors += hazards.filter((f) => f.severity === 'error').length;
@@ -53,11 +60,12 @@ function render(r: LintReport): string {
   return out.join('\n') + '\n';
 }
 
-/** capture_format of a capture directory (0 when unreadable: the old capture path then names the problem). */
-function captureFormat(dir: string): number {
+/** A vector or a capture through the one reader; undefined for an item capture without firmware rebuilds. */
+function vectorOrOldCapture(dir: string): Vector | undefined {
   try {
-    return loadItemsCapture(dir).json.capture_format ?? 1;
-  } catch {
-    return 0;
+    return openVector(dir);
+  } catch (err) {
+    if (err instanceof InputError && err.code === 'OLD_CAPTURE') return undefined;
+    throw err;
   }
 }
