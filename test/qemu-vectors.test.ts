@@ -61,7 +61,8 @@ for (const config of vectorConfigs()) {
   test(`${config}: --qemu 5.2 reports an abort only for the seed`, (t) => {
     const r = simulateRebuild(loadVector(config), { policy: p52, hostPageSize: 0x1000 });
     if (config === 'seed') {
-      t.is(r.qemuError, 'Unexpected error in qemu_ram_resize() at ../softmmu/physmem.c:1850:\nqemu-system-x86_64: Size too large: /rom@etc/table-loader: 0x2000 > 0x1000: Invalid argument');
+      // the lines the real QEMU 5.2 printed on this configuration (spec-vectors/qemu-5.2/seed)
+      t.is(r.qemuError, readFileSync(join(ROOT, 'spec-vectors', 'qemu-5.2', 'seed', 'qemu-stderr.txt'), 'utf8').trim());
       t.is(r.ramblocks.afterRebuild, null);
       t.deepEqual(r.ramblocks.before.find((b) => b.name === '/rom@etc/table-loader'), { name: '/rom@etc/table-loader', used: 0x1000, max: 0x1000 });
     } else {

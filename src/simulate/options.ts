@@ -1,11 +1,12 @@
 /** Options shared by the simulate commands: QEMU version policy and host page size. */
 import { UsageError } from '../errors.js';
-import { parseQemuVersion, qemuPolicy, type QemuPolicy } from '../qemu/version.js';
+import { qemuRecord, type QemuPolicy } from '../qemu/version.js';
 
 export const HOST_PAGE_SIZES = [0x1000, 0x10000] as const;
 
+/** The rules of a modelled QEMU release (7.2 when none is named); an unknown one is a usage error. */
 export function policyFor(version: string | undefined): QemuPolicy {
-  return qemuPolicy(parseQemuVersion(version ?? '7.2'));
+  return qemuRecord(version ?? '7.2');
 }
 
 export function hostPageFor(text: string | undefined): number {
