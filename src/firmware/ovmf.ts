@@ -20,7 +20,7 @@ import type { FwCfgDirEntry } from './fwcfg-guest.js';
 import { PageAllocator, pagesFor, PAGE } from './page-allocator.js';
 import type { OvmfProfile } from './profiles.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
-import type { FirmwareContext } from './seabios.js';
+import type { FirmwareContext } from './context.js';
 
 const INSTALLED_TABLES_MAX = 128;
 const ROOT_CAPACITY = 20; // EFI_ACPI_MAX_NUM_TABLES: entries the protocol's RSDT/XSDT start with

@@ -22,6 +22,8 @@ export interface SeaBiosProfile {
   fallbackTables: string[];
   /** Which numbers were observed on this machine family, and which are assumed. */
   provenance: string;
+  /** The source line of qemu_platform_setup's "internal error" warning in this release (its record's). */
+  platformSetupLine?: number;
 }
 
 const MiB = 0x100000;

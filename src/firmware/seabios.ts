@@ -14,20 +14,14 @@ import { LoaderCursor } from '../loader/codec.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import { ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
+import type { FirmwareContext } from './context.js';
 import { addLE, byte55, commandName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
 import { ZoneAllocator } from './zone-allocator.js';
 
-export interface FirmwareContext {
-  memory: GuestMemory;
-  fw: FwCfgGuest;
-  /** What firmware does to the platform before its first ACPI select (MMCONFIG, PCI BARs). */
-  programPlatform?: () => void;
-  /** `--place FILE=ADDR`: pinned allocation bases. */
-  placements?: ReadonlyMap<string, number>;
-}
+export type { FirmwareContext } from './context.js';
 
 const MALLOC_MIN_ALIGN = 16;
 /** sizeof(struct romfile_wr_pointer_entry) on i386: u64, u32, u16, u8, pad, hlist_node. */
@@ -253,7 +247,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
   } else {
-    if (!loaderError) report.warnings.push(internal('qemu_platform_setup:251'));
+    if (!loaderError) report.warnings.push(internal(`qemu_platform_setup:${profile.platformSetupLine ?? '?'}`));
     // SeaBIOS 1.16 builds tables of its own (D1); their bytes are the firmware's, not modelled
     const own = run.fseg.allocate(20, MALLOC_MIN_ALIGN);
     report.rsdp = own === undefined ? null : { address: own, fromLoader: false };

@@ -14,7 +14,7 @@ import { ENTRY_SIZE, LOADER_FILE, RSDP_FILE } from '../loader/constants.js';
 import { commandName, readLE, writeLE } from './entry-fields.js';
 import type { FwCfgDirEntry } from './fwcfg-guest.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
-import type { FirmwareContext } from './seabios.js';
+import type { FirmwareContext } from './context.js';
 
 export interface UbootProfile {
   /** Start of the bloblist region the blobs are bump-allocated in. */

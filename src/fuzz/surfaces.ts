@@ -14,7 +14,7 @@ import { formatListing } from '../loader/listing.js';
 import { parseLoaderText } from '../loader/parse-text.js';
 import { validateLoaderBytes } from '../loader/validate.js';
 import { packageRoot } from '../vectors/package-root.js';
-import { boot, type Boot, type FirmwareName } from '../simulate/boot.js';
+import { boot, recordFor, type Boot, type FirmwareName } from '../simulate/boot.js';
 import { execMachine, type ExecFile } from '../simulate/exec-machine.js';
 import { guestFor } from '../simulate/fwcfg-access.js';
 import { policyFor } from '../simulate/options.js';
@@ -197,7 +197,7 @@ export function executorSurface(firmware: FirmwareName): Surface<ScriptCase> {
         const writes: [number, number][] = [];
         const b = boot(machine, { firmware, watch: (a, n) => void writes.push([a, n]) }, guestFor);
         try {
-          return firmware === 'uboot' ? { kind: 'ok' } : writesInBounds(firmware, b, writes);
+          return recordFor(machine, firmware).boundsChecked ? writesInBounds(firmware, b, writes) : { kind: 'ok' };
         } finally {
           b.memory.release();
         }

@@ -8,7 +8,8 @@
  */
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import { hostPageAlign } from '../memory/address.js';
-import { runsOn, type FirmwareName } from '../simulate/boot.js';
+import { firmwareRecordFor } from '../firmware/records/index.js';
+import type { FirmwareName } from '../simulate/boot.js';
 import { simulateLifecycle, type LifecycleReport } from '../simulate/lifecycle.js';
 import { policyFor, releaseOf } from '../simulate/options.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
@@ -35,7 +36,7 @@ export function rebootHazards(vector: Vector, items: ItemsCapture | undefined): 
   let triggersTold = false;
   const machine = parseMachineType(vector.manifest.machine_type);
   for (const firmware of ['seabios', 'ovmf'] as FirmwareName[]) {
-    if (firmware === 'seabios' && machine.arch !== 'x86_64') continue;
+    if (firmwareRecordFor(firmware, machine.arch) === undefined) continue;
     const { report, memories } = simulateLifecycle(vector, { policy: policyFor(releaseOf(vector)), hostPageSize: 0x1000, firmware, boots: BOOTS, ...(items ? { items } : {}) });
     // findings are text: the boots' guest memory can go back to the pool
     for (const m of memories) m?.release();

@@ -35,13 +35,13 @@ const REBUILD_STAGES = ['after', 'after-ovmf', 'after-aavmf'];
  * What the live QEMU printed when it ended during a firmware's boot, before
  * its rebuild could be read (a capture records it, e.g. QEMU 5.2 aborting on
  * the seed), or undefined. QEMU traces a select only after its callback, so
- * an abort there leaves no trace of the select itself.
+ * an abort there leaves no trace of the select itself. `stages`: the
+ * firmware's own (its records'), default any.
  */
-export function recordedExit(vector: Vector, firmware: 'seabios' | 'ovmf'): string[] | undefined {
+export function recordedExit(vector: Vector, stages: readonly string[] = REBUILD_STAGES): string[] | undefined {
   const exits = vector.manifest['qemu_exits'] as Record<string, { stderr: string[]; during_boot: boolean }> | undefined;
   if (exits === undefined) return undefined;
-  const own = firmware === 'seabios' ? ['after'] : ['after-ovmf', 'after-aavmf'];
-  return own.map((s) => exits[s]).find((e) => e !== undefined && e.during_boot)?.stderr;
+  return stages.map((s) => exits[s]).find((e) => e !== undefined && e.during_boot)?.stderr;
 }
 
 export interface FromVectorOptions {
@@ -76,7 +76,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
   const blocksStage = vector.stage(o.blocksFrom ?? 'before');
   const otherBlocks = (blocksStage.ramblock_at_start ?? blocksStage.ramblock).filter((r) => !r.name.startsWith('/rom@'));
   // no firmware's rebuild recorded because QEMU ended at it: every rebuild ends that way
-  const exitAtRebuild = o.exitAtRebuild ?? (REBUILD_STAGES.some((s) => vector.hasStage(s)) ? undefined : (recordedExit(vector, 'seabios') ?? recordedExit(vector, 'ovmf')));
+  const exitAtRebuild = o.exitAtRebuild ?? (REBUILD_STAGES.some((s) => vector.hasStage(s)) ? undefined : recordedExit(vector));
   const after = o.rebuildFrom ?? (exitAtRebuild !== undefined ? 'before' : rebuildStage(vector));
   const machine = new QemuMachine({
     type,

@@ -103,8 +103,8 @@ export class QemuMachine {
   }
 
   /** What firmware does before its first ACPI select: enable MMCONFIG (q35), assign PCI resources. */
-  programPlatform(): void {
-    if (this.type.family === 'q35') this.pciexbar = PCIEXBAR_RESET | 1;
+  programPlatform(pciexbarBase = PCIEXBAR_RESET): void {
+    if (this.type.family === 'q35') this.pciexbar = pciexbarBase | 1;
     this.platformProgrammed = true;
   }
 

@@ -7,17 +7,15 @@ import { decodeLoader } from '../loader/codec.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import { GuestMemory, type RegionSpec } from '../memory/guest-memory.js';
 import type { FwCfgGuest } from '../firmware/fwcfg-guest.js';
-import { aavmfProfile, ovmfProfile, seaBiosProfile, type OvmfProfile, type SeaBiosProfile } from '../firmware/profiles.js';
-import { runOvmf, s3Enabled } from '../firmware/ovmf.js';
+import { s3Enabled } from '../firmware/ovmf.js';
+import { FIRMWARES, type AnyFirmwareRecord, type FirmwareName, type MachineFacts } from '../firmware/record.js';
+import { firmwareRecord, firmwareRecordFor } from '../firmware/records/index.js';
 import type { FirmwareReport } from '../firmware/report.js';
-import { runSeaBios } from '../firmware/seabios.js';
-import { runUboot, ubootProfile, type UbootProfile } from '../firmware/uboot.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { UsageError } from '../errors.js';
 import { DRIVER_SCRATCH_SIZE, driverScratch } from './fwcfg-access.js';
 
-export type FirmwareName = 'seabios' | 'ovmf' | 'uboot';
-export const FIRMWARES: readonly FirmwareName[] = ['seabios', 'ovmf', 'uboot'];
+export { FIRMWARES, type FirmwareName };
 
 export function parseFirmware(text: string | undefined): FirmwareName {
   if (text === undefined || !(FIRMWARES as readonly string[]).includes(text)) {
@@ -27,7 +25,7 @@ export function parseFirmware(text: string | undefined): FirmwareName {
 }
 
 /** How the firmware reaches fw_cfg on this machine (its driver idiom over the device). */
-export type GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: FirmwareName, scratch: number) => FwCfgGuest;
+export type GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: AnyFirmwareRecord, scratch: number) => FwCfgGuest;
 
 export interface BootOptions {
   firmware: FirmwareName;
@@ -65,33 +63,20 @@ export function lowRamRange(family: string, size: number): { start: number; end:
   }
 }
 
-type Profile = { kind: 'seabios'; p: SeaBiosProfile } | { kind: 'ovmf'; p: OvmfProfile } | { kind: 'uboot'; p: UbootProfile };
-
-function profileFor(machine: QemuMachine, firmware: FirmwareName): Profile {
-  const top = ramBelow4G(machine).end;
-  const numa = (machine.device.item(0x0d)?.data?.[0] ?? 0) > 0;
-  if (firmware === 'seabios') return { kind: 'seabios', p: seaBiosProfile(machine.type.family, top, numa) };
-  if (firmware === 'ovmf') return { kind: 'ovmf', p: machine.type.arch === 'aarch64' ? aavmfProfile() : ovmfProfile() };
-  return { kind: 'uboot', p: ubootProfile(machine.type.arch === 'x86_64') };
+/** What the firmware sees of this machine before it runs. */
+export function machineFacts(machine: QemuMachine): MachineFacts {
+  return {
+    family: machine.type.family,
+    arch: machine.type.arch,
+    lowRam: ramBelow4G(machine),
+    numa: (machine.device.item(0x0d)?.data?.[0] ?? 0) > 0,
+    s3: s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined),
+  };
 }
 
-/** Where a personality works, by its profile: these ranges must be RAM for the boot. */
-function workRanges(profile: Profile): { start: number; end: number }[] {
-  switch (profile.kind) {
-    case 'seabios':
-      return [profile.p.tmpHigh, profile.p.zoneHigh];
-    case 'ovmf': {
-      const p = profile.p;
-      // script and table copies below reclaimTop, blobs and the FACS copy below nvsTop, the roots around them
-      const points = [p.reclaim.bottom, p.nvs.top, p.rsdp20, p.xsdt, p.rsdp10 ?? p.rsdp20, p.rsdt ?? p.xsdt];
-      return [
-        { start: Math.min(...points) - 2 * MiB, end: Math.max(...points) + MiB },
-        { start: p.generalTop - 24 * MiB, end: p.generalTop },
-      ];
-    }
-    case 'uboot':
-      return [{ start: profile.p.bloblist - 2 * MiB, end: profile.p.bloblist + profile.p.size + MiB }];
-  }
+/** The firmware release a boot runs: its registry record for this machine's architecture. */
+export function recordFor(machine: QemuMachine, firmware: FirmwareName | string): AnyFirmwareRecord {
+  return firmwareRecord(firmware, machine.type.arch, machine.type.name);
 }
 
 /**
@@ -129,23 +114,21 @@ export function firmwareMemory(machine: QemuMachine, ranges: { start: number; en
 }
 
 /** Whether this firmware exists for the machine's architecture (SeaBIOS is x86 only). */
-export function runsOn(machine: QemuMachine, firmware: FirmwareName): boolean {
-  return firmware !== 'seabios' || machine.type.arch === 'x86_64';
+export function runsOn(machine: QemuMachine, firmware: FirmwareName | string): boolean {
+  return firmwareRecordFor(firmware, machine.type.arch) !== undefined;
 }
 
 export function boot(machine: QemuMachine, o: BootOptions, guestFor: GuestFactory): Boot {
-  if (!runsOn(machine, o.firmware)) throw new UsageError('FIRMWARE_ARCH', `${o.firmware} does not run on ${machine.type.name} (${machine.type.arch})`);
+  const record = recordFor(machine, o.firmware);
   const placements = o.placements ?? new Map<string, number>();
-  const profile = profileFor(machine, o.firmware);
+  const facts = machineFacts(machine);
+  const profile: unknown = record.profile(facts);
   const scratch = driverScratch(machine);
-  const memory = firmwareMemory(machine, [...workRanges(profile), { start: scratch, end: scratch + DRIVER_SCRATCH_SIZE }], placements);
+  const memory = firmwareMemory(machine, [...record.workRanges(profile), { start: scratch, end: scratch + DRIVER_SCRATCH_SIZE }], placements);
   memory.watch = o.watch;
-  const fw = guestFor(machine, memory, o.firmware, scratch);
-  const ctx = { memory, fw, placements, ...(o.programPlatform === false ? {} : { programPlatform: () => machine.programPlatform() }) };
-  let report: FirmwareReport;
-  if (profile.kind === 'seabios') report = runSeaBios(ctx, profile.p);
-  else if (profile.kind === 'ovmf') report = runOvmf(ctx, profile.p, { s3: machine.type.arch === 'x86_64' && s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined) });
-  else report = runUboot(ctx, profile.p);
+  const fw = guestFor(machine, memory, record, scratch);
+  const ctx = { memory, fw, placements, ...(o.programPlatform === false ? {} : { programPlatform: () => machine.programPlatform(record.platform.pciexbar) }) };
+  const report: FirmwareReport = record.run(ctx, profile, facts);
   report.scratch.push({ start: scratch, end: scratch + DRIVER_SCRATCH_SIZE, what: 'the fw_cfg driver: DMA descriptor and bounce buffer' });
   // what the loader file holds now (after any rebuild the boot triggered)
   const now = machine.device.fileItem(LOADER_FILE)?.data;

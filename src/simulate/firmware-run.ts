@@ -14,6 +14,7 @@ import { versionText, type QemuPolicy } from '../qemu/version.js';
 import type { FirmwareReport } from '../firmware/report.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
+import { FIRMWARE_RECORDS } from '../firmware/records/index.js';
 import { boot, type FirmwareName } from './boot.js';
 import { vectorFileContents } from './captures.js';
 import { guestFor } from './fwcfg-access.js';
@@ -43,7 +44,9 @@ export interface FirmwareSimReport {
 
 /** The capture stage a firmware's boot was recorded in. */
 export function stageFor(vector: Vector, firmware: FirmwareName): string {
-  const order = firmware === 'ovmf' ? ['after-ovmf', 'after-aavmf', 'after'] : ['after', 'after-ovmf', 'after-aavmf'];
+  // its own stages first (any of its records'), then another firmware's rebuild
+  const own = FIRMWARE_RECORDS.filter((r) => r.name === firmware).flatMap((r) => r.stages);
+  const order = [...own, ...FIRMWARE_RECORDS.flatMap((r) => r.stages).filter((s) => !own.includes(s))];
   return order.find((s) => vector.hasStage(s)) ?? 'before';
 }
 
@@ -56,7 +59,7 @@ export interface FirmwareSim {
 /** The capture's machine as the given firmware's boot found it (its stage's RAM blocks and rebuild). */
 export function firmwareMachine(vector: Vector, o: Pick<FirmwareSimOptions, 'policy' | 'hostPageSize' | 'firmware' | 'items'>): QemuMachine {
   const stage = stageFor(vector, o.firmware);
-  const exit = recordedExit(vector, o.firmware === 'ovmf' ? 'ovmf' : 'seabios');
+  const exit = recordedExit(vector, FIRMWARE_RECORDS.filter((r) => r.name === o.firmware).flatMap((r) => r.stages));
   return machineFromVector(vector, {
     ...(exit !== undefined ? { exitAtRebuild: exit } : {}),
     policy: o.policy,

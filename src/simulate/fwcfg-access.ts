@@ -5,20 +5,19 @@
  * the device engine against the boot's guest memory. Every read and every
  * WRITE_POINTER crosses the registers as it does on QEMU.
  *
- * Idioms: SeaBIOS as SeaBIOS; OVMF/AAVMF as OVMF; U-Boot's qfw puts SELECT in
- * the descriptor and writes only the low address half on x86, which is the
- * SeaBIOS idiom there, and a 64-bit store on arm, which is OVMF's.
+ * The idiom (SeaBIOS's or OVMF's) is the firmware record's (firmware/records/).
  */
 import type { FwCfgGuest, WriteResult } from '../firmware/fwcfg-guest.js';
 import { FW_CFG_DMA_CTL_ERROR } from '../fwcfg/keys.js';
-import { FwCfgDriver, FwCfgDriverError, type FwCfgDriverStyle } from '../fwcfg/driver.js';
+import { FwCfgDriver, FwCfgDriverError } from '../fwcfg/driver.js';
 import { FwCfgIoPorts } from '../fwcfg/io-ports.js';
 import { FwCfgMmio } from '../fwcfg/mmio.js';
 import type { FwCfgGuestRegisters } from '../fwcfg/registers.js';
 import { AddressSpace } from '../memory/address-space.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { QemuMachine } from '../qemu/machine.js';
-import type { FirmwareName, GuestFactory } from './boot.js';
+import type { AnyFirmwareRecord } from '../firmware/record.js';
+import type { GuestFactory } from './boot.js';
 
 /** The driver's DMA descriptor (16 bytes) and bounce buffer: one page of the firmware's own memory. */
 export const DRIVER_SCRATCH_SIZE = 0x1000;
@@ -32,20 +31,14 @@ export function driverScratch(machine: QemuMachine): number {
   return machine.type.arch === 'x86_64' ? 0x6000 : 0x40200000;
 }
 
-function styleOf(machine: QemuMachine, firmware: FirmwareName): FwCfgDriverStyle {
-  if (firmware === 'seabios') return 'seabios';
-  if (firmware === 'uboot' && machine.type.arch === 'x86_64') return 'seabios';
-  return 'ovmf';
-}
-
 /** The machine's fw_cfg registers, DMA reaching `memory` as QEMU's address_space_memory would. */
 export function registersFor(machine: QemuMachine, memory: GuestMemory): FwCfgGuestRegisters {
   const bus = new AddressSpace('memory (DMA)', { memory });
   return machine.type.arch === 'x86_64' ? new FwCfgIoPorts(machine.device, { bus }) : new FwCfgMmio(machine.device, { bus });
 }
 
-export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: FirmwareName, scratch: number): FwCfgGuest => {
-  const driver = new FwCfgDriver(registersFor(machine, memory), memory, { style: styleOf(machine, firmware), scratch, bounceSize: DRIVER_SCRATCH_SIZE - 16 });
+export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: AnyFirmwareRecord, scratch: number): FwCfgGuest => {
+  const driver = new FwCfgDriver(registersFor(machine, memory), memory, { style: firmware.driverStyle(machine.type.arch), scratch, bounceSize: DRIVER_SCRATCH_SIZE - 16 });
   if (!driver.detect()) throw new FwCfgDriverError('NO_FWCFG', `no fw_cfg signature on ${machine.type.name}`);
   return {
     dma: driver.dma,

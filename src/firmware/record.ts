@@ -1,0 +1,59 @@
+/**
+ * A firmware release as data plus a few hooks over its personality's core
+ * (seabios.ts, ovmf.ts, uboot.ts): where it places things on a machine
+ * (its profile), which memory it works in, how it reaches fw_cfg, which
+ * capture stages record its boots, and how it runs. `boot()` looks a record
+ * up in the registry (records/index.ts); nothing else asks a firmware's name.
+ * Adding a release is adding a record.
+ */
+import type { FwCfgDriverStyle } from '../fwcfg/driver.js';
+import type { MachineFamily } from '../qemu/machine-type.js';
+import type { FirmwareContext } from './context.js';
+import type { FirmwareReport } from './report.js';
+
+/** The personalities: what `--firmware` names. */
+export type FirmwareName = 'seabios' | 'ovmf' | 'uboot';
+export const FIRMWARES: readonly FirmwareName[] = ['seabios', 'ovmf', 'uboot'];
+
+export type Arch = 'x86_64' | 'aarch64';
+
+/** What a firmware sees of the machine before it runs. */
+export interface MachineFacts {
+  family: MachineFamily;
+  arch: Arch;
+  /** RAM below 4 GiB (QEMU's lowmem split). */
+  lowRam: { start: number; end: number };
+  /** The NUMA item lists nodes (SeaBIOS then adds SRAT to its fallback tables). */
+  numa: boolean;
+  /** etc/system-states enables S3 (OVMF's WRITE_POINTER path depends on it). */
+  s3: boolean;
+}
+
+export interface FirmwareRecord<Profile = unknown> {
+  /** `name@version`, e.g. seabios@1.16.2. */
+  id: string;
+  name: FirmwareName;
+  version: string;
+  /** As people call it: SeaBIOS 1.16.2, OVMF 2022.11, AAVMF 2022.11. */
+  label: string;
+  arches: readonly Arch[];
+  /** The capture stages that record this firmware's boots (spec-vectors/qemu-7.2 names), most specific first. */
+  stages: readonly string[];
+  /** Whether it keeps every write inside its allocations and scratch (U-Boot's qfw checks no bounds): the fuzz guard holds it to that. */
+  boundsChecked: boolean;
+  /** Where its numbers come from. */
+  evidence: string;
+  /** What it programs before its first ACPI select, as far as the model needs it: q35's MMCONFIG base. */
+  platform: { pciexbar: number };
+  /** The fw_cfg driver idiom it uses on an architecture. */
+  driverStyle(arch: Arch): FwCfgDriverStyle;
+  /** Where it places things on this machine. */
+  profile(m: MachineFacts): Profile;
+  /** Memory it works in on this machine (must be RAM for the boot). */
+  workRanges(p: Profile): { start: number; end: number }[];
+  run(ctx: FirmwareContext, p: Profile, m: MachineFacts): FirmwareReport;
+}
+
+/** A record whose profile type no longer matters to the caller (the registry's element type). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyFirmwareRecord = FirmwareRecord<any>;
