@@ -26,7 +26,8 @@ import { readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker, waitForQuietTrace } from './marker.js';
 import { DEBUG_LOG, TRACE_LOG } from './qemu-args.js';
 import { dumpRam, type RamImage } from './ram-image.js';
-import { FENCE_KEY, MARKERS, SYSTEM_STATES, traceSelects, type RealRun, type TracedSelect } from './run.js';
+import { realFirmwareRecord } from './real-firmware.js';
+import { FENCE_KEY, SYSTEM_STATES, traceSelects, type RealRun, type TracedSelect } from './run.js';
 
 export interface ConfigRunInput {
   vector: Vector;
@@ -108,10 +109,9 @@ export function configArgs(vector: Vector, dir: string, guid: string | undefined
   return args;
 }
 
-/** No serial port for OVMF here: QEMU would describe it in the DSDT, and the tables would no longer be the configuration's. */
+/** No serial port here (no log directory given): QEMU would describe it in the DSDT, and the tables would no longer be the configuration's. */
 function firmwareArgs(image: FirmwareImage, varsCopy: string | undefined): string[] {
-  if (image.firmware === 'seabios') return image.qemuDefault === true ? [] : ['-bios', image.code];
-  return ['-drive', `if=pflash,format=raw,readonly=on,file=${image.code}`, '-drive', `if=pflash,format=raw,file=${varsCopy ?? image.vars}`];
+  return realFirmwareRecord(image.firmware).qemuArgs(image, varsCopy, undefined);
 }
 
 /** OVMF is past its loader when the trace shows the script selected and then nothing for this long. */
@@ -145,9 +145,10 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const family = bootableFamily(input.vector);
   const qemu = findQemu();
   const image = findFirmwareImage(input.firmware, qemu, input.image);
-  const timeoutMs = input.timeoutMs ?? (input.firmware === 'ovmf' ? 60_000 : 30_000);
+  const record = realFirmwareRecord(input.firmware);
+  const timeoutMs = input.timeoutMs ?? record.timeoutMs;
   const settleMs = input.settleMs ?? 1000;
-  const markerText = input.firmware === 'seabios' ? `"${MARKERS.seabios.text}"` : `its select of etc/table-loader and ${OVMF_QUIET_MS / 1000} s without fw_cfg selects`;
+  const markerText = record.configEnd === 'marker' ? `"${record.marker.text}"` : `its select of etc/table-loader and ${OVMF_QUIET_MS / 1000} s without fw_cfg selects`;
 
   const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bootreal-config-'));
   let q: QemuProcess | undefined;
@@ -181,8 +182,8 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
       await q.qmp.execute('cont');
       progress(`boot ${boot}: ${input.firmware} running; waiting for ${markerText} (at most ${Math.round(timeoutMs / 1000)} s)`);
       const secondsToMarker =
-        input.firmware === 'seabios'
-          ? await waitForMarker(q, { logPath: join(dir, DEBUG_LOG), text: MARKERS.seabios.text, from: debugFrom, timeoutMs, progress })
+        record.configEnd === 'marker'
+          ? await waitForMarker(q, { logPath: join(dir, record.marker.log), text: record.marker.text, from: debugFrom, timeoutMs, progress })
           : await waitForQuietTrace(q, { tracePath, from: traceFrom, after: loaderSelect(directoryAtStart), quietMs: OVMF_QUIET_MS, timeoutMs, progress });
       if (secondsToMarker !== null) await sleep(settleMs);
       else progress(`boot ${boot}: no ${markerText} within ${Math.round(timeoutMs / 1000)} s: the firmware hangs`);

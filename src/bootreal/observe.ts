@@ -4,6 +4,7 @@
  * reaches, SeaBIOS's warnings, the writable files before and after, and
  * (OVMF) the pages its DXE core filled after freeing them.
  */
+import { realFirmwareRecord } from './real-firmware.js';
 import { readRsdp, walkTables, type AcpiWalk, type RsdpInfo } from '../acpi/walk.js';
 import { decodeLoader } from '../loader/codec.js';
 import { ENTRY_SIZE, LOADER_FILE } from '../loader/constants.js';
@@ -55,7 +56,7 @@ export interface Observation {
 }
 
 const BIOS_AREA = { start: 0xe0000, end: 0x100000 };
-export const FREED_FILL = 0xaf;
+export { FREED_FILL } from './real-firmware.js';
 
 /** QEMU's initial bytes of its own writable files (all of them start zeroed). */
 function initialBytes(size: number): Uint8Array {
@@ -113,7 +114,8 @@ export function observe(run: RealRun, files: readonly RealBootFile[], options: O
   let rsdpSelectedBy: string;
   let candidates: number[];
   let efiAcpi: ConfigTableAcpi[] = [];
-  if (run.firmware === 'seabios') {
+  const record = realFirmwareRecord(run.firmware);
+  if (record.rsdpSource === 'fseg-scan') {
     candidates = rsdpCandidates(ram, BIOS_AREA.start, BIOS_AREA.end);
     rsdpSelectedBy = "lowest checksum-valid 'RSD PTR ' on a 16-byte boundary in 0xE0000-0xFFFFF";
     rsdp = candidates.length > 0 ? readRsdp(run.ram.memory, candidates[0]!) : undefined;
@@ -125,7 +127,7 @@ export function observe(run: RealRun, files: readonly RealBootFile[], options: O
     rsdp = pick !== undefined ? readRsdp(run.ram.memory, pick.rsdp) : undefined;
   }
   const walk = rsdp !== undefined ? walkTables(run.ram.memory, rsdp) : undefined;
-  const protocolAddresses = new Set<number>(run.firmware === 'ovmf' ? [...candidates, ...(walk?.tables.map((t) => t.address) ?? [])] : []);
+  const protocolAddresses = new Set<number>(record.tablesViaProtocol ? [...candidates, ...(walk?.tables.map((t) => t.address) ?? [])] : []);
 
   const blobs: BlobObservation[] = named.map((file) => {
     const dir = run.directory.find((d) => d.name === file);
@@ -165,9 +167,9 @@ export function observe(run: RealRun, files: readonly RealBootFile[], options: O
     rsdp,
     rsdpSelectedBy,
     walk,
-    warnings: run.firmware === 'seabios' ? logWarnings(run.debugLog) : [],
+    warnings: record.warnings(run.debugLog),
     writable,
-    freedPages: run.firmware === 'ovmf' ? filledPages(ram, FREED_FILL) : undefined,
+    freedPages: record.freedFill !== undefined ? filledPages(ram, record.freedFill) : undefined,
   };
 }
 

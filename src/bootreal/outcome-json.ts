@@ -4,6 +4,7 @@
  * files it names: `mem/` (each located copy's final bytes), `os-tables/`
  * (tables an OS finds outside the loader's copies), `rsdp.bin`, the logs.
  */
+import { realFirmwareRecord } from './real-firmware.js';
 import { createHash } from 'node:crypto';
 import { sum8 } from '../acpi/checksum.js';
 import type { FoundTable } from '../acpi/walk.js';
@@ -209,7 +210,7 @@ function writePointerJson(o: Observation, target: string | undefined): Record<st
 function summary(o: Observation, wp: Record<string, unknown> | undefined): string {
   const r = o.run;
   const parts: string[] = [r.completed ? 'completed' : `NOT COMPLETED (marker '${r.marker}' not seen)`, o.loaderSelected ? 'loader read' : 'loader not read'];
-  if (r.firmware === 'seabios') parts.push(`warnings: ${o.warnings.length === 0 ? 'none' : o.warnings.map((w) => `${w.function}:${w.line}`).join(', ')}`);
+  if (realFirmwareRecord(r.firmware).logFile === DEBUG_LOG) parts.push(`warnings: ${o.warnings.length === 0 ? 'none' : o.warnings.map((w) => `${w.function}:${w.line}`).join(', ')}`);
   const short = (f: string) => f.split('/').pop()!;
   if (o.blobs.length > 0) parts.push(`blobs ${o.blobs.map((b) => (b.copies.length === 0 ? `${short(b.file)}: no copy` : b.copies.map((c) => `${short(b.file)}@${hx(c)}`).join(' '))).join(' ')}`);
   if (o.rsdp === undefined) parts.push('no RSDP');
@@ -276,8 +277,9 @@ export function outcomeFiles(o: Observation, options: OutcomeOptions = {}): Outc
   const target = writeTarget(o, options.writePointerTarget);
   const preset = target !== undefined ? r.presets.find((p) => p.name === target.name) : undefined;
   const optWarnings = r.stderr.filter((l) => /externally provided fw_cfg item names should be prefixed with "opt\/"/.test(l));
+  const record = realFirmwareRecord(r.firmware);
   const log: Record<string, unknown> =
-    r.firmware === 'seabios'
+    record.logFile === DEBUG_LOG
       ? { path: DEBUG_LOG, bytes: Buffer.byteLength(r.debugLog, 'latin1'), warnings: o.warnings, lines_of_interest: linesOfInterest(r.debugLog) }
       : {
           path: SERIAL_LOG,
@@ -285,8 +287,7 @@ export function outcomeFiles(o: Observation, options: OutcomeOptions = {}): Outc
           note: "OVMF's release build prints no DEBUG() output on port 0x402, so its error messages cannot be observed; outcomes are read from memory and fw_cfg",
           serial_first_lines: r.serialLog.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(0, 6),
         };
-  if (r.firmware === 'seabios') files.set(DEBUG_LOG, r.debugLog);
-  else files.set(SERIAL_LOG, r.serialLog);
+  files.set(record.logFile, record.logFile === DEBUG_LOG ? r.debugLog : r.serialLog);
 
   const json: Record<string, unknown> = {
     schema: 1,
@@ -306,7 +307,7 @@ export function outcomeFiles(o: Observation, options: OutcomeOptions = {}): Outc
     },
     log,
     allocations,
-    ...(r.firmware === 'seabios'
+    ...(record.rsdpSource === 'fseg-scan'
       ? { rsdp_candidates_fseg: o.rsdpCandidates.map(hx) }
       : { rsdp_candidates_all_ram: o.rsdpCandidates.map(hx), efi_configuration_table_acpi: o.efiAcpi.map((e) => ({ config_table_entry: hx(e.entry), guid: e.guid, rsdp: hx(e.rsdp) })) }),
     rsdp,

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import type { FirmwareImage } from '../qemu/live/firmware-images.js';
+import { DEBUG_LOG, realFirmwareRecord, TRACE_LOG } from './real-firmware.js';
 
 export const MACHINE_ARGS: readonly string[] = ['-machine', 'q35,acpi=off', '-smp', '1', '-m', '2G'];
 export const RAM_SIZE = 2 ** 31;
@@ -29,22 +30,14 @@ export interface ArgsInput {
   extraArgs: readonly string[];
 }
 
-export const DEBUG_LOG = 'debug.log';
-export const SERIAL_LOG = 'serial.log';
-export const TRACE_LOG = 'trace.log';
+export { DEBUG_LOG, SERIAL_LOG, TRACE_LOG } from './real-firmware.js';
 
 export function realBootArgs(i: ArgsInput): string[] {
   const args = ['-accel', 'tcg', '-cpu', 'max', '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...MACHINE_ARGS];
   args.push('-D', join(i.dir, TRACE_LOG), '-trace', 'fw_cfg_select');
   args.push('-chardev', `file,id=dbg,path=${join(i.dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg');
   for (const f of i.files) args.push('-fw_cfg', `name=${f.name},file=${join(i.dir, f.file)}`);
-  if (i.image.firmware === 'seabios') {
-    if (i.image.qemuDefault !== true) args.push('-bios', i.image.code);
-  } else {
-    args.push('-drive', `if=pflash,format=raw,readonly=on,file=${i.image.code}`);
-    args.push('-drive', `if=pflash,format=raw,file=${i.varsCopy ?? i.image.vars}`);
-    args.push('-serial', `file:${join(i.dir, SERIAL_LOG)}`);
-  }
+  args.push(...realFirmwareRecord(i.image.firmware).qemuArgs(i.image, i.varsCopy, i.dir));
   if (!i.dma) args.push(...NO_DMA_ARGS);
   args.push(...i.extraArgs);
   return args;

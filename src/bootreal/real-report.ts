@@ -6,6 +6,7 @@
  * said so in `notes`: the verdict of an OVMF run (its release build prints
  * nothing), and per-entry outcomes (left empty).
  */
+import { realFirmwareRecord } from './real-firmware.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import type { FirmwareReport, WritePointerReport } from '../firmware/report.js';
 import { insideCopy, type Observation } from './observe.js';
@@ -36,6 +37,7 @@ function writePointers(o: Observation): WritePointerReport[] {
 
 export function realReport(o: Observation): FirmwareReport {
   const r = o.run;
+  const record = realFirmwareRecord(r.firmware);
   const loader = r.directory.find((d) => d.name === LOADER_FILE);
   // a script of the wrong size is refused whole: no command counts
   const commands = loader !== undefined && loader.size % 128 === 0 ? (o.entries ?? []).filter((e) => e.type !== 'padding').length : 0;
@@ -46,11 +48,11 @@ export function realReport(o: Observation): FirmwareReport {
     address: t.address,
     length: t.length,
     checksumOk: t.checksumOk,
-    source: r.firmware === 'ovmf' ? ('protocol' as const) : insideCopy(o, t.address) !== undefined ? ('loader' as const) : ('firmware' as const),
+    source: record.tablesViaProtocol ? ('protocol' as const) : insideCopy(o, t.address) !== undefined ? ('loader' as const) : ('firmware' as const),
   }));
   const wps = writePointers(o);
   // OVMF on QEMU has no tables of its own: any table behind its roots came from the loader
-  const loaderTablesInstalled = r.firmware === 'ovmf' ? tables.some((t) => t.signature !== 'RSDT' && t.signature !== 'XSDT') : fromLoaderRsdp;
+  const loaderTablesInstalled = record.tablesViaProtocol ? tables.some((t) => t.signature !== 'RSDT' && t.signature !== 'XSDT') : fromLoaderRsdp;
 
   const outcome = realVerdict({
     firmware: r.firmware,
@@ -62,13 +64,13 @@ export function realReport(o: Observation): FirmwareReport {
     writeBackKept: wps.some((w) => w.kept),
   });
   if (outcome === 'hung') notes.push(`no "${r.marker}" within the time bound: the firmware never finished its boot (stopped after ${r.stoppedAfterS.toFixed(1)} s)`);
-  if (r.firmware === 'ovmf' && loader !== undefined && o.loaderSelected) notes.push("OVMF's release build prints nothing: the verdict is inferred from the tables installed and the write-backs kept");
+  if (record.verdictNote !== undefined && loader !== undefined && o.loaderSelected) notes.push(record.verdictNote);
 
-  if (r.firmware === 'seabios' && o.rsdp !== undefined && !fromLoaderRsdp) notes.push("the RSDP is not in any of the loader's copies: SeaBIOS published tables of its own; their bytes are the firmware's");
-  if (r.firmware === 'ovmf' && o.walk !== undefined && o.walk.tables.every((t) => t.signature === 'RSDT' || t.signature === 'XSDT')) {
+  if (!record.tablesViaProtocol && o.rsdp !== undefined && !fromLoaderRsdp) notes.push("the RSDP is not in any of the loader's copies: SeaBIOS published tables of its own; their bytes are the firmware's");
+  if (record.tablesViaProtocol && o.walk !== undefined && o.walk.tables.every((t) => t.signature === 'RSDT' || t.signature === 'XSDT')) {
     notes.push('ACPI is published with empty roots (no table behind the RSDP): tables were uninstalled after a late failure (D4)');
   }
-  for (const b of o.blobs) if (b.inFwCfg && b.copies.length === 0 && b.size > 0) notes.push(`${b.file}: no copy in RAM${r.firmware === 'ovmf' ? ' (not allocated, or freed)' : ''}`);
+  for (const b of o.blobs) if (b.inFwCfg && b.copies.length === 0 && b.size > 0) notes.push(`${b.file}: no copy in RAM${record.freedFill !== undefined ? ' (not allocated, or freed)' : ''}`);
   if (o.freedPages !== undefined) notes.push(`${o.freedPages.size} pages of RAM are all 0xAF (freed by the DXE core)`);
   for (const p of o.walk?.problems ?? []) notes.push(`ACPI walk: ${p}`);
   notes.push('per-entry outcomes are not observable on real firmware (entries left empty)');

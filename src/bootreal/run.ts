@@ -17,6 +17,7 @@ import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { findFirmwareImage, findQemu, packageVersions, qemuVersionLine, RealBootUnavailable, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { presetFile, readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker } from './marker.js';
+import { realFirmwareRecord } from './real-firmware.js';
 import { DEBUG_LOG, RAM_SIZE, realBootArgs, recordedArgv, SERIAL_LOG, TRACE_LOG, type InjectedFile } from './qemu-args.js';
 import { dumpRam, type RamImage } from './ram-image.js';
 
@@ -76,10 +77,6 @@ export interface RealRun {
   ram: RamImage;
 }
 
-export const MARKERS: Record<RealFirmware, { text: string; log: string }> = {
-  seabios: { text: 'No bootable device', log: DEBUG_LOG },
-  ovmf: { text: 'BdsDxe:', log: SERIAL_LOG },
-};
 
 /** Read back too: it says whether S3 is on, which decides OVMF's WRITE_POINTER paths. */
 export const SYSTEM_STATES = 'etc/system-states';
@@ -113,7 +110,8 @@ export async function bootReal(input: RealBootInput): Promise<RealRun> {
   const qemu = findQemu();
   const image = findFirmwareImage(input.firmware, qemu, input.image);
   const dma = input.dma !== false;
-  const timeoutMs = input.timeoutMs ?? (input.firmware === 'ovmf' ? 60_000 : 30_000);
+  const record = realFirmwareRecord(input.firmware);
+  const timeoutMs = input.timeoutMs ?? record.timeoutMs;
   const settleMs = input.settleMs ?? 1000;
   const presets = input.presets ?? [];
   if (!dma && presets.some((p) => p.data.some((b) => b !== 0))) {
@@ -157,7 +155,7 @@ export async function bootReal(input: RealBootInput): Promise<RealRun> {
     }
 
     await guest.select(FENCE_KEY);
-    const marker = MARKERS[input.firmware];
+    const marker = record.marker;
     const logPath = join(dir, marker.log);
     await q.qmp.execute('cont');
     progress(`${input.firmware} running; waiting for "${marker.text}" (at most ${Math.round(timeoutMs / 1000)} s)`);

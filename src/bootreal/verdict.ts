@@ -4,6 +4,7 @@
  * nothing, so there a refusal is inferred from its effects: nothing of the
  * loader installed and no write-back kept.
  */
+import { realFirmwareRecord } from './real-firmware.js';
 import type { FirmwareReport } from '../firmware/report.js';
 
 export interface VerdictFacts {
@@ -24,6 +25,5 @@ export function realVerdict(f: VerdictFacts): FirmwareReport['outcome'] {
   if (f.loaderSize === undefined) return 'not-run';
   if (f.loaderSize % 128 !== 0) return 'rejected';
   if (!f.loaderSelected) return 'not-run';
-  if (f.firmware === 'ovmf') return f.loaderTablesInstalled || f.writeBackKept ? 'ran' : 'rejected';
-  return f.warnings > 0 ? 'ran-with-warnings' : 'ran';
+  return realFirmwareRecord(f.firmware).verdict(f);
 }

@@ -5,6 +5,7 @@
  * blocks under QEMU 5.2's and 7.2's maximum sizes, SeaBIOS's truncated run and
  * fallback, OVMF's run, what each OS sees, and migration back to 5.2.
  */
+import { firmwareRecordFor } from '../../firmware/records/index.js';
 import { openVector } from '../../vectors/configuration.js';
 import { tableAnnotator } from '../../loader/annotate.js';
 import { decodeLoader } from '../../loader/codec.js';
@@ -63,7 +64,7 @@ export function demo(argv: string[], io: Io): number {
     ['5', 'ovmf'],
   ] as const) {
     const sim = simulateFirmware(vector, { policy: policyFor('7.2'), hostPageSize: 0x1000, firmware, ...(items ? { items } : {}) });
-    out.push(`${n}. Booted by ${firmware === 'seabios' ? 'SeaBIOS 1.16' : 'OVMF 2022.11'} on QEMU 7.2:`);
+    out.push(`${n}. Booted by ${firmwareRecordFor(firmware, 'x86_64')!.label} on QEMU 7.2:`);
     if (sim.report.firmware !== null) out.push(...bootAccount(sim.report.firmware).trimEnd().split('\n').map((l) => `   ${l}`));
     out.push('');
   }
@@ -77,7 +78,7 @@ export function demo(argv: string[], io: Io): number {
     const b = life.boots[1];
     if (b === undefined) continue;
     const lost = b.directory.filter((f) => !f.selectRebuilds).map((f) => `${f.name} (${f.size} bytes, the creation build padded)`);
-    out.push(`   ${firmware === 'seabios' ? 'SeaBIOS' : 'OVMF'}, boot 2: ${lost.length > 0 ? `no longer rebuilt by a select: ${lost.join(', ')}; ` : ''}QEMU rebuilds at the select of ${b.rebuiltAt ?? '(nothing)'}.`);
+    out.push(`   ${firmwareRecordFor(firmware, 'x86_64')!.label}, boot 2: ${lost.length > 0 ? `no longer rebuilt by a select: ${lost.join(', ')}; ` : ''}QEMU rebuilds at the select of ${b.rebuiltAt ?? '(nothing)'}.`);
     const os = { qemu: "QEMU's tables, intact", firmware: "the firmware's own tables", none: 'no ACPI tables', broken: 'broken tables' }[b.os.tables];
     out.push(`     It runs ${b.firmware?.commandsExecuted ?? 0} commands of the ${b.firmware?.loaderBytesRead ?? 0}-byte loader it read; the OS gets ${os}${b.os.tables === 'broken' ? `: ${b.os.reasons[0]}` : b.os.tables === 'none' && b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}.`);
   }
