@@ -3,11 +3,15 @@
  * guest access the model refuses) is a FwCfgError: the CLI turns these into one
  * line and exit status 2. Anything else escaping is a bug in this project.
  */
-export class FwCfgError extends Error {
-  /** Stable machine-readable identifier, e.g. `LOADER_TRUNCATED`. */
-  readonly code: string;
+import type { ErrorCode } from './error-codes.js';
 
-  constructor(code: string, message: string, options?: ErrorOptions) {
+export type { ErrorCode } from './error-codes.js';
+
+export class FwCfgError extends Error {
+  /** Stable machine-readable identifier, e.g. `LOADER_TRUNCATED` (src/error-codes.ts lists them all). */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;

@@ -30,7 +30,7 @@ for (const config of CONFIGS) {
       t.is(d.dma, (cap.json.id & 2) !== 0);
       const files = cap.items.filter((i) => i.kind === 'file');
       t.deepEqual(
-        d.files().map((f) => [f.name, f.key, f.size]),
+        d.files().map((f) => [f.name, f.select, f.size]),
         files.map((f) => [f.name, f.key, f.size]),
       );
       for (const f of files) t.deepEqual(d.readFile(f.name), f.bytes, f.name);
@@ -85,7 +85,7 @@ test('duplicate directory names: SeaBIOS takes the last record, OVMF the first',
   for (const [style, key] of [['seabios', 0x21], ['ovmf', 0x20]] as const) {
     const d = new FwCfgDriver(machineRegisters(m), m.guestMemory, { style, scratch: 0x200000 });
     d.detect();
-    t.is(d.findFile(name)!.key, key, style);
+    t.is(d.findFile(name)!.select, key, style);
   }
 });
 

@@ -5,7 +5,7 @@
  * data port (after it stopped).
  */
 import { dmaControl } from '../fwcfg/dma.js';
-import { FW_CFG_DMA_CTL_SELECT, FW_CFG_DMA_CTL_WRITE, FW_CFG_FILE_DIR, FW_CFG_FILE_RECORD_SIZE } from '../fwcfg/keys.js';
+import { FW_CFG_DMA_CTL_SELECT, FW_CFG_DMA_CTL_WRITE } from '../fwcfg/keys.js';
 import type { FwCfgDirEntry } from '../firmware/fwcfg-guest.js';
 import type { LiveGuest } from '../qemu/live/live-guest.js';
 
@@ -13,20 +13,8 @@ import type { LiveGuest } from '../qemu/live/live-guest.js';
 const SCRATCH = 0x100000n;
 const SCRATCH_SIZE = 0x2000;
 
-export async function readDirectory(guest: LiveGuest): Promise<FwCfgDirEntry[]> {
-  await guest.select(FW_CFG_FILE_DIR);
-  const head = await guest.readPort(4);
-  const count = new DataView(head.buffer, head.byteOffset, 4).getUint32(0, false);
-  const body = await guest.readPort(count * FW_CFG_FILE_RECORD_SIZE);
-  const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
-  const out: FwCfgDirEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = i * FW_CFG_FILE_RECORD_SIZE;
-    const name = body.subarray(at + 8, at + FW_CFG_FILE_RECORD_SIZE);
-    const end = name.indexOf(0);
-    out.push({ size: v.getUint32(at, false), select: v.getUint16(at + 4, false), name: String.fromCharCode(...name.subarray(0, end < 0 ? name.length : end)) });
-  }
-  return out;
+export function readDirectory(guest: LiveGuest): Promise<FwCfgDirEntry[]> {
+  return guest.directory();
 }
 
 /** Writes `bytes` over the start of the file by one DMA SELECT|WRITE; returns QEMU's control word (0 = done). */

@@ -6,13 +6,12 @@
  */
 import type { GuestAddress } from '../memory/address.js';
 
+import type { FwCfgFile } from '../fwcfg/directory.js';
+
 export type WriteResult = 'done' | 'error' | 'no-dma';
 
-export interface FwCfgDirEntry {
-  name: string;
-  size: number;
-  select: number;
-}
+/** A file directory record (fwcfg/directory.ts). */
+export type FwCfgDirEntry = FwCfgFile;
 
 export interface FwCfgGuest {
   /** Whether the ID item advertises DMA (read at detection). */

@@ -1,7 +1,7 @@
 /**
  * Where each firmware puts things on the machines the captures cover. Every
  * number here was read off a real boot (spec-vectors/qemu-7.2 manifests,
- * shared/vectors/firmware-conformance SUMMARY "Numbers an executor model
+ * spec-vectors/firmware-conformance/SUMMARY.md "Numbers an executor model
  * needs", and the SeaBIOS debug logs); `--place FILE=ADDR` overrides any
  * allocation for other machines.
  */

@@ -1,6 +1,6 @@
 /**
  * U-Boot running etc/table-loader (drivers/misc/qfw_acpi.c, spec
- * loader-executors.md §5): commands 1-3 only, blobs bump-allocated in one
+ * ../shared/spec/loader-executors.md §5): commands 1-3 only, blobs bump-allocated in one
  * bloblist region with no bounds checks, overwrite-style checksums, the first
  * failure stops the loop, and the RSDP is then forced to ACPI 2.0's 36 bytes.
  * No real U-Boot boot backs these rules: they are the spec's, and accesses

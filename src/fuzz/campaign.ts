@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prng } from '../prng.js';
-import type { Surface, Verdict } from './surfaces.js';
+import type { Surface, Verdict } from './surface.js';
 
 export interface CampaignOptions {
   iterations: number;

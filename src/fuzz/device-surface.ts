@@ -21,7 +21,7 @@ import { QtestEndpoint } from '../qtest/endpoint.js';
 import { loadItemsCapture, type ItemsCapture } from '../vectors/items-capture.js';
 import { packageRoot } from '../vectors/package-root.js';
 import { Prng } from '../prng.js';
-import type { Surface, Verdict } from './surfaces.js';
+import type { Surface, Verdict } from './surface.js';
 
 export interface DeviceInput {
   /** A reference capture under spec-vectors/fwcfg-captures/. */

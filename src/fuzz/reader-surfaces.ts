@@ -33,7 +33,7 @@ import { Vector } from '../vectors/vector.js';
 import { mutateBytes, mutateLoader, mutateText } from './mutate.js';
 import { mutateJson, type Json } from './mutate-json.js';
 import type { Prng } from '../prng.js';
-import type { Surface, Verdict } from './surfaces.js';
+import type { Surface, Verdict } from './surface.js';
 
 /** A capture directory as files: relative path -> bytes (never changed in place: mutants copy). */
 export interface FileSetInput {

@@ -24,18 +24,8 @@ import { deviceSurface } from './device-surface.js';
 import { captureSurface, vectorSurface } from './reader-surfaces.js';
 import type { Prng } from '../prng.js';
 
-export type Verdict = { kind: 'ok' } | { kind: 'rejected'; code: string } | { kind: 'failure'; message: string };
-
-export interface Surface<T> {
-  name: string;
-  seeds: T[];
-  mutate(r: Prng, input: T, seeds: readonly T[]): T;
-  run(input: T): Verdict;
-  /** Reproducer as files: name -> bytes. */
-  serialize(input: T): Record<string, Uint8Array>;
-  /** The input back from its reproducer files. */
-  deserialize(files: Record<string, Uint8Array>): T;
-}
+import type { Surface, Verdict } from './surface.js';
+export type { Surface, Verdict } from './surface.js';
 
 /** Runs `fn`; a FwCfgError is a rejection, anything else a failure. */
 function guarded(fn: () => Verdict): Verdict {

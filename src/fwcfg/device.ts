@@ -1,6 +1,6 @@
 /**
  * FwCfgDevice: the core of QEMU's fw_cfg device (hw/nvram/fw_cfg.c, 7.2
- * behaviour as settled in FACTS.md): the two item tables, the file directory
+ * behaviour as settled in spec-vectors/fwcfg-device/FACTS.md): the two item tables, the file directory
  * with its ordering rules, select and write callbacks, the host-side item API
  * and the data-register read. Register interfaces (x86 ports, MMIO) and the
  * DMA engine are separate modules over this core.
@@ -68,7 +68,7 @@ export interface FwCfgFileRecord {
   size: number;
 }
 
-/** The state QEMU migrates (vmstate `fw_cfg`), as FACTS.md reads it. */
+/** The state QEMU migrates (vmstate `fw_cfg`), as spec-vectors/fwcfg-device/FACTS.md reads it. */
 export interface FwCfgDeviceState {
   curEntry: number;
   curOffset: number;

@@ -2,7 +2,7 @@
  * The 8-byte DMA address register ("fwcfg.dma": x86 port 0x514, MMIO
  * base+0x10), a big-endian device region on every machine.
  *
- * Reads always return the bytes "QEMU CFG" (FACTS.md §3: never the latched
+ * Reads always return the bytes "QEMU CFG" (spec-vectors/fwcfg-device/FACTS.md §3: never the latched
  * address). Writes: 4 bytes at +0 latch the high half (low half cleared, no
  * transfer); 4 bytes at +4 OR in the low half and run the transfer; 8 bytes at
  * +0 set the whole address and run it. Anything else is rejected by the

@@ -1,7 +1,7 @@
 /**
  * The fw_cfg DMA engine: one transfer, run synchronously inside the guest's
- * write to the DMA address register (fw-cfg.md §4.3 with the corrections of
- * FACTS.md §4).
+ * write to the DMA address register (../shared/spec/fw-cfg.md §4.3 with the corrections of
+ * spec-vectors/fwcfg-device/FACTS.md §4).
  *
  * Guest memory is reached only through a DmaBus with QEMU's address-space
  * semantics: RAM takes the bytes, ROM and holes refuse them (the in-RAM part

@@ -1,6 +1,6 @@
 /**
  * FwCfgDriver: what firmware does to fw_cfg, through the guest-visible
- * registers only (fw-cfg-guests.md §2-3), so a firmware executor's reads and
+ * registers only (../shared/spec/fw-cfg-guests.md §2-3), so a firmware executor's reads and
  * WRITE_POINTER writes really cross the device.
  *
  * Two idioms:
@@ -20,6 +20,7 @@
  * Where real firmware would spin forever (DMA that never completes), the
  * driver throws instead.
  */
+import { fileCount, fileRecord, type FwCfgFile } from './directory.js';
 import { FwCfgError } from '../errors.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { dmaControl, DMA_ACCESS_SIZE, encodeDmaAccess } from './dma.js';
@@ -41,11 +42,8 @@ export type FwCfgDriverStyle = 'seabios' | 'ovmf';
 
 export class FwCfgDriverError extends FwCfgError {}
 
-export interface FwCfgFileEntry {
-  name: string;
-  key: number;
-  size: number;
-}
+/** A directory record as the driver hands it out (fwcfg/directory.ts). */
+export type FwCfgFileEntry = FwCfgFile;
 
 export interface FwCfgDriverOptions {
   style: FwCfgDriverStyle;
@@ -209,18 +207,18 @@ export class FwCfgDriver {
 
   private readDirectory(): FwCfgFileEntry[] {
     const countBytes = this.read(FW_CFG_FILE_DIR, 0, 4);
-    const count = ((countBytes[0]! << 24) | (countBytes[1]! << 16) | (countBytes[2]! << 8) | countBytes[3]!) >>> 0;
+    const count = fileCount(countBytes);
     const out: FwCfgFileEntry[] = [];
     if (this.style === 'seabios') {
       // then one 64-byte read per record, continuing where the count stopped; kept for the whole boot
-      for (let i = 0; i < count; i++) out.push(record(this.continueRead(FW_CFG_FILE_RECORD_SIZE), 0));
+      for (let i = 0; i < count; i++) out.push(fileRecord(this.continueRead(FW_CFG_FILE_RECORD_SIZE), 0));
       return out;
     }
     // OVMF: each record read field by field
     const rec = new Uint8Array(FW_CFG_FILE_RECORD_SIZE);
     for (let i = 0; i < count; i++) {
       for (const [at, n] of [[0, 4], [4, 2], [6, 2], [8, 56]] as const) rec.set(this.continueRead(n), at);
-      out.push(record(rec, 0));
+      out.push(fileRecord(rec, 0));
     }
     return out;
   }
@@ -256,7 +254,7 @@ export class FwCfgDriver {
 
   readFile(name: string): Uint8Array | undefined {
     const f = this.findFile(name);
-    return f === undefined ? undefined : this.read(f.key, 0, f.size);
+    return f === undefined ? undefined : this.read(f.select, 0, f.size);
   }
 
   // --------------------------------------------------------------- writes
@@ -293,15 +291,8 @@ export class FwCfgDriver {
   writeFile(name: string, offset: number, data: Uint8Array): boolean {
     const f = this.findFile(name);
     if (f === undefined) return false;
-    this.write(f.key, offset, data);
+    this.write(f.select, offset, data);
     return true;
   }
 }
 
-function record(b: Uint8Array, at: number): FwCfgFileEntry {
-  const size = ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
-  const key = (b[at + 4]! << 8) | b[at + 5]!;
-  let name = '';
-  for (let i = at + 8; i < at + FW_CFG_FILE_RECORD_SIZE && b[i] !== 0; i++) name += String.fromCharCode(b[i]!);
-  return { name, key, size };
-}

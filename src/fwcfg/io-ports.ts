@@ -5,7 +5,7 @@
  *
  * FwCfgIoRegion is QEMU's combined region: 1-byte reads at 0x510 or 0x511
  * return the next data byte, a 2-byte write at 0x510 selects, 1-byte writes
- * are accepted and ignored, anything else is rejected (FACTS.md §2).
+ * are accepted and ignored, anything else is rejected (spec-vectors/fwcfg-device/FACTS.md §2).
  * FwCfgIoPorts is a whole port bus holding only fw_cfg over QEMU's unassigned
  * I/O background, so every width and address splits exactly as on QEMU; the
  * common accesses (inb of data, outw of the selector) take a direct path that

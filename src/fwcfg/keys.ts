@@ -1,4 +1,4 @@
-/** fw_cfg selector keys and bits (QEMU include/hw/nvram/fw_cfg.h, spec fw-cfg.md §1). */
+/** fw_cfg selector keys and bits (QEMU include/hw/nvram/fw_cfg.h, ../shared/spec/fw-cfg.md §1). */
 
 export const FW_CFG_SIGNATURE = 0x00;
 export const FW_CFG_ID = 0x01;

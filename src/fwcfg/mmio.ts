@@ -2,7 +2,7 @@
  * MMIO fw_cfg (arm virt at 0x09020000, riscv virt, ...): data at +0 (1, 2, 4
  * or 8 bytes, only at offset 0, bytes in item order), selector at +8
  * (exactly 2 bytes, big-endian, write-only) and the DMA register at +0x10
- * (FACTS.md §5). Gaps between the three regions are unassigned memory.
+ * (spec-vectors/fwcfg-device/FACTS.md §5). Gaps between the three regions are unassigned memory.
  */
 import { AddressSpace, type MmioOps, type MmioRange } from '../memory/address-space.js';
 import type { FwCfgDevice } from './device.js';

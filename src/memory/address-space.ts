@@ -3,7 +3,7 @@
  * flat view, so that odd widths, misaligned offsets and accesses that run off
  * a device region come out exactly as on QEMU.
  *
- * The rules, settled against a live QEMU (FACTS.md §2, §5):
+ * The rules, settled against a live QEMU (spec-vectors/fwcfg-device/FACTS.md §2, §5):
  * - RAM and ROM are "direct": an access is clamped to the range and copied.
  *   A write to ROM is dropped and reported as failed. A write to a romd range
  *   (flash in ROM mode) is a flash command: bytes 0x00/0xff only reset it to

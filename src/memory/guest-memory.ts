@@ -12,6 +12,7 @@
  *   RAM bytes are transferred, read-only and unassigned bytes are not, and the
  *   result says whether every byte was accepted.
  */
+import type { ErrorCode } from '../errors.js';
 import { FwCfgError } from '../errors.js';
 import { checkAddress, MAX_GUEST_ADDRESS, type GuestAddress } from './address.js';
 import { allocateBacking, releaseBacking } from './backing.js';
@@ -71,7 +72,7 @@ export class GuestMemoryError extends FwCfgError {
   readonly address: GuestAddress;
   readonly length: number;
   readonly region: string | undefined;
-  constructor(code: string, message: string, address: GuestAddress, length: number, region?: MemoryRegion) {
+  constructor(code: ErrorCode, message: string, address: GuestAddress, length: number, region?: MemoryRegion) {
     super(code, message);
     this.address = address;
     this.length = length;

@@ -108,7 +108,7 @@ export class RamBlock {
     return new Uint8Array(this.storage, 0, length);
   }
 
-  /** qemu_ram_resize(block, newsize), QEMU 6.0 semantics (spec ramblock-and-migration.md §2). */
+  /** qemu_ram_resize(block, newsize), QEMU 6.0 semantics (../shared/spec/ramblock-and-migration.md §2). */
   resize(newSize: number): void {
     const aligned = hostPageAlign(newSize, this.hostPageSize);
     if (aligned === this.used) {

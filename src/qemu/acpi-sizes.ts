@@ -1,6 +1,6 @@
 /**
  * How QEMU pads the ACPI blobs it builds, and the maximum it gives their RAM
- * blocks (spec ramblock-and-migration.md §3-5).
+ * blocks (../shared/spec/ramblock-and-migration.md §3-5).
  */
 import { FwCfgError } from '../errors.js';
 import { RSDP_FILE, TABLES_FILE, LOADER_FILE } from '../loader/constants.js';

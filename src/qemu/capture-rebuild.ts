@@ -14,7 +14,8 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
-import { FW_CFG_FILE_DIR, FW_CFG_FILE_RECORD_SIZE, keyHex } from '../fwcfg/keys.js';
+import { parseFileDirectory } from '../fwcfg/directory.js';
+import { keyHex } from '../fwcfg/keys.js';
 import type { DirectoryRowJson } from '../vectors/items-capture.js';
 import type { FirmwarePlan } from './capture-firmware.js';
 import type { FirmwareRebuildJson, RomBlobJson } from '../vectors/capture-json.js';
@@ -28,29 +29,14 @@ export const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp
 
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** The directory as captures write it (the select as 0xKKKK). */
 export function parseDirectory(bytes: Uint8Array): DirectoryRowJson[] {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const count = bytes.length >= 4 ? v.getUint32(0, false) : 0;
-  const rows: DirectoryRowJson[] = [];
-  for (let i = 0; i < count && 4 + (i + 1) * FW_CFG_FILE_RECORD_SIZE <= bytes.length; i++) {
-    const at = 4 + i * FW_CFG_FILE_RECORD_SIZE;
-    const nameBytes = bytes.subarray(at + 8, at + FW_CFG_FILE_RECORD_SIZE);
-    const end = nameBytes.indexOf(0);
-    rows.push({ select: keyHex(v.getUint16(at + 4, false)), size: v.getUint32(at, false), name: String.fromCharCode(...nameBytes.subarray(0, end < 0 ? nameBytes.length : end)) });
-  }
-  return rows;
+  return parseFileDirectory(bytes).map((f) => ({ select: keyHex(f.select), size: f.size, name: f.name }));
 }
 
-/** The directory through the data register (no DMA, no guest memory touched; the directory has no select callback). */
+/** The directory through the data register, in the capture's JSON shape. */
 export async function readDirectoryPort(guest: LiveGuest): Promise<DirectoryRowJson[]> {
-  await guest.select(FW_CFG_FILE_DIR);
-  const head = await guest.readPort(4);
-  const count = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
-  const body = await guest.readPort(Math.min(count, 0x10000) * FW_CFG_FILE_RECORD_SIZE);
-  const all = new Uint8Array(4 + body.length);
-  all.set(head, 0);
-  all.set(body, 4);
-  return parseDirectory(all);
+  return (await guest.directory()).map((f) => ({ select: keyHex(f.select), size: f.size, name: f.name }));
 }
 
 /** RAM blocks that hold the BIOS image QEMU loaded (x86 pc/q35, microvm). */

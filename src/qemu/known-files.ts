@@ -3,7 +3,7 @@
  * device rebuilt from a capture answers as QEMU does:
  *
  * - writable files (DMA WRITE accepted): etc/vmgenid_addr (no write callback
- *   in 7.2, FACTS.md §4), etc/smi/requested-features, etc/vmcoreinfo,
+ *   in 7.2, spec-vectors/fwcfg-device/FACTS.md §4), etc/smi/requested-features, etc/vmcoreinfo,
  *   etc/ramfb, etc/hardware_errors_addr. Everything else, `-fw_cfg` user
  *   files included, is read-only. Captures of format 2 record writability per
  *   item; this list is the fallback for older captures.

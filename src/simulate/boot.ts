@@ -13,7 +13,7 @@ import { firmwareRecord, firmwareRecordFor } from '../firmware/records/index.js'
 import type { FirmwareReport } from '../firmware/report.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { UsageError } from '../errors.js';
-import { DRIVER_SCRATCH_SIZE, driverScratch } from './fwcfg-access.js';
+import { DRIVER_SCRATCH_SIZE, driverScratch, type GuestFactory } from './fwcfg-access.js';
 
 export { FIRMWARES, type FirmwareName };
 
@@ -24,8 +24,7 @@ export function parseFirmware(text: string | undefined): FirmwareName {
   return text as FirmwareName;
 }
 
-/** How the firmware reaches fw_cfg on this machine (its driver idiom over the device). */
-export type GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: AnyFirmwareRecord, scratch: number) => FwCfgGuest;
+export type { GuestFactory } from './fwcfg-access.js';
 
 export interface BootOptions {
   firmware: FirmwareName;

@@ -17,7 +17,9 @@ import { AddressSpace } from '../memory/address-space.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import type { AnyFirmwareRecord } from '../firmware/record.js';
-import type { GuestFactory } from './boot.js';
+
+/** How the firmware reaches fw_cfg on this machine (its driver idiom over the device). */
+export type GuestFactory = (machine: QemuMachine, memory: GuestMemory, firmware: AnyFirmwareRecord, scratch: number) => FwCfgGuest;
 
 /** The driver's DMA descriptor (16 bytes) and bounce buffer: one page of the firmware's own memory. */
 export const DRIVER_SCRATCH_SIZE = 0x1000;
@@ -42,7 +44,7 @@ export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory
   if (!driver.detect()) throw new FwCfgDriverError('NO_FWCFG', `no fw_cfg signature on ${machine.type.name}`);
   return {
     dma: driver.dma,
-    directory: () => driver.files().map((f) => ({ name: f.name, size: f.size, select: f.key })),
+    directory: () => driver.files(),
     readItem(select, length, dest) {
       driver.readInto(select, 0, length, dest);
     },

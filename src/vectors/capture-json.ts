@@ -3,7 +3,13 @@
  * creation blobs and, per firmware, the rebuild its boot triggered. Written
  * by qemu/capture.ts, read by vectors/configuration.ts.
  */
-import type { DirectoryRowJson } from './items-capture.js';
+
+/** A row of the fw_cfg file directory as captures write it (the select as 0xKKKK). */
+export interface DirectoryRowJson {
+  select: string;
+  size: number;
+  name: string;
+}
 
 /** The firmware kinds a capture records; AAVMF is OVMF's arm build (the simulator's `ovmf` on arm). */
 export type CaptureFirmware = 'seabios' | 'ovmf' | 'aavmf';

@@ -10,7 +10,7 @@
  * PCIEXBAR was programmed. All extensions are optional: the shared captures
  * load as before.
  */
-import type { CreationJson, FirmwareCaptureJson } from './capture-json.js';
+import type { CreationJson, DirectoryRowJson, FirmwareCaptureJson } from './capture-json.js';
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
 import { sourceOf, type FileSource } from './file-source.js';
@@ -28,11 +28,7 @@ export interface CapturedItem {
   writable?: boolean;
 }
 
-export interface DirectoryRowJson {
-  select: string;
-  size: number;
-  name: string;
-}
+export type { DirectoryRowJson } from './capture-json.js';
 
 /** One range of a flat view, as `info mtree -f` prints it (hex strings, size instead of the inclusive end). */
 export interface MemoryRangeJson {

@@ -1,6 +1,6 @@
 /**
  * The shape of a QEMU capture's `manifest.json` (schema 1), as documented in
- * spec-vectors/qemu-7.2/README.md. Only the fields this project reads are
+ * spec-vectors/README.md. Only the fields this project reads are
  * typed; everything else is kept as it is. `vectorManifest` checks a parsed
  * manifest against these types.
  */

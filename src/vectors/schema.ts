@@ -10,6 +10,7 @@
  * schema says, so a schema assigned to `Check<SomeInterface>` is checked by
  * the compiler against the interface its consumers use.
  */
+import type { ErrorCode } from '../errors.js';
 import { InputError } from '../errors.js';
 import { unsafePathReason } from './file-source.js';
 
@@ -31,7 +32,7 @@ class Mismatch {
   constructor(
     readonly at: string,
     readonly message: string,
-    readonly code?: string,
+    readonly code?: ErrorCode,
   ) {}
 }
 
@@ -148,7 +149,7 @@ export function rule<T>(check: Check<T>, broken: (value: T) => string | undefine
  * Checks `value` (parsed from `file`) against `check`; the first mismatch is
  * an InputError with `code` (UNSAFE_PATH for a path leaving the directory).
  */
-export function validate<T>(check: Check<T>, value: unknown, file: string, code: string): T {
+export function validate<T>(check: Check<T>, value: unknown, file: string, code: ErrorCode): T {
   try {
     return check(value, '');
   } catch (err) {
@@ -158,7 +159,7 @@ export function validate<T>(check: Check<T>, value: unknown, file: string, code:
 }
 
 /** JSON text to a value, with a typed error naming the file. */
-export function parseJson(bytes: Uint8Array, file: string, code = 'BAD_JSON'): unknown {
+export function parseJson(bytes: Uint8Array, file: string, code: ErrorCode = 'BAD_JSON'): unknown {
   try {
     return JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {

@@ -22,9 +22,6 @@ export function readBytes(path: string, what = 'file'): Uint8Array {
   }
 }
 
-export function readJson(path: string, what = 'JSON file'): unknown {
-  return parseJson(readBytes(path, what), path);
-}
 
 /**
  * A stage whose QEMU ended before the firmware's rebuild could be read

@@ -15,8 +15,3 @@ export function findOnPath(name: string, path = process.env['PATH'] ?? ''): stri
   }
   return undefined;
 }
-
-/** The QEMU system emulator for a machine's architecture. */
-export function qemuBinaryFor(arch: 'x86_64' | 'aarch64'): string {
-  return `qemu-system-${arch}`;
-}

@@ -4,7 +4,8 @@
  * capture; every access is an ordinary qtest command, so QEMU serves it
  * exactly as it would serve firmware.
  */
-import { FW_CFG_DMA_CTL_READ, FW_CFG_DMA_CTL_SELECT } from '../../fwcfg/keys.js';
+import { fileCount, parseFileDirectory, type FwCfgFile } from '../../fwcfg/directory.js';
+import { FW_CFG_DMA_CTL_READ, FW_CFG_DMA_CTL_SELECT, FW_CFG_FILE_DIR, FW_CFG_FILE_RECORD_SIZE } from '../../fwcfg/keys.js';
 import { dmaControl, encodeDmaAccess } from '../../fwcfg/dma.js';
 import { QemuError } from './errors.js';
 import type { QtestClient } from './qtest-client.js';
@@ -55,6 +56,17 @@ export class LiveGuest {
       replies.forEach((r, i) => (out[at + i] = Number(BigInt(r) & 0xffn)));
     }
     return out;
+  }
+
+  /** The file directory through the data register (it has no select callback: reading it changes nothing). */
+  async directory(): Promise<FwCfgFile[]> {
+    await this.select(FW_CFG_FILE_DIR);
+    const head = await this.readPort(4);
+    const body = await this.readPort(Math.min(fileCount(head), 0x10000) * FW_CFG_FILE_RECORD_SIZE);
+    const all = new Uint8Array(4 + body.length);
+    all.set(head, 0);
+    all.set(body, 4);
+    return parseFileDirectory(all);
   }
 
   async readMemory(addr: bigint, len: number): Promise<Uint8Array> {

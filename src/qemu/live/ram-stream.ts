@@ -14,6 +14,7 @@
  * rather than guessed at: device state has no length prefix, so one wrong
  * guess would silently misread everything after it.
  */
+import type { ErrorCode } from '../../errors.js';
 import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InputError } from '../../errors.js';
@@ -184,7 +185,7 @@ class Cursor {
     return s;
   }
 
-  fail(code: string, at: number, message: string): never {
+  fail(code: ErrorCode, at: number, message: string): never {
     throw new MigrationStreamError(code, `migration stream byte ${at}: ${message}`);
   }
 }
