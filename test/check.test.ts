@@ -146,3 +146,21 @@ test('check: usage errors are one line, exit 2, nothing on stdout', async (t) =>
     t.regex(r.stderr, /^fwcfg: [^\n]+\n$/, argv.join(' '));
   }
 });
+
+live(`a VM of another size (q35, 1 GiB): OVMF's and SeaBIOS's placements move with the top of RAM, as the real boots show${suffix}`, async (t) => {
+  t.timeout(300_000);
+  const out = join(mkdtempSync(join(tmpdir(), 'fwcfg-check-1g-')), 'capture');
+  try {
+    const r = await fwcfg('check', '--out', out, '--', ...COMMON, '-machine', 'q35', '-m', '1G');
+    t.is(r.code, 0, r.stderr);
+    for (const firmware of ['ovmf', 'seabios']) {
+      const real = await fwcfg('boot-real', '--config', out, '--firmware', firmware, '--boots', '1', '--compare');
+      t.is(real.code, 0, real.stdout + real.stderr);
+      t.notRegex(real.stdout, /DIFF/, firmware);
+      // the RSDP and every table the OS reaches sit where the real firmware put them, below 1 GiB
+      t.regex(real.stdout, /same +tables the OS reaches: model RSDT@0x3f/, firmware);
+    }
+  } finally {
+    rmSync(join(out, '..'), { recursive: true, force: true });
+  }
+});

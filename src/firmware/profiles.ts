@@ -79,7 +79,38 @@ export interface OvmfProfile {
   provenance: string;
 }
 
-export function ovmfProfile(): OvmfProfile {
+/** Every address of a UEFI profile moved by `delta` (the profile's RAM top against the one it was observed with). */
+function shifted(p: OvmfProfile, delta: number, observedTop: number, top: number): OvmfProfile {
+  if (delta === 0) return p;
+  const at = (a: number) => a + delta;
+  const opt = (a: number | undefined) => (a === undefined ? undefined : a + delta);
+  return {
+    ...p,
+    nvs: { bottom: at(p.nvs.bottom), top: at(p.nvs.top) },
+    reclaim: { bottom: at(p.reclaim.bottom), top: at(p.reclaim.top) },
+    generalTop: at(p.generalTop),
+    ...(p.rsdp10 !== undefined ? { rsdp10: opt(p.rsdp10) } : {}),
+    ...(p.rsdt10 !== undefined ? { rsdt10: opt(p.rsdt10) } : {}),
+    rsdp20: at(p.rsdp20),
+    ...(p.rsdt !== undefined ? { rsdt: opt(p.rsdt) } : {}),
+    xsdt: at(p.xsdt),
+    ...(p.grownRoots !== undefined ? { grownRoots: Object.fromEntries(Object.entries(p.grownRoots).map(([k, v]) => [k, v + delta])) } : {}),
+    provenance: `${p.provenance}; moved with the top of low RAM (0x${observedTop.toString(16)} observed, 0x${top.toString(16)} here: assumed to keep its distance from it)`,
+  };
+}
+
+/** The top of low RAM the OVMF numbers were observed with (q35 and pc, 2 GiB). */
+const OVMF_OBSERVED_TOP = 0x80000000;
+
+/**
+ * OVMF allocates top-down from the top of low RAM; the numbers were observed
+ * with 2 GiB. Other sizes keep the same distances from their top (assumed).
+ */
+export function ovmfProfile(lowRamTop = OVMF_OBSERVED_TOP): OvmfProfile {
+  return shifted(ovmfObserved(), lowRamTop - OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP, lowRamTop);
+}
+
+function ovmfObserved(): OvmfProfile {
   // observed on q35 and pc, 2 GiB: blobs from 0x7fbfe000 down (seed: rsdp 0x7fbfe000, nvdimm-mem
   // 0x7fbfd000, vmgenid_guid 0x7fbfc000, tables 32 pages, FACS copy 0x7fbdb000); RSDPs at
   // 0x7fb7e000/0x7fb7e014, RSDTs 0x7fb7d000/0x7fb7d074, XSDT 0x7fb7d0e8, DSDT copy first below 0x7fb7d000
@@ -105,7 +136,14 @@ export function ovmfProfile(): OvmfProfile {
   };
 }
 
-export function aavmfProfile(): OvmfProfile {
+/** The end of RAM AAVMF's numbers were observed with (virt, 2 GiB at 0x40000000). */
+const AAVMF_OBSERVED_TOP = 0xc0000000;
+
+export function aavmfProfile(ramTop = AAVMF_OBSERVED_TOP): OvmfProfile {
+  return shifted(aavmfObserved(), ramTop - AAVMF_OBSERVED_TOP, AAVMF_OBSERVED_TOP, ramTop);
+}
+
+function aavmfObserved(): OvmfProfile {
   // observed on virt, 2 GiB at 0x40000000: one ACPI 2.0 RSDP at 0xbc430018 (RsdtAddress 0), XSDT at
   // 0xbc43fe98; table copies come from pool memory (0xbc43xx18/98), so only their contents are modelled
   return {

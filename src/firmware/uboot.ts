@@ -24,8 +24,9 @@ export interface UbootProfile {
   provenance: string;
 }
 
-export function ubootProfile(x86: boolean): UbootProfile {
-  return { bloblist: 0x7fe00000, size: x86 ? 0x30000 : 0x10000, provenance: 'bloblist base assumed (no U-Boot capture); size from U-Boot ACPI_SIZE' };
+/** 2 MiB below the top of low RAM (0x7fe00000 with 2 GiB): assumed, no U-Boot capture backs it. */
+export function ubootProfile(x86: boolean, lowRamTop = 0x80000000): UbootProfile {
+  return { bloblist: lowRamTop - 0x200000, size: x86 ? 0x30000 : 0x10000, provenance: 'bloblist base assumed 2 MiB below the top of low RAM (no U-Boot capture); size from U-Boot ACPI_SIZE' };
 }
 
 export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareReport {

@@ -26,7 +26,7 @@ export const OVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   // 2022.11 and older put MMCONFIG at 0xb0000000 (../shared/vectors/README.md: 2025.02 moved it to 0xe0000000)
   platform: { pciexbar: 0xb0000000 },
   driverStyle: () => 'ovmf',
-  profile: () => ovmfProfile(),
+  profile: (m) => ovmfProfile(m.lowRam.end),
   workRanges,
   run: (ctx, p, m) => runOvmf(ctx, p, { s3: m.arch === 'x86_64' && m.s3 }),
 };
@@ -38,5 +38,5 @@ export const AAVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   arches: ['aarch64'],
   stages: ['after-aavmf'],
   evidence: 'Debian qemu-efi-aarch64 2022.11-6+deb12u2: spec-vectors/qemu-7.2/virt-aarch64 (after-aavmf, aavmf-memory)',
-  profile: () => aavmfProfile(),
+  profile: (m) => aavmfProfile(m.lowRam.end),
 };

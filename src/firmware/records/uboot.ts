@@ -16,7 +16,7 @@ export const UBOOT_2023_01: FirmwareRecord<UbootProfile> = {
   // qfw puts SELECT in the descriptor and writes only the low address half on x86 (SeaBIOS's idiom), a 64-bit store on arm (OVMF's)
   platform: { pciexbar: 0xb0000000 },
   driverStyle: (arch) => (arch === 'x86_64' ? 'seabios' : 'ovmf'),
-  profile: (m) => ubootProfile(m.arch === 'x86_64'),
+  profile: (m) => ubootProfile(m.arch === 'x86_64', m.lowRam.end),
   workRanges: (p) => [{ start: p.bloblist - 2 * MiB, end: p.bloblist + p.size + MiB }],
   run: (ctx, p) => runUboot(ctx, p),
 };

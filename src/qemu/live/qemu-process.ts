@@ -147,8 +147,16 @@ export class QemuProcess {
     try {
       qmp = await QmpClient.connect(qmpPath, timeoutMs);
     } catch (err) {
+      // QEMU connects qtest while it parses its options: a bad option ends it right after, and QMP is gone with it
+      const ended = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 500))]);
       qtest.close();
+      const status = child.signalCode ?? `status ${child.exitCode}`;
       cleanupEarly();
+      if (ended) {
+        await new Promise((r) => setTimeout(r, 50));
+        const first = stderr.split('\n').find((l) => l.trim() !== '' && !/^(\d+@[\d.]+:)?fw_cfg_/.test(l)) ?? '';
+        throw new InputError('QEMU_EXITED', `${options.binary} exited (${status}) at start${first ? `: ${first.trim()}` : ''}`);
+      }
       throw err;
     }
     const q = new QemuProcess({ binary, argv, dir, ownsDir, child, qtest, qmp, exited, stderr: () => stderr });
