@@ -17,6 +17,7 @@ import { ENTRY_SIZE, LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/const
 import type { RamBlockRow } from '../memory/ram-list.js';
 import { isQemuWritableFile } from '../qemu/known-files.js';
 import { LiveGuest } from '../qemu/live/live-guest.js';
+import { parseRamBlocks } from '../qemu/monitor-text.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import { lowRamRange } from '../simulate/boot.js';
@@ -61,12 +62,7 @@ const ACPI_FILES = [TABLES_FILE, LOADER_FILE, RSDP_FILE];
 
 /** `info ramblock`: name, used, max from QEMU's human monitor table. */
 export function parseInfoRamblock(text: string): RamBlockRow[] {
-  const rows: RamBlockRow[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^\s*(\S+)\s+\d+ [KMG]iB\s+0x[0-9a-f]+\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/i.exec(line);
-    if (m !== null) rows.push({ name: m[1]!, used: Number(BigInt(m[2]!)), max: Number(BigInt(m[3]!)) });
-  }
-  return rows;
+  return parseRamBlocks(text).map(({ name, used, max }) => ({ name, used, max }));
 }
 
 function selectsIn(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {

@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CaptureFirmware, FirmwareImageJson } from '../vectors/capture-json.js';
+import { seabiosVersionIn } from './seabios-image.js';
 import { findFirmwareImage, RealBootUnavailable } from './live/firmware-images.js';
 
 
@@ -75,11 +76,10 @@ function stripFirmware(args: readonly string[]): StrippedArgs {
   return { rest, own, bios, pflash, blockdevPflash };
 }
 
-/** A version string inside an uncompressed image (SeaBIOS keeps its build version as plain text). */
+/** The version an uncompressed SeaBIOS image carries (capture-rebuild.ts reads it). */
 function seabiosVersion(path: string): string | null {
   try {
-    const text = readFileSync(path).toString('latin1');
-    return /(?:^|\0)((?:rel-)?1\.\d+\.\d+[-.A-Za-z0-9~+]*)\0/.exec(text)?.[1] ?? null;
+    return seabiosVersionIn(new Uint8Array(readFileSync(path)));
   } catch {
     return null;
   }

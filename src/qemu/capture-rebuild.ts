@@ -24,6 +24,7 @@ import { LiveGuest, type LiveLayout } from './live/live-guest.js';
 import { QemuProcess } from './live/qemu-process.js';
 import { migrateToFile, readRamBlocks } from './live/ram-stream.js';
 import { parseRamBlocks } from './monitor-text.js';
+import { seabiosVersionIn } from './seabios-image.js';
 
 export const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp'];
 
@@ -42,12 +43,6 @@ export async function readDirectoryPort(guest: LiveGuest): Promise<DirectoryRowJ
 /** RAM blocks that hold the BIOS image QEMU loaded (x86 pc/q35, microvm). */
 const BIOS_BLOCKS = ['pc.bios', 'microvm.bios'];
 
-/** SeaBIOS keeps its build version as plain text in the image (e.g. `1.16.2-debian-1.16.2-1`). */
-export function seabiosVersionIn(image: Uint8Array): string | null {
-  const text = Buffer.from(image.buffer, image.byteOffset, image.byteLength).toString('latin1');
-  if (!text.includes('SeaBIOS (version %s)')) return null;
-  return /\0((?:rel-)?1\.\d+\.\d+[-.A-Za-z0-9~+]*)\0/.exec(text)?.[1] ?? null;
-}
 
 /** The /rom@ blocks of a paused QEMU, from a migration stream (their used length, whole). */
 export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array>; seabiosVersion: string | null }> {

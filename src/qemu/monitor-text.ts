@@ -72,7 +72,8 @@ export interface RamBlockInfo {
 export function parseRamBlocks(text: string): RamBlockInfo[] {
   const out: RamBlockInfo[] = [];
   for (const line of text.split(/\r?\n/)) {
-    const m = /^\s*(\S+)\s+(\d+ \S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s*$/.exec(line);
+    // QEMU 9.x and later add HVA and RO columns after Total
+    const m = /^\s*(\S+)\s+(\d+ \S+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)(?:\s+0x[0-9a-f]+\s+r[ow])?\s*$/.exec(line);
     if (m) out.push({ name: m[1]!, page_size: m[2]!, offset: parseInt(m[3]!, 16), used: parseInt(m[4]!, 16), max: parseInt(m[5]!, 16) });
   }
   return out;

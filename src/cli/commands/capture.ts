@@ -55,6 +55,7 @@ export async function capture(argv: string[], io: Io): Promise<number> {
   for (const run of result.json.firmware?.runs ?? []) {
     const who = `${run.firmware}${run.image.version ? ` ${run.image.version}` : ''}${result.json.firmware?.booted === run.firmware ? ' (the command line boots it)' : ''}`;
     if (run.outcome === 'rebuilt') io.out(`${who}: first ACPI select ${run.first_acpi_select!.name}; rebuilt ${run.roms.map((r) => `${r.name} ${r.fw_cfg_size}`).join(', ')}\n`);
+    else if (run.outcome === 'qemu-exited' && run.exit === null) io.out(`${who}: QEMU did not start with it:\n${run.stderr.map((l) => `  ${l}\n`).join('')}`);
     else if (run.outcome === 'qemu-exited') io.out(`${who}: QEMU ended (${run.exit?.signal ?? `status ${run.exit?.code}`}) on the way:\n${run.stderr.map((l) => `  ${l}\n`).join('')}`);
     else io.out(`${who}: no ACPI select within the boot timeout\n`);
   }
