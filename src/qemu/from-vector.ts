@@ -14,7 +14,7 @@ import { QemuAbort, type AcpiBlobs } from './acpi-build.js';
 import { QemuMachine, type MachineFile } from './machine.js';
 import { buildRsdpRev0 } from './legacy-rsdp.js';
 import { parseMachineType } from './machine-type.js';
-import type { QemuPolicy } from './version.js';
+import type { QemuHost } from './version.js';
 
 /** The stage whose blobs are "after the firmware's first select". */
 export function rebuildStage(vector: Vector): string {
@@ -44,9 +44,7 @@ export function recordedExit(vector: Vector, stages: readonly string[] = REBUILD
   return stages.map((s) => exits[s]).find((e) => e !== undefined && e.during_boot)?.stderr;
 }
 
-export interface FromVectorOptions {
-  policy: QemuPolicy;
-  hostPageSize: number;
+export interface FromVectorOptions extends QemuHost {
   /**
    * What QEMU serves after a rebuild on a platform no firmware has programmed
    * (an fw_cfg item capture of the same configuration); without it such a

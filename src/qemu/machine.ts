@@ -10,7 +10,7 @@ import { RamBlock } from '../memory/ram-block.js';
 import { RamList, type RamBlockRow } from '../memory/ram-list.js';
 import { AcpiBuildState, type AcpiBlobs } from './acpi-build.js';
 import { fileSlots, fwCfgDma, legacyFwCfgOrder, programName, rebuildsOnSelect, rsdpInRam, type MachineType } from './machine-type.js';
-import type { QemuPolicy } from './version.js';
+import type { QemuHost, QemuPolicy } from './version.js';
 
 export interface MachineFile {
   name: string;
@@ -19,10 +19,8 @@ export interface MachineFile {
   writable?: boolean;
 }
 
-export interface MachineConfig {
+export interface MachineConfig extends QemuHost {
   type: MachineType;
-  policy: QemuPolicy;
-  hostPageSize: number;
   /** RAM blocks other than the ACPI ROM blobs (pc.ram, pc.bios, ...): sized, fixed. */
   otherBlocks?: RamBlockRow[];
   /** fw_cfg files other than the ACPI ones. */

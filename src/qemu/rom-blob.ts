@@ -8,13 +8,11 @@
 import type { FwCfgDevice, SelectCallback } from '../fwcfg/device.js';
 import { RamBlock } from '../memory/ram-block.js';
 import type { RamList } from '../memory/ram-list.js';
-import type { QemuPolicy } from './version.js';
+import type { QemuHost } from './version.js';
 
-export interface RomContext {
+export interface RomContext extends QemuHost {
   device: FwCfgDevice;
   ramList: RamList;
-  policy: QemuPolicy;
-  hostPageSize: number;
 }
 
 export class RomBlob {

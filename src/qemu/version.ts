@@ -123,3 +123,9 @@ export function qemuRecord(text: string): QemuRecord {
 export function qemuPolicy(v: QemuVersion): QemuPolicy {
   return qemuRecord(versionText(v));
 }
+
+/** The QEMU a machine runs under: its release's rules and the host's page size (RAM blocks align to it). */
+export interface QemuHost {
+  policy: QemuPolicy;
+  hostPageSize: number;
+}

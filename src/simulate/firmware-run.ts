@@ -15,17 +15,14 @@ import type { FirmwareReport } from '../firmware/report.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
 import { FIRMWARE_RECORDS } from '../firmware/records/index.js';
+import type { ModelOptions } from './options.js';
 import { boot, type FirmwareName } from './boot.js';
 import { vectorFileContents } from './captures.js';
 import { guestFor } from './fwcfg-access.js';
 import { loaderView } from './rebuild-story.js';
 
-export interface FirmwareSimOptions {
-  policy: QemuPolicy;
-  hostPageSize: number;
+export interface FirmwareSimOptions extends ModelOptions {
   firmware: FirmwareName;
-  placements?: ReadonlyMap<string, number>;
-  items?: ItemsCapture;
 }
 
 export interface FirmwareSimReport {

@@ -16,24 +16,21 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { loadMigration, saveMigration } from '../qemu/migration.js';
-import { versionText, type QemuPolicy } from '../qemu/version.js';
+import { versionText, type QemuHost, type QemuPolicy } from '../qemu/version.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
 import type { FirmwareName } from './boot.js';
+import type { ModelOptions } from './options.js';
 import { bootOrAbort, firmwareMachine } from './firmware-run.js';
 import { osView, type OsView } from './os-view.js';
 import { acpiFiles, type AcpiFileView } from './rebuild-story.js';
 
-export interface LifecycleOptions {
-  policy: QemuPolicy;
-  hostPageSize: number;
+export interface LifecycleOptions extends ModelOptions {
   firmware: FirmwareName;
   boots: number;
-  placements?: ReadonlyMap<string, number>;
-  items?: ItemsCapture;
   /** Move the VM after this boot (1-based) to a fresh QEMU with `to`'s rules. */
   migrateAfter?: number;
-  to?: { policy: QemuPolicy; hostPageSize: number };
+  to?: QemuHost;
   /** Copy QEMU's fw_cfg files after each boot into `files` (a live comparison needs them; lint does not). */
   keepFiles?: boolean;
 }

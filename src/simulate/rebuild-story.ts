@@ -10,7 +10,7 @@ import type { RamBlockRow } from '../memory/ram-list.js';
 import { QemuAbort, type AcpiBlobs } from '../qemu/acpi-build.js';
 import { machineFromVector, rebuildStage } from '../qemu/from-vector.js';
 import type { QemuMachine } from '../qemu/machine.js';
-import { versionText, type QemuPolicy } from '../qemu/version.js';
+import { versionText, type QemuHost } from '../qemu/version.js';
 import type { Vector } from '../vectors/vector.js';
 
 export const ACPI_FILES = [TABLES_FILE, LOADER_FILE, RSDP_FILE] as const;
@@ -110,9 +110,7 @@ function hasRebuildStage(vector: Vector): boolean {
 
 
 
-export interface RebuildOptions {
-  policy: QemuPolicy;
-  hostPageSize: number;
+export interface RebuildOptions extends QemuHost {
   trigger?: string;
   reset?: boolean;
   /** What QEMU serves after a rebuild on an unprogrammed platform (from an fw_cfg item capture). */
