@@ -122,6 +122,7 @@ function tablesFrom(memory: GuestMemory, rsdpAddress: number): TableReport[] {
   return walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'protocol' }));
 }
 
+/** The protocol's roots as the report shows them; `installed`: tables the run installed, uninstalled since or not. */
 function recordPublished(report: FirmwareReport, memory: GuestMemory, published: Published, installed: number): void {
   report.rsdp = { address: published.rsdp, fromLoader: false };
   report.tables = tablesFrom(memory, published.rsdp);
@@ -147,7 +148,7 @@ function hung(report: FirmwareReport, h: Hung & { index: number }): FirmwareRepo
   return report;
 }
 
-/** A failure before pass 2: the error logged, everything done so far rolled back. */
+/** Any failure once the script was read: the error logged, everything done so far rolled back. */
 function rejected(state: OvmfLoaderState, report: FirmwareReport, entries: readonly LoaderEntry[], f: LoaderFailure): FirmwareReport {
   report.outcome = 'rejected';
   report.warnings.push(`${f.index >= 0 ? `entry ${f.index}: ` : ''}${f.reason} (${f.status})`);
