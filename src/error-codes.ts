@@ -70,6 +70,7 @@ export const ERROR_CODES = [
   'OUT_OF_REGION',
   'PAD_SIZE',
   'PAGE_SIZE',
+  'PLACE_OVERLAP',
   'PMEMSAVE_SHORT',
   'PROBE_WINDOW',
   'QEMU_ABORT',

@@ -59,7 +59,7 @@ export function processCmdAllocate(state: OvmfLoaderState, e: Allocate, index: n
   const file = findFile(state.fw, e.file);
   if (file === undefined) return failure('EFI_NOT_FOUND', `QemuFwCfgFindFile("${e.file}"): Not Found`);
   const pages = pagesFor(file.size);
-  const base = state.placements?.get(e.file) ?? state.nvs.allocate(pages);
+  const base = state.blobPages.allocate(e.file, pages, undefined);
   if (base === undefined) return failure('EFI_OUT_OF_RESOURCES', `AllocatePages for ${file.size} bytes`);
   if (state.blobs.has(e.file)) {
     state.log.scratch.push({ start: base, end: base + pages * PAGE, what: `the pages of the duplicate ALLOCATE of ${e.file} (freed)` });

@@ -4,6 +4,7 @@
  * rollback revokes, the EfiACPIMemoryNVS allocator, and the lists the run
  * records as it goes. The per-command functions (ovmf-commands.ts) act on it.
  */
+import { placed, type PlacedAllocator } from './pinning.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { commandName } from './entry-fields.js';
@@ -36,10 +37,10 @@ export type RunLog = Pick<FirmwareReport, 'allocations' | 'writePointers' | 'not
 export interface OvmfLoaderState {
   readonly memory: GuestMemory;
   readonly fw: FwCfgGuest;
-  /** `--place FILE=ADDR`: pinned blob bases. */
-  readonly placements: ReadonlyMap<string, number> | undefined;
   /** EfiACPIMemoryNVS: the blobs, later the FACS copy. */
   readonly nvs: PageAllocator;
+  /** The blobs' pages: NVS with `--place FILE=ADDR` applied (firmware/pinning.ts). */
+  readonly blobPages: PlacedAllocator<undefined>;
   /** What freed pages are filled with (D6). */
   readonly freedFill: number;
   /** The Tracker: allocated blobs by name. */
@@ -50,7 +51,9 @@ export interface OvmfLoaderState {
 }
 
 export function newLoaderState(memory: GuestMemory, fw: FwCfgGuest, placements: ReadonlyMap<string, number> | undefined, profile: OvmfProfile, log: RunLog): OvmfLoaderState {
-  return { memory, fw, placements, nvs: new PageAllocator(profile.nvs, profile.generalTop), freedFill: profile.freedFill, blobs: new Map(), written: [], log };
+  const nvs = new PageAllocator(profile.nvs, profile.generalTop);
+  const blobPages = placed<undefined>({ name: "OVMF's EfiACPIMemoryNVS", allocate: (pages) => nvs.allocate(pages) }, placements);
+  return { memory, fw, nvs, blobPages, freedFill: profile.freedFill, blobs: new Map(), written: [], log };
 }
 
 /** QemuFwCfgFindFile: the directory is read on every lookup and the first match wins. */

@@ -19,6 +19,7 @@ import { addLE, byte55, commandName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
+import { placed, type PlacedAllocator } from './pinning.js';
 import { ZoneAllocator } from './zone-allocator.js';
 
 export type { FirmwareContext } from './context.js';
@@ -52,7 +53,8 @@ const outcome = (index: number, command: string, status: EntryOutcome['status'],
 class SeaBiosRun {
   readonly memory: GuestMemory;
   readonly fw: FwCfgGuest;
-  readonly placements: ReadonlyMap<string, number> | undefined;
+  readonly highPlaced: PlacedAllocator<number>;
+  readonly fsegPlaced: PlacedAllocator<number>;
   readonly report: FirmwareReport;
   /** qemu_cfg_init's romfile list, built by prepending, so a later duplicate name wins. */
   readonly romfiles = new Map<string, FwCfgDirEntry>();
@@ -63,9 +65,11 @@ class SeaBiosRun {
   constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
     this.memory = ctx.memory;
     this.fw = ctx.fw;
-    this.placements = ctx.placements;
     this.high = new ZoneAllocator('ZoneHigh', profile.zoneHigh);
     this.fseg = new ZoneAllocator('ZoneFSeg', profile.fsegRoom);
+    // _malloc(zone, size, align), with --place applied
+    this.highPlaced = placed({ name: "SeaBIOS's ZoneHigh", allocate: (size, align) => this.high.allocate(size, align), claim: (s, e) => this.high.claim(s, e) }, ctx.placements);
+    this.fsegPlaced = placed({ name: "SeaBIOS's ZoneFSeg", allocate: (size, align) => this.fseg.allocate(size, align), claim: (s, e) => this.fseg.claim(s, e) }, ctx.placements);
     this.report = emptyReport('seabios');
   }
 
@@ -112,12 +116,7 @@ class SeaBiosRun {
     if (file === undefined) return outcome(index, command, 'skipped', 'no such fw_cfg file (silently ignored)');
     if (file.size === 0) return outcome(index, command, 'skipped', 'zero-size fw_cfg file (silently ignored)');
     const zone = entry.zone === ZONE_HIGH ? this.high : this.fseg;
-    const pinned = this.placements?.get(entry.file);
-    let base: number | undefined;
-    if (pinned !== undefined) {
-      zone.reserve(pinned, pinned + file.size);
-      base = pinned;
-    } else base = zone.allocate(file.size, align);
+    const base = (entry.zone === ZONE_HIGH ? this.highPlaced : this.fsegPlaced).allocate(entry.file, file.size, align);
     if (base === undefined) {
       this.report.warnings.push(noalloc('romfile_loader_allocate:87'));
       return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);

@@ -6,6 +6,7 @@
  * No real U-Boot boot backs these rules: they are the spec's, and accesses
  * its missing checks would make outside modelled memory are reported, not done.
  */
+import { placed } from './pinning.js';
 import { sum8 } from '../acpi/checksum.js';
 import { readRsdp, walkTables } from '../acpi/walk.js';
 import { FwCfgError } from '../errors.js';
@@ -52,6 +53,8 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
   report.loaderBytesRead = loader.size;
   const blobs = new Map<string, { base: number; size: number }>();
   let next = profile.bloblist;
+  // bump allocation in the bloblist, never full (U-Boot checks nothing); ALIGN(x, 0) is 0 in U-Boot, so alignment 0 puts a blob at 0
+  const bump = placed<number>({ name: "U-Boot's bloblist", allocate: (_size, align) => (align === 0 ? 0 : Math.ceil(next / align) * align) }, ctx.placements);
   let rsdpBlob: number | undefined;
   let stopped = false;
   for (let i = 0; i < loader.size / ENTRY_SIZE; i++) {
@@ -79,8 +82,7 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
             stop(`error: can't find file ${e.file}`);
             break;
           }
-          // ALIGN(x, 0) is 0 in U-Boot: alignment 0 puts the blob at address 0
-          const base = ctx.placements?.get(e.file) ?? (e.align === 0 ? 0 : Math.ceil(next / e.align) * e.align);
+          const base = bump.allocate(e.file, file.size, e.align)!;
           if (base + file.size > profile.bloblist + profile.size) report.notes.push(`entry ${i}: ${e.file} runs past the bloblist region (U-Boot does not check)`);
           if (file.size > 0) fw.readItem(file.select, file.size, base);
           blobs.set(e.file, { base, size: file.size });

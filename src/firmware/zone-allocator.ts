@@ -41,6 +41,12 @@ export class ZoneAllocator {
     return true;
   }
 
+  /** A pin: taken from free space, outside the zone, or overlapping an allocation (firmware/pinning.ts). */
+  claim(start: number, end: number): 'taken' | 'outside' | 'overlap' {
+    if (this.reserve(start, end)) return 'taken';
+    return end <= this.zone.start || start >= this.zone.end ? 'outside' : 'overlap';
+  }
+
   private carve(i: number, start: number, end: number): void {
     const g = this.gaps[i]!;
     const above = end < g.end;
