@@ -400,7 +400,11 @@ export class LoaderCursor {
 
 // ------------------------------------------------- agreement with the table
 
-/** A value for field `i` that no other field of the command holds, every byte non-zero. */
+/**
+ * A value for field `i` that no other field of the command holds, every byte
+ * non-zero. Numbers stay below 2^30 so that V8 keeps small-integer fields in
+ * the entry objects' shapes, as real loaders do.
+ */
 function probeValue(f: FieldSpec, i: number): string | number {
   if (f.kind === 'name') {
     let s = '';
@@ -408,7 +412,7 @@ function probeValue(f: FieldSpec, i: number): string | number {
     return s;
   }
   if (f.kind === 'u8') return (i << 4) | 0x9;
-  return (((i << 4) | 4) << 24) + (((i << 4) | 3) << 16) + (((i << 4) | 2) << 8) + ((i << 4) | 1);
+  return ((i + 1) << 24) | (((i << 4) | 3) << 16) | (((i << 4) | 2) << 8) | ((i << 4) | 1);
 }
 
 /** Where to put one non-zero byte so that a wrong start or end of a reserved-tail check shows. */
