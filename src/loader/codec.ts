@@ -196,72 +196,85 @@ function badField(index: number, field: string, v: unknown, kind: string): never
   throw new EncodeError('FIELD_RANGE', `entry ${index}: ${field} ${String(v)} is not a ${kind}`);
 }
 
+const EMPTY_NAME_IMAGE = nameFieldWords('');
+
 /**
- * Word path for a canonical entry (no raw base) over words that are already
- * zero: only the non-zero words are stored (the command, each name up to its
- * NUL, the numeric fields). Range checks are inline: this is the hot loop.
+ * Word path for entries [first, end), the first at word `b`, over words that
+ * are already zero: only the non-zero words are stored (the command, each
+ * name up to its NUL, the numeric fields). This is the hot loop: range checks
+ * are inline, and the last name's image is kept, since runs of entries name
+ * the same blob (one string compare instead of a Map lookup). Entries with a
+ * raw base, unknown ones and anything malformed take the reference path.
  */
-function encodeWords(e: LoaderEntry, u8: Uint8Array, w: Int32Array, b: number, index: number): void {
-  switch (e.type) {
-    case 'allocate': {
-      if (e.raw !== undefined) break;
-      const { align, zone } = e;
-      if (align >>> 0 !== align) badField(index, 'align', align, 'u32');
-      if ((zone & 0xff) !== zone) badField(index, 'zone', zone, 'u8');
-      w[b] = COMMAND_ALLOCATE;
-      putName(w, b + 1, nameImage(index, 'file', e.file));
-      w[b + 15] = align;
-      w[b + 16] = zone;
-      return;
+function encodeWords(entries: readonly LoaderEntry[], first: number, end: number, u8: Uint8Array, w: Int32Array, b: number): void {
+  let name = '';
+  let image = EMPTY_NAME_IMAGE;
+  for (let i = first; i < end; i++, b += ENTRY_WORDS) {
+    const e = entries[i]!;
+    switch (e.type) {
+      case 'allocate': {
+        if (e.raw !== undefined) break;
+        const { align, zone } = e;
+        if (align >>> 0 !== align) badField(i, 'align', align, 'u32');
+        if ((zone & 0xff) !== zone) badField(i, 'zone', zone, 'u8');
+        w[b] = COMMAND_ALLOCATE;
+        if (e.file !== name) image = nameImage(i, 'file', (name = e.file));
+        putName(w, b + 1, image);
+        w[b + 15] = align;
+        w[b + 16] = zone;
+        continue;
+      }
+      case 'addPointer': {
+        if (e.raw !== undefined) break;
+        const { offset, size } = e;
+        if (offset >>> 0 !== offset) badField(i, 'offset', offset, 'u32');
+        if ((size & 0xff) !== size) badField(i, 'size', size, 'u8');
+        w[b] = COMMAND_ADD_POINTER;
+        if (e.destFile !== name) image = nameImage(i, 'dest_file', (name = e.destFile));
+        putName(w, b + 1, image);
+        if (e.srcFile !== name) image = nameImage(i, 'src_file', (name = e.srcFile));
+        putName(w, b + 15, image);
+        w[b + 29] = offset;
+        w[b + 30] = size;
+        continue;
+      }
+      case 'addChecksum': {
+        if (e.raw !== undefined) break;
+        const { offset, start, length } = e;
+        if (offset >>> 0 !== offset) badField(i, 'offset', offset, 'u32');
+        if (start >>> 0 !== start) badField(i, 'start', start, 'u32');
+        if (length >>> 0 !== length) badField(i, 'length', length, 'u32');
+        w[b] = COMMAND_ADD_CHECKSUM;
+        if (e.file !== name) image = nameImage(i, 'file', (name = e.file));
+        putName(w, b + 1, image);
+        w[b + 15] = offset;
+        w[b + 16] = start;
+        w[b + 17] = length;
+        continue;
+      }
+      case 'writePointer': {
+        if (e.raw !== undefined) break;
+        const { dstOffset, srcOffset, size } = e;
+        if (dstOffset >>> 0 !== dstOffset) badField(i, 'dst_offset', dstOffset, 'u32');
+        if (srcOffset >>> 0 !== srcOffset) badField(i, 'src_offset', srcOffset, 'u32');
+        if ((size & 0xff) !== size) badField(i, 'size', size, 'u8');
+        w[b] = COMMAND_WRITE_POINTER;
+        if (e.destFile !== name) image = nameImage(i, 'dest_file', (name = e.destFile));
+        putName(w, b + 1, image);
+        if (e.srcFile !== name) image = nameImage(i, 'src_file', (name = e.srcFile));
+        putName(w, b + 15, image);
+        w[b + 29] = dstOffset;
+        w[b + 30] = srcOffset;
+        w[b + 31] = size;
+        continue;
+      }
+      case 'padding':
+        continue;
+      default:
+        break;
     }
-    case 'addPointer': {
-      if (e.raw !== undefined) break;
-      const { offset, size } = e;
-      if (offset >>> 0 !== offset) badField(index, 'offset', offset, 'u32');
-      if ((size & 0xff) !== size) badField(index, 'size', size, 'u8');
-      w[b] = COMMAND_ADD_POINTER;
-      const dest = nameImage(index, 'dest_file', e.destFile);
-      putName(w, b + 1, dest);
-      // most pointers are table-to-table: same name, same image
-      putName(w, b + 15, e.srcFile === e.destFile ? dest : nameImage(index, 'src_file', e.srcFile));
-      w[b + 29] = offset;
-      w[b + 30] = size;
-      return;
-    }
-    case 'addChecksum': {
-      if (e.raw !== undefined) break;
-      const { offset, start, length } = e;
-      if (offset >>> 0 !== offset) badField(index, 'offset', offset, 'u32');
-      if (start >>> 0 !== start) badField(index, 'start', start, 'u32');
-      if (length >>> 0 !== length) badField(index, 'length', length, 'u32');
-      w[b] = COMMAND_ADD_CHECKSUM;
-      putName(w, b + 1, nameImage(index, 'file', e.file));
-      w[b + 15] = offset;
-      w[b + 16] = start;
-      w[b + 17] = length;
-      return;
-    }
-    case 'writePointer': {
-      if (e.raw !== undefined) break;
-      const { dstOffset, srcOffset, size } = e;
-      if (dstOffset >>> 0 !== dstOffset) badField(index, 'dst_offset', dstOffset, 'u32');
-      if (srcOffset >>> 0 !== srcOffset) badField(index, 'src_offset', srcOffset, 'u32');
-      if ((size & 0xff) !== size) badField(index, 'size', size, 'u8');
-      w[b] = COMMAND_WRITE_POINTER;
-      putName(w, b + 1, nameImage(index, 'dest_file', e.destFile));
-      putName(w, b + 15, nameImage(index, 'src_file', e.srcFile));
-      w[b + 29] = dstOffset;
-      w[b + 30] = srcOffset;
-      w[b + 31] = size;
-      return;
-    }
-    case 'padding':
-      return;
-    default:
-      break;
+    encodeBytes(e, u8, b << 2, i);
   }
-  // raw-based and unknown entries (and anything malformed) take the reference path
-  encodeBytes(e, u8, b << 2, index);
 }
 
 /** Name into field `at` by bytes: keeps a raw base's bytes when it already holds this C string. */
@@ -316,12 +329,6 @@ function encodeBytes(e: LoaderEntry, u8: Uint8Array, o: number, index: number): 
   }
 }
 
-/** Encodes into bytes [o, o+128) that the caller has zeroed. */
-function encodeAt(e: LoaderEntry, u8: Uint8Array, w: Int32Array | undefined, o: number, index: number): void {
-  if (w !== undefined && (o & 3) === 0) encodeWords(e, u8, w, o >>> 2, index);
-  else encodeBytes(e, u8, o, index);
-}
-
 /** Writes one entry (all 128 bytes) into `target` at `offset`. */
 export function encodeEntry(entry: LoaderEntry, target: ByteSource, offset = 0): void {
   const u8 = asBytes(target);
@@ -329,7 +336,9 @@ export function encodeEntry(entry: LoaderEntry, target: ByteSource, offset = 0):
     throw new EncodeError('TARGET_TOO_SMALL', `no room for a 128-byte entry at byte ${offset} of a ${u8.length}-byte target`);
   }
   u8.fill(0, offset, offset + ENTRY_SIZE);
-  encodeAt(entry, u8, wordsOf(u8), offset, 0);
+  const w = wordsOf(u8);
+  if (w !== undefined && (offset & 3) === 0) encodeWords([entry], 0, 1, u8, w, offset >>> 2);
+  else encodeBytes(entry, u8, offset, 0);
 }
 
 /** Bytes a stream of `count` entries occupies, padded to a multiple of `padTo` if given. */
@@ -361,7 +370,7 @@ export function encodeLoaderInto(entries: readonly LoaderEntry[], target: ByteSo
   // one memset, then only the non-zero words of each entry (this is the hot path)
   u8.fill(0, offset, offset + total);
   const w = wordsOf(u8);
-  if (w !== undefined && (offset & 3) === 0) for (let i = 0, b = offset >>> 2; i < entries.length; i++, b += ENTRY_WORDS) encodeWords(entries[i]!, u8, w, b, i);
+  if (w !== undefined && (offset & 3) === 0) encodeWords(entries, 0, entries.length, u8, w, offset >>> 2);
   else for (let i = 0, o = offset; i < entries.length; i++, o += ENTRY_SIZE) encodeBytes(entries[i]!, u8, o, i);
   return total;
 }
@@ -458,7 +467,7 @@ function checkAgainstTable(): void {
       if (fieldValue(e as LoaderCommand, f) !== values[i]) fail(`reads ${f.wire} from elsewhere than byte ${f.offset}`);
     });
     const out = new Uint8Array(ENTRY_SIZE);
-    encodeWords(e!, out, wordsOf(out)!, 0, 0);
+    encodeWords([e!], 0, 1, out, wordsOf(out)!, 0);
     const d = firstDifference(out, image);
     if (d >= 0) fail(`writes byte ${d} as 0x${out[d]!.toString(16)}, the table says 0x${image[d]!.toString(16)}`);
     for (const p of reservedProbes(spec.end)) {
