@@ -3,6 +3,7 @@ export * from './errors.js';
 export { asBytes, toHex, fromHex, type ByteSource } from './bytes.js';
 export * from './loader/constants.js';
 export * from './loader/entry.js';
+export { LOADER_COMMANDS, COMMAND_FIELD, COMMAND_NAMES, ENTRY_NAMES, FIELDS_END, commandSpec, type CommandSpec, type FieldSpec, type FieldKind, type FieldText } from './loader/fields.js';
 export { decodeEntry, decodeLoader, encodeEntry, encodeLoader, encodeLoaderInto, encodedLength, type EncodeOptions } from './loader/codec.js';
 export { inspectNameField, isCanonicalNameField, type NameFieldIssue, type NameFieldIssueKind } from './loader/name-field.js';
 export { fieldSpans, decodeWithLayout, encodeWithLayout, LOADER_ENTRY_LAYOUT, type FieldSpan } from './loader/layout.js';

@@ -2,8 +2,9 @@
  * Name fields as firmware sees them: the C string (up to the first NUL) and
  * byte 55, which both SeaBIOS and OVMF test ("is the field terminated?").
  */
-import { commandOf, type LoaderEntry } from '../loader/entry.js';
-import { COMMAND_NAMES } from '../loader/constants.js';
+import { FILE_NAME_MAX_LENGTH } from '../loader/constants.js';
+import type { LoaderEntry } from '../loader/entry.js';
+import { COMMAND_NAMES, ENTRY_NAMES, type NameFieldOffset } from '../loader/fields.js';
 
 export interface NameView {
   name: string;
@@ -11,32 +12,20 @@ export interface NameView {
   byte55: number;
 }
 
-/** Byte 55 of the name field at `at` (0 for any field QEMU could have written). */
-export function byte55(entry: LoaderEntry, at: 4 | 60): number {
+/** Byte 55 (the last) of the name field starting at entry offset `at` (0 for any field QEMU could have written). */
+export function byte55(entry: LoaderEntry, at: NameFieldOffset): number {
   const raw = entry.type === 'padding' ? undefined : entry.raw;
-  return raw === undefined ? 0 : raw[at + 55]!;
+  return raw === undefined ? 0 : raw[at + FILE_NAME_MAX_LENGTH]!;
 }
 
-export function nameView(entry: LoaderEntry, at: 4 | 60, name: string): NameView {
-  const raw = entry.type === 'padding' ? undefined : entry.raw;
-  return { name, byte55: raw === undefined ? 0 : raw[at + 55]! };
+export function nameView(entry: LoaderEntry, at: NameFieldOffset, name: string): NameView {
+  return { name, byte55: byte55(entry, at) };
 }
 
+/** The command's name; an unknown command word shows in hex. */
 export function commandName(entry: LoaderEntry): string {
-  switch (entry.type) {
-    case 'allocate':
-      return 'ALLOCATE';
-    case 'addPointer':
-      return 'ADD_POINTER';
-    case 'addChecksum':
-      return 'ADD_CHECKSUM';
-    case 'writePointer':
-      return 'WRITE_POINTER';
-    case 'padding':
-      return 'PADDING';
-    default:
-      return COMMAND_NAMES[commandOf(entry)] ?? `UNKNOWN(0x${commandOf(entry).toString(16)})`;
-  }
+  if (entry.type !== 'unknown') return ENTRY_NAMES[entry.type];
+  return COMMAND_NAMES[entry.command] ?? `UNKNOWN(0x${entry.command.toString(16)})`;
 }
 
 /**

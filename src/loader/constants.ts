@@ -1,4 +1,7 @@
-/** Constants of QEMU's BIOS linker-loader wire format (hw/acpi/bios-linker-loader.c). */
+/**
+ * Constants of QEMU's BIOS linker-loader wire format (hw/acpi/bios-linker-loader.c).
+ * Where each command's fields sit, and what the commands are called: fields.ts.
+ */
 
 /** Every command occupies exactly this many bytes. */
 export const ENTRY_SIZE = 128;
@@ -22,37 +25,6 @@ export const LOADER_MAX_SIZE = 0x10000;
 export const LOADER_FILE = 'etc/table-loader';
 export const TABLES_FILE = 'etc/acpi/tables';
 export const RSDP_FILE = 'etc/acpi/rsdp';
-
-/** Byte offsets inside one 128-byte entry (spec linker-loader.md §3). */
-export const OFF = {
-  command: 0,
-  file: 4, // ALLOCATE file, ADD_CHECKSUM file, ADD/WRITE_POINTER dest_file
-  srcFile: 60, // ADD_POINTER / WRITE_POINTER src_file
-  align: 60,
-  zone: 64,
-  pointerOffset: 116, // ADD_POINTER offset, WRITE_POINTER dst_offset
-  pointerSize: 120, // ADD_POINTER size
-  checksumOffset: 60,
-  checksumStart: 64,
-  checksumLength: 68,
-  writeSrcOffset: 120,
-  writeSize: 124,
-} as const;
-
-/** End of the meaningful bytes of each command; everything after is zero when QEMU emits it. */
-export const FIELDS_END = {
-  [COMMAND_ALLOCATE]: 65,
-  [COMMAND_ADD_POINTER]: 121,
-  [COMMAND_ADD_CHECKSUM]: 72,
-  [COMMAND_WRITE_POINTER]: 125,
-} as const;
-
-export const COMMAND_NAMES: Readonly<Record<number, string>> = {
-  [COMMAND_ALLOCATE]: 'ALLOCATE',
-  [COMMAND_ADD_POINTER]: 'ADD_POINTER',
-  [COMMAND_ADD_CHECKSUM]: 'ADD_CHECKSUM',
-  [COMMAND_WRITE_POINTER]: 'WRITE_POINTER',
-};
 
 export const ZONE_NAMES: Readonly<Record<number, string>> = {
   [ZONE_HIGH]: 'HIGH',

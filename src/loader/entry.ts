@@ -7,7 +7,10 @@
  * (garbage after a name's NUL, no NUL at all, non-zero reserved bytes) keeps
  * those bytes in `raw`; the encoder starts from `raw` and writes the fields
  * over it, so decode → encode is lossless and fields stay editable.
+ *
+ * Where each field sits in the 128 bytes is in fields.ts.
  */
+import { fieldValue, specOf } from './fields.js';
 
 export interface Allocate {
   readonly type: 'allocate';
@@ -80,20 +83,9 @@ export const PADDING: Padding = Object.freeze({ type: 'padding' });
 
 /** The u32 command word the entry is written with. */
 export function commandOf(entry: LoaderEntry): number {
-  switch (entry.type) {
-    case 'allocate':
-      return 1;
-    case 'addPointer':
-      return 2;
-    case 'addChecksum':
-      return 3;
-    case 'writePointer':
-      return 4;
-    case 'padding':
-      return 0;
-    case 'unknown':
-      return entry.command;
-  }
+  if (entry.type === 'padding') return 0;
+  if (entry.type === 'unknown') return entry.command;
+  return specOf(entry).command;
 }
 
 export function isCommand(entry: LoaderEntry): entry is LoaderCommand {
@@ -102,17 +94,8 @@ export function isCommand(entry: LoaderEntry): entry is LoaderCommand {
 
 /** The file-name fields an entry refers to, with their entry offsets. */
 export function nameFields(entry: LoaderEntry): { field: string; name: string; at: number }[] {
-  switch (entry.type) {
-    case 'allocate':
-    case 'addChecksum':
-      return [{ field: 'file', name: entry.file, at: 4 }];
-    case 'addPointer':
-    case 'writePointer':
-      return [
-        { field: 'dest_file', name: entry.destFile, at: 4 },
-        { field: 'src_file', name: entry.srcFile, at: 60 },
-      ];
-    default:
-      return [];
-  }
+  if (!isCommand(entry)) return [];
+  const out: { field: string; name: string; at: number }[] = [];
+  for (const f of specOf(entry).fields) if (f.kind === 'name') out.push({ field: f.wire, name: fieldValue(entry, f) as string, at: f.offset });
+  return out;
 }

@@ -6,8 +6,9 @@
  */
 import { fromHex, toHex } from '../bytes.js';
 import { ListingSyntaxError } from '../errors.js';
-import { COMMAND_NAMES, ENTRY_SIZE, FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE, ZONE_NAMES } from './constants.js';
-import { commandOf, nameFields, PADDING, type LoaderEntry } from './entry.js';
+import { ENTRY_SIZE, FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE, ZONE_NAMES } from './constants.js';
+import { commandOf, isCommand, nameFields, PADDING, type LoaderEntry } from './entry.js';
+import { COMMAND_NAMES, commandFromFields, commandSpec, ENTRY_NAMES, fieldValue, LOADER_COMMANDS, specOf } from './fields.js';
 import { mnemonic } from './listing.js';
 import { inspectNameField } from './name-field.js';
 import type { Annotator } from './annotate.js';
@@ -16,22 +17,12 @@ export type EntryJson = Record<string, string | number | string[]>;
 
 export function entryToJson(entry: LoaderEntry, index: number, annotation?: string): EntryJson {
   const o: EntryJson = { index, command: commandOf(entry), command_name: mnemonic(entry) };
-  switch (entry.type) {
-    case 'allocate':
-      Object.assign(o, { file: entry.file, align: entry.align, zone: entry.zone });
-      if (ZONE_NAMES[entry.zone] !== undefined) o['zone_name'] = ZONE_NAMES[entry.zone]!;
-      break;
-    case 'addPointer':
-      Object.assign(o, { dest_file: entry.destFile, src_file: entry.srcFile, offset: entry.offset, size: entry.size });
-      break;
-    case 'addChecksum':
-      Object.assign(o, { file: entry.file, offset: entry.offset, start: entry.start, length: entry.length });
-      break;
-    case 'writePointer':
-      Object.assign(o, { dest_file: entry.destFile, src_file: entry.srcFile, dst_offset: entry.dstOffset, src_offset: entry.srcOffset, size: entry.size });
-      break;
-    default:
-      break;
+  if (isCommand(entry)) {
+    for (const f of specOf(entry).fields) {
+      const v = fieldValue(entry, f);
+      o[f.wire] = v;
+      if (f.text === 'zone' && ZONE_NAMES[v as number] !== undefined) o['zone_name'] = ZONE_NAMES[v as number]!;
+    }
   }
   if (annotation !== undefined) o['annotation'] = annotation;
   if (entry.type !== 'padding' && entry.raw !== undefined) {
@@ -47,7 +38,7 @@ export function loaderToJson(entries: readonly LoaderEntry[], annotate?: Annotat
   return entries.map((e, i) => entryToJson(e, i, annotate?.(e)));
 }
 
-const BY_NAME: Record<string, number> = { ALLOCATE: 1, ADD_POINTER: 2, ADD_CHECKSUM: 3, WRITE_POINTER: 4, PADDING: 0 };
+const BY_NAME: Record<string, number> = { ...Object.fromEntries(LOADER_COMMANDS.map((c) => [c.name, c.command])), [ENTRY_NAMES.padding]: 0 };
 
 /** One JSON object back into an entry; errors name the array index and field. Reported as line = index + 1. */
 export function entryFromJson(value: unknown, index: number): LoaderEntry {
@@ -66,7 +57,7 @@ export function entryFromJson(value: unknown, index: number): LoaderEntry {
   const name = o['command_name'];
   let command = o['command'];
   if (command === undefined && typeof name === 'string') command = BY_NAME[name];
-  if (typeof command !== 'number' || !Number.isInteger(command) || command < 0 || command > 0xffffffff) fail('command must be a u32 (or command_name one of ALLOCATE, ADD_POINTER, ADD_CHECKSUM, WRITE_POINTER, PADDING)');
+  if (typeof command !== 'number' || !Number.isInteger(command) || command < 0 || command > 0xffffffff) fail(`command must be a u32 (or command_name one of ${Object.keys(BY_NAME).join(', ')})`);
   const num = (k: string, max: number): number => {
     const v = o[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > max) fail(`${k} must be an integer 0..${max}`);
@@ -83,34 +74,13 @@ export function entryFromJson(value: unknown, index: number): LoaderEntry {
     }
     return s;
   };
-  let entry: LoaderEntry;
-  switch (command as number) {
-    case 0:
-      if (raw === undefined) return PADDING;
-      return { type: 'unknown', command: 0, raw };
-    case 1:
-      entry = { type: 'allocate', file: str('file'), align: num('align', 0xffffffff), zone: num('zone', 0xff) };
-      break;
-    case 2:
-      entry = { type: 'addPointer', destFile: str('dest_file'), srcFile: str('src_file'), offset: num('offset', 0xffffffff), size: num('size', 0xff) };
-      break;
-    case 3:
-      entry = { type: 'addChecksum', file: str('file'), offset: num('offset', 0xffffffff), start: num('start', 0xffffffff), length: num('length', 0xffffffff) };
-      break;
-    case 4:
-      entry = {
-        type: 'writePointer',
-        destFile: str('dest_file'),
-        srcFile: str('src_file'),
-        dstOffset: num('dst_offset', 0xffffffff),
-        srcOffset: num('src_offset', 0xffffffff),
-        size: num('size', 0xff),
-      };
-      break;
-    default:
-      if (raw === undefined) fail(`command ${String(command)} is not one of ${Object.values(COMMAND_NAMES).join(', ')}: give raw`);
-      return { type: 'unknown', command: command as number, raw: raw! };
+  if (command === 0) return raw === undefined ? PADDING : { type: 'unknown', command: 0, raw };
+  const spec = commandSpec(command as number);
+  if (spec === undefined) {
+    if (raw === undefined) fail(`command ${String(command)} is not one of ${Object.values(COMMAND_NAMES).join(', ')}: give raw`);
+    return { type: 'unknown', command: command as number, raw: raw! };
   }
+  const entry = commandFromFields(spec, (f) => (f.kind === 'name' ? str(f.wire) : num(f.wire, f.kind === 'u8' ? 0xff : 0xffffffff)));
   if (raw !== undefined) entry.raw = raw;
   return entry;
 }

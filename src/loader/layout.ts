@@ -1,61 +1,47 @@
 /**
- * The four loader structs described declaratively with buffer-layout.
+ * The four loader structs as buffer-layout descriptions, built from the field
+ * table (fields.ts).
  *
- * This is the slow, obviously-right description of the wire format: the
- * hexdump pretty-printer takes its field map from it, and the tests use it as
- * an oracle independent of the hand-written codec. Offsets inside the variant
- * structs are relative to byte 4 (after the command word).
+ * This is the slow, obviously-right reading of the wire format: the hexdump
+ * pretty-printer takes its field map from it, and the tests use it as an
+ * oracle beside the hand-written codec (both follow the table; the oracle
+ * lays fields out by buffer-layout's own rules, and is checked against the
+ * table's offsets here). Offsets inside the variant structs are relative to
+ * byte 4 (after the command word).
  */
 import BL, { type Layout, type Structure, type Union } from 'buffer-layout';
-import {
-  COMMAND_ADD_CHECKSUM,
-  COMMAND_ADD_POINTER,
-  COMMAND_ALLOCATE,
-  COMMAND_WRITE_POINTER,
-  COMMAND_NAMES,
-  ENTRY_SIZE,
-  FILE_NAME_SIZE,
-} from './constants.js';
+import { COMMAND_ADD_CHECKSUM, COMMAND_ADD_POINTER, COMMAND_ALLOCATE, COMMAND_WRITE_POINTER, ENTRY_SIZE } from './constants.js';
+import { COMMAND_FIELD, COMMAND_NAMES, commandSpec, LOADER_COMMANDS, type CommandSpec, type FieldSpec } from './fields.js';
 
-const name = (property: string) => BL.blob(FILE_NAME_SIZE, property);
+function fieldLayout(f: FieldSpec): Layout {
+  switch (f.kind) {
+    case 'u8':
+      return BL.u8(f.wire);
+    case 'u32':
+      return BL.u32(f.wire);
+    case 'name':
+      return BL.blob(f.width, f.wire);
+  }
+}
 
-export const ALLOCATE_LAYOUT: Structure = BL.struct([name('file'), BL.u32('align'), BL.u8('zone'), BL.blob(63, 'reserved')]);
-export const ADD_POINTER_LAYOUT: Structure = BL.struct([
-  name('dest_file'),
-  name('src_file'),
-  BL.u32('offset'),
-  BL.u8('size'),
-  BL.blob(7, 'reserved'),
-]);
-export const ADD_CHECKSUM_LAYOUT: Structure = BL.struct([
-  name('file'),
-  BL.u32('offset'),
-  BL.u32('start'),
-  BL.u32('length'),
-  BL.blob(56, 'reserved'),
-]);
-export const WRITE_POINTER_LAYOUT: Structure = BL.struct([
-  name('dest_file'),
-  name('src_file'),
-  BL.u32('dst_offset'),
-  BL.u32('src_offset'),
-  BL.u8('size'),
-  BL.blob(3, 'reserved'),
-]);
+function structOf(spec: CommandSpec): Structure {
+  const struct = BL.struct([...spec.fields.map(fieldLayout), BL.blob(ENTRY_SIZE - spec.end, 'reserved')]);
+  for (const f of spec.fields) {
+    if (4 + struct.offsetOf(f.wire)! !== f.offset) throw new Error(`buffer-layout puts ${spec.name}.${f.wire} at ${4 + struct.offsetOf(f.wire)!}, the table at ${f.offset}`);
+  }
+  return struct;
+}
+
+const BY_COMMAND: ReadonlyMap<number, Structure> = new Map(LOADER_COMMANDS.map((c) => [c.command, structOf(c)]));
+
+export const ALLOCATE_LAYOUT: Structure = BY_COMMAND.get(COMMAND_ALLOCATE)!;
+export const ADD_POINTER_LAYOUT: Structure = BY_COMMAND.get(COMMAND_ADD_POINTER)!;
+export const ADD_CHECKSUM_LAYOUT: Structure = BY_COMMAND.get(COMMAND_ADD_CHECKSUM)!;
+export const WRITE_POINTER_LAYOUT: Structure = BY_COMMAND.get(COMMAND_WRITE_POINTER)!;
 
 /** One entry: a u32 command word discriminating a 124-byte union. */
-export const LOADER_ENTRY_LAYOUT: Union = BL.union(BL.u32('command'), BL.blob(ENTRY_SIZE - 4, 'data'));
-LOADER_ENTRY_LAYOUT.addVariant(COMMAND_ALLOCATE, ALLOCATE_LAYOUT, 'allocate');
-LOADER_ENTRY_LAYOUT.addVariant(COMMAND_ADD_POINTER, ADD_POINTER_LAYOUT, 'add_pointer');
-LOADER_ENTRY_LAYOUT.addVariant(COMMAND_ADD_CHECKSUM, ADD_CHECKSUM_LAYOUT, 'add_checksum');
-LOADER_ENTRY_LAYOUT.addVariant(COMMAND_WRITE_POINTER, WRITE_POINTER_LAYOUT, 'write_pointer');
-
-const BY_COMMAND: Readonly<Record<number, Structure>> = {
-  [COMMAND_ALLOCATE]: ALLOCATE_LAYOUT,
-  [COMMAND_ADD_POINTER]: ADD_POINTER_LAYOUT,
-  [COMMAND_ADD_CHECKSUM]: ADD_CHECKSUM_LAYOUT,
-  [COMMAND_WRITE_POINTER]: WRITE_POINTER_LAYOUT,
-};
+export const LOADER_ENTRY_LAYOUT: Union = BL.union(BL.u32(COMMAND_FIELD.wire), BL.blob(ENTRY_SIZE - 4, 'data'));
+for (const c of LOADER_COMMANDS) LOADER_ENTRY_LAYOUT.addVariant(c.command, BY_COMMAND.get(c.command)!, c.name.toLowerCase());
 
 export interface FieldSpan {
   name: string;
@@ -67,18 +53,14 @@ export interface FieldSpan {
 
 /** The field map of a command (absolute offsets), or just the command word for unknown ones. */
 export function fieldSpans(command: number): FieldSpan[] {
-  const spans: FieldSpan[] = [{ name: 'command', offset: 0, size: 4, kind: 'u32' }];
-  const layout = BY_COMMAND[command];
-  if (layout === undefined) {
+  const spans: FieldSpan[] = [{ name: COMMAND_FIELD.wire, offset: COMMAND_FIELD.offset, size: COMMAND_FIELD.width, kind: COMMAND_FIELD.kind }];
+  const spec = commandSpec(command);
+  if (spec === undefined) {
     spans.push({ name: 'data', offset: 4, size: ENTRY_SIZE - 4, kind: 'reserved' });
     return spans;
   }
-  for (const f of layout.fields as Layout[]) {
-    const property = f.property!;
-    const size = f.span;
-    const kind: FieldSpan['kind'] = property === 'reserved' ? 'reserved' : size === FILE_NAME_SIZE ? 'name' : size === 1 ? 'u8' : 'u32';
-    spans.push({ name: property, offset: 4 + layout.offsetOf(property)!, size, kind });
-  }
+  for (const f of spec.fields) spans.push({ name: f.wire, offset: f.offset, size: f.width, kind: f.kind });
+  spans.push({ name: 'reserved', offset: spec.end, size: ENTRY_SIZE - spec.end, kind: 'reserved' });
   return spans;
 }
 
@@ -107,7 +89,7 @@ export function decodeWithLayout(bytes: Uint8Array, offset = 0): LayoutEntry {
 export function encodeWithLayout(command: number, fields: Record<string, number | Uint8Array>): Uint8Array {
   const out = Buffer.alloc(ENTRY_SIZE); // buffer-layout leaves unset bytes alone: start from zeros
   out.writeUInt32LE(command, 0);
-  const layout = BY_COMMAND[command];
+  const layout = BY_COMMAND.get(command);
   if (layout === undefined) throw new RangeError(`no layout for command ${command}`);
   const full: Record<string, unknown> = {};
   for (const f of layout.fields) {

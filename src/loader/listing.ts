@@ -15,8 +15,9 @@
  */
 import { fromHex, toHex } from '../bytes.js';
 import { ListingSyntaxError } from '../errors.js';
-import { COMMAND_NAMES, ENTRY_SIZE, FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE, ZONE_NAMES } from './constants.js';
+import { ENTRY_SIZE, FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE, ZONE_NAMES } from './constants.js';
 import { PADDING, type LoaderEntry } from './entry.js';
+import { COMMAND_NAMES, commandFromFields, commandSpec, ENTRY_NAMES, fieldValue, LOADER_COMMANDS, specOf, type FieldSpec } from './fields.js';
 import type { Annotator } from './annotate.js';
 
 const MNEMONIC_WIDTH = 13;
@@ -36,20 +37,7 @@ export function quoteName(name: string): string {
 const hx = (n: number) => '0x' + n.toString(16);
 
 export function mnemonic(entry: LoaderEntry): string {
-  switch (entry.type) {
-    case 'allocate':
-      return 'ALLOCATE';
-    case 'addPointer':
-      return 'ADD_POINTER';
-    case 'addChecksum':
-      return 'ADD_CHECKSUM';
-    case 'writePointer':
-      return 'WRITE_POINTER';
-    case 'padding':
-      return 'PADDING';
-    case 'unknown':
-      return 'UNKNOWN';
-  }
+  return ENTRY_NAMES[entry.type];
 }
 
 function zoneText(zone: number): string {
@@ -57,27 +45,26 @@ function zoneText(zone: number): string {
   return n === undefined ? String(zone) : `${n}(${zone})`;
 }
 
+function valueText(field: FieldSpec, v: string | number): string {
+  switch (field.text) {
+    case 'name':
+      return quoteName(v as string);
+    case 'dec':
+      return String(v);
+    case 'hex':
+      return hx(v as number);
+    case 'zone':
+      return zoneText(v as number);
+  }
+}
+
 /** The fields of one entry, as `key=value` text (no index, no mnemonic). */
 export function formatFields(entry: LoaderEntry): string {
-  let s: string;
-  switch (entry.type) {
-    case 'allocate':
-      s = `file=${quoteName(entry.file)} align=${entry.align} zone=${zoneText(entry.zone)}`;
-      break;
-    case 'addPointer':
-      s = `dest=${quoteName(entry.destFile)} src=${quoteName(entry.srcFile)} offset=${hx(entry.offset)} size=${entry.size}`;
-      break;
-    case 'addChecksum':
-      s = `file=${quoteName(entry.file)} offset=${hx(entry.offset)} start=${hx(entry.start)} length=${hx(entry.length)}`;
-      break;
-    case 'writePointer':
-      s = `dest=${quoteName(entry.destFile)} src=${quoteName(entry.srcFile)} dst_offset=${hx(entry.dstOffset)} src_offset=${hx(entry.srcOffset)} size=${entry.size}`;
-      break;
-    case 'padding':
-      return '';
-    case 'unknown':
-      return `command=${hx(entry.command)} raw=${toHex(entry.raw)}`;
-  }
+  if (entry.type === 'padding') return '';
+  if (entry.type === 'unknown') return `command=${hx(entry.command)} raw=${toHex(entry.raw)}`;
+  let s = specOf(entry)
+    .fields.map((f) => `${f.key}=${valueText(f, fieldValue(entry, f))}`)
+    .join(' ');
   if (entry.raw !== undefined) s += ` raw=${toHex(entry.raw)}`;
   return s;
 }
@@ -206,13 +193,11 @@ function parseName(t: Token, line: number, hasRaw: boolean): string {
 }
 
 const REQUIRED: Record<string, string[]> = {
-  ALLOCATE: ['file', 'align', 'zone'],
-  ADD_POINTER: ['dest', 'src', 'offset', 'size'],
-  ADD_CHECKSUM: ['file', 'offset', 'start', 'length'],
-  WRITE_POINTER: ['dest', 'src', 'dst_offset', 'src_offset', 'size'],
-  UNKNOWN: ['command', 'raw'],
-  PADDING: [],
+  ...Object.fromEntries(LOADER_COMMANDS.map((c) => [c.name, c.fields.map((f) => f.key)])),
+  [ENTRY_NAMES.unknown]: ['command', 'raw'],
+  [ENTRY_NAMES.padding]: [],
 };
+const BY_NAME = new Map(LOADER_COMMANDS.map((c) => [c.name, c]));
 
 /** Parses one non-comment line into an entry. `position` is the entry's index in the stream. */
 export function parseEntryLine(text: string, line: number, position: number): LoaderEntry {
@@ -228,7 +213,7 @@ export function parseEntryLine(text: string, line: number, position: number): Lo
   const op = m[1]!.toUpperCase();
   const required = REQUIRED[op];
   if (required === undefined) {
-    throw new ListingSyntaxError(line, `unknown command ${JSON.stringify(m[1])} (ALLOCATE, ADD_POINTER, ADD_CHECKSUM, WRITE_POINTER, PADDING, UNKNOWN)`);
+    throw new ListingSyntaxError(line, `unknown command ${JSON.stringify(m[1])} (${Object.values(ENTRY_NAMES).join(', ')})`);
   }
   const fields = new Map<string, Token>();
   for (const t of tokenize(rest.slice(m[0].length), line)) {
@@ -245,33 +230,21 @@ export function parseEntryLine(text: string, line: number, position: number): Lo
     if (op === 'PADDING') throw new ListingSyntaxError(line, 'PADDING takes no raw=; an entry with data is UNKNOWN');
   }
   const f = (k: string) => fields.get(k)!;
-  const u32 = (k: string) => parseNumber(f(k), line, 0xffffffff);
-  const u8 = (k: string) => parseNumber(f(k), line, 0xff);
-  const name = (k: string) => parseName(f(k), line, raw !== undefined);
-  let entry: LoaderEntry;
-  switch (op) {
-    case 'ALLOCATE':
-      entry = { type: 'allocate', file: name('file'), align: u32('align'), zone: parseZone(f('zone'), line) };
-      break;
-    case 'ADD_POINTER':
-      entry = { type: 'addPointer', destFile: name('dest'), srcFile: name('src'), offset: u32('offset'), size: u8('size') };
-      break;
-    case 'ADD_CHECKSUM':
-      entry = { type: 'addChecksum', file: name('file'), offset: u32('offset'), start: u32('start'), length: u32('length') };
-      break;
-    case 'WRITE_POINTER':
-      entry = { type: 'writePointer', destFile: name('dest'), srcFile: name('src'), dstOffset: u32('dst_offset'), srcOffset: u32('src_offset'), size: u8('size') };
-      break;
-    case 'PADDING':
-      return PADDING;
-    default: {
-      const command = u32('command');
-      if (command >= 1 && command <= 4) throw new ListingSyntaxError(line, `UNKNOWN with command=${command}: that is ${COMMAND_NAMES[command]}`);
-      return { type: 'unknown', command, raw: raw! };
-    }
+  const spec = BY_NAME.get(op);
+  if (spec !== undefined) {
+    const entry = commandFromFields(spec, (field) => {
+      const t = f(field.key);
+      if (field.kind === 'name') return parseName(t, line, raw !== undefined);
+      if (field.text === 'zone') return parseZone(t, line);
+      return parseNumber(t, line, field.kind === 'u8' ? 0xff : 0xffffffff);
+    });
+    if (raw !== undefined) entry.raw = raw;
+    return entry;
   }
-  if (raw !== undefined) entry.raw = raw;
-  return entry;
+  if (op === ENTRY_NAMES.padding) return PADDING;
+  const command = parseNumber(f('command'), line, 0xffffffff);
+  if (commandSpec(command) !== undefined) throw new ListingSyntaxError(line, `UNKNOWN with command=${command}: that is ${COMMAND_NAMES[command]}`);
+  return { type: 'unknown', command, raw: raw! };
 }
 
 /** Parses a whole listing. Comment and blank lines are skipped. */

@@ -3,7 +3,8 @@
  * fixed: the bytes stay as they are, this only says what is unusual and where.
  */
 import { asBytes, type ByteSource } from '../bytes.js';
-import { COMMAND_NAMES, ENTRY_SIZE, FIELDS_END } from './constants.js';
+import { ENTRY_SIZE } from './constants.js';
+import { COMMAND_NAMES, FIELDS_END } from './fields.js';
 import { decodeLoader } from './codec.js';
 import { commandOf, nameFields } from './entry.js';
 import { inspectNameField } from './name-field.js';
