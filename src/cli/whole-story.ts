@@ -173,6 +173,7 @@ function osText(b: BootRecord): string {
 function fallbackWhy(b: BootRecord): string {
   const fw = b.firmware;
   if (fw === null) return 'the loader did not run';
+  if (fw.outcome === 'not-run') return 'there is no loader to run, so the firmware built its own';
   const unread = fw.commandsAvailable - fw.commandsExecuted;
   const stale = unread > 0 ? `it read ${fw.loaderBytesRead} of the loader's ${fw.loaderSizeNow} bytes (the size the directory gave before the rebuild), so ${unread} command${unread === 1 ? '' : 's'} never ran` : 'the loader run did not complete';
   return `${stale}; the firmware noticed (${fw.warnings[0] ?? 'no warning'}) and built its own`;
@@ -183,6 +184,7 @@ export function storyText(s: WholeStory): string {
   const out: string[] = [`${c.name}: ${c.argv.join(' ')}`, `${c.qemu} (${c.machineType}), ${c.hostPageSize === 0x1000 ? '4 KiB' : `${c.hostPageSize / 1024} KiB`} host pages; the model uses QEMU ${c.qemuRelease ?? '7.2'}'s rules`, ''];
 
   out.push('1. At machine creation (the ACPI ROM blobs and their RAM blocks):');
+  if (s.creation.length === 0) out.push('   none: QEMU builds no ACPI tables for this machine');
   for (const b of s.creation) {
     const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${hx(b.sizeAfterBoot)}` : '';
     const cmds = b.commands === undefined ? '' : b.commands.afterBoot === null || b.commands.afterBoot === b.commands.creation ? ` (${b.commands.creation} commands)` : ` (${b.commands.creation} commands, ${b.commands.afterBoot} after the rebuild)`;
@@ -206,7 +208,7 @@ export function storyText(s: WholeStory): string {
       continue;
     }
     const fw = b.firmware;
-    const ran = fw === null ? 'does not run' : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
+    const ran = fw === null ? 'does not run' : fw.outcome === 'not-run' ? `runs no loader (${fw.warnings[0] ?? fw.notes[0] ?? 'QEMU serves no etc/table-loader'})` : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
     out.push(`   ${label}: ${ran}; the OS gets ${osText(b)}`);
     if (b.os.tables !== 'firmware') for (const w of fw?.warnings ?? []) out.push(`     warning: ${w}`);
   }

@@ -21,7 +21,7 @@ import { finding, type Finding } from './findings.js';
 import { OVMF_TABLE_CAP, staticHazards } from './static-hazards.js';
 import { rebootHazards } from './reboot-hazard.js';
 
-export type Verdict = 'runs cleanly' | 'runs with warnings' | 'aborts' | 'silently produces different tables' | 'not applicable';
+export type Verdict = 'runs cleanly' | 'runs with warnings' | 'aborts' | 'silently produces different tables' | 'no loader to run' | 'not applicable';
 
 export interface PersonalityResult {
   firmware: FirmwareName;
@@ -43,6 +43,7 @@ export interface LintReport {
 
 function verdictOf(r: FirmwareReport | null): Verdict {
   if (r === null || r.outcome === 'rejected' || r.outcome === 'hung') return 'aborts';
+  if (r.outcome === 'not-run' && r.loaderSizeNow === 0) return 'no loader to run';
   return r.warnings.length > 0 ? 'runs with warnings' : 'runs cleanly';
 }
 
@@ -59,7 +60,8 @@ function personality(firmware: FirmwareName, r: FirmwareReport | null, qemuError
 
 /** Marks clean runs whose tables differ from the others', and lists the differences. */
 function compare(all: PersonalityResult[]): string[] {
-  const results = all.filter((r) => r.verdict !== 'not applicable');
+  // firmware that ran no loader cannot differ from the loader's tables
+  const results = all.filter((r) => r.verdict !== 'not applicable' && r.verdict !== 'no loader to run');
   const differences: string[] = [];
   const key = (t: { signature: string }) => t.signature;
   const union = new Set(results.flatMap((r) => r.tables.filter((t) => t.source !== 'firmware').map(key)));
@@ -124,6 +126,14 @@ export function lintScript(input: string, files: ExecFile[], options: { standard
 /** A QEMU capture: its loader, QEMU's sizing around it, and every firmware's boot. */
 export function lintVector(vector: Vector): LintReport {
   const findings: Finding[] = [];
+  if (vector.hasRom('before', LOADER_FILE)) findings.push(...loaderHazards(vector));
+  else findings.push(finding('info', -1, 'NO_QEMU_ACPI', 'QEMU builds no ACPI tables for this machine (no etc/table-loader, e.g. acpi=off): the firmware has no loader to run'));
+  return personalitiesAndReboots(vector, findings);
+}
+
+/** What the loader and QEMU's sizing around it say, before any firmware runs. */
+function loaderHazards(vector: Vector): Finding[] {
+  const findings: Finding[] = [];
   const before = vector.romBytes('before', LOADER_FILE);
   const stage = stageFor(vector, 'seabios');
   const files = new Map<string, Uint8Array>([[TABLES_FILE, vector.romBytes('before', TABLES_FILE)], ...(vector.hasRom('before', RSDP_FILE) ? [[RSDP_FILE, vector.romBytes('before', RSDP_FILE)] as const] : [])]);
@@ -152,6 +162,10 @@ export function lintVector(vector: Vector): LintReport {
       }
     }
   }
+  return findings;
+}
+
+function personalitiesAndReboots(vector: Vector, findings: Finding[]): LintReport {
   const items = itemsCaptureFor(vector, undefined);
   const results = FIRMWARES.map((firmware) => {
     try {

@@ -74,15 +74,17 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
   const blocksStage = vector.stage(o.blocksFrom ?? 'before');
   const otherBlocks = (blocksStage.ramblock_at_start ?? blocksStage.ramblock).filter((r) => !r.name.startsWith('/rom@'));
   // no firmware's rebuild recorded because QEMU ended at it: every rebuild ends that way
+  // a machine without QEMU-built ACPI (acpi=off, or no ACPI at all) has no ROM blobs and nothing to rebuild
+  const hasAcpi = vector.hasRom('before', TABLES_FILE) || vector.hasRom('before', LOADER_FILE);
   const exitAtRebuild = o.exitAtRebuild ?? (REBUILD_STAGES.some((s) => vector.hasStage(s)) ? undefined : recordedExit(vector));
-  const after = o.rebuildFrom ?? (exitAtRebuild !== undefined ? 'before' : rebuildStage(vector));
+  const after = o.rebuildFrom ?? (exitAtRebuild !== undefined || !hasAcpi ? 'before' : rebuildStage(vector));
   const machine = new QemuMachine({
     type,
     policy: o.policy,
     hostPageSize: o.hostPageSize,
     otherBlocks,
     files,
-    acpi: {
+    ...(hasAcpi ? { acpi: {
       initial: acpiBlobs(vector, 'before'),
       rebuild: (m) => {
         if (m.platformProgrammed && exitAtRebuild !== undefined) throw new QemuAbort([...exitAtRebuild]);
@@ -93,7 +95,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
           `${vector.dir}: QEMU rebuilds its tables on a platform no firmware has programmed; the capture only holds the rebuild after the firmware did (give an fw_cfg item capture of this configuration)`,
         );
       },
-    },
+    } } : {}),
   });
   for (const it of o.items ?? []) if (it.key !== FW_CFG_FILE_DIR && machine.device.item(it.key)?.data === null) machine.device.addBytes(it.key, it.bytes.slice());
   return machine;
