@@ -11,7 +11,7 @@ import { stageFor } from '../simulate/firmware-run.js';
 import { itemsCaptureFor } from '../simulate/captures.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
-import { bootableFamily, runConfigBoots } from './config-run.js';
+import { bootableFamily, configQemuBinary, runConfigBoots } from './config-run.js';
 import { findQemu, qemuVersionLine, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { compareBoot, liveBoot, type BootComparison, type LiveBoot } from './lifecycle-compare.js';
 
@@ -44,7 +44,7 @@ export interface ConfigLifecycle {
 export async function bootRealConfig(input: ConfigLifecycleInput): Promise<ConfigLifecycle> {
   bootableFamily(input.vector);
   // the model plays the QEMU this host runs; a vector captured on another version is not a like-for-like check
-  const installed = /version (\d+\.\d+)/.exec(qemuVersionLine(findQemu()))?.[1];
+  const installed = /version (\d+\.\d+)/.exec(qemuVersionLine(findQemu(configQemuBinary(input.vector))))?.[1];
   const captured = /version (\d+\.\d+)/.exec(input.vector.manifest.qemu_version)?.[1];
   const stage = stageFor(input.vector, input.firmware);
   const guid = input.vector.hasStage(stage) ? input.vector.stage(stage).qmp_vm_generation_id : undefined;

@@ -126,11 +126,19 @@ const textLength = (path: string) => {
   }
 };
 
+/**
+ * The QEMU a configuration runs on: a capture's binary as given (a wrapper
+ * running a chroot's QEMU included), a vector's by name.
+ */
+export function configQemuBinary(vector: Vector): string {
+  return (vector.manifest['qemu_binary'] as string | undefined) ?? QEMU_BINARY;
+}
+
 /** The machine family, when this host can boot the configuration (x86 q35 or pc); a usage error otherwise. */
 export function bootableFamily(vector: Vector): 'q35' | 'pc' {
-  const binary = (vector.manifest['qemu_binary'] as string | undefined) ?? QEMU_BINARY;
-  if (binary !== QEMU_BINARY) throw new UsageError('USAGE', `boot-real --config: ${vector.name} runs on ${binary}; only ${QEMU_BINARY} configurations can be booted here`);
-  const family = parseMachineType(vector.manifest.machine_type).family;
+  const type = parseMachineType(vector.manifest.machine_type);
+  if (type.arch !== 'x86_64') throw new UsageError('USAGE', `boot-real --config: ${vector.name} runs on qemu-system-${type.arch}; only x86 configurations can be booted here`);
+  const family = type.family;
   if (family !== 'q35' && family !== 'pc') throw new UsageError('USAGE', `boot-real --config: ${vector.name} is a ${family} machine; only q35 and pc configurations can be booted here`);
   return family;
 }
@@ -139,7 +147,7 @@ export function bootableFamily(vector: Vector): 'q35' | 'pc' {
 export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: ConfigBoot) => T): Promise<{ results: T[]; argv: string[]; image: FirmwareImage; qemuVersion: string; packages: Record<string, string> }> {
   const progress = input.progress ?? (() => undefined);
   const family = bootableFamily(input.vector);
-  const qemu = findQemu();
+  const qemu = findQemu(configQemuBinary(input.vector));
   const image = findFirmwareImage(input.firmware, qemu, input.image);
   const record = realFirmwareRecord(input.firmware);
   const timeoutMs = input.timeoutMs ?? record.timeoutMs;

@@ -8,11 +8,12 @@
  * section: a PCIEXBAR-only rebuild of the seed differs in 10 bytes).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CaptureFirmware, FirmwareImageJson } from '../vectors/capture-json.js';
 import { seabiosVersionIn } from './seabios-image.js';
-import { findFirmwareImage, RealBootUnavailable } from './live/firmware-images.js';
+import { findOnPath } from './live/find-binary.js';
+import { ovmfCandidates } from './live/firmware-images.js';
 
 
 /** The vector stage name each firmware's rebuild is kept under (as in spec-vectors/qemu-7.2). */
@@ -25,6 +26,8 @@ export interface FirmwarePlan {
   image: FirmwareImageJson;
   /** Files to copy into the run directory first (a writable variable store): [source, name in the run dir]. */
   copies: [string, string][];
+  /** Other images of the same firmware, tried in turn when QEMU refuses to start with this one. */
+  alternatives?: FirmwarePlan[];
 }
 
 export interface FirmwarePlans {
@@ -96,9 +99,10 @@ function packageOf(path: string): string | null {
   }
 }
 
-function imageJson(files: string[], source: FirmwareImageJson['source'], firmware: CaptureFirmware): FirmwareImageJson {
+function describeImage(files: string[], source: FirmwareImageJson['source'], firmware: CaptureFirmware, hostInstall: boolean): FirmwareImageJson {
   const code = files[0];
   if (code === undefined) return { files, source, version: null, versionFrom: null };
+  if (!hostInstall && source !== 'command line') return { files, source, version: null, versionFrom: "unknown: this QEMU is not this host's installation, whose files and packages the paths would name" };
   if (firmware === 'seabios') {
     const v = seabiosVersion(code);
     if (v !== null) return { files, source, version: v, versionFrom: 'the image' };
@@ -136,6 +140,10 @@ function pflashArgs(code: string, varsName: string): string[] {
  */
 export function planFirmware(binary: string, userArgs: readonly string[], arch: 'x86_64' | 'aarch64', family: string): FirmwarePlans {
   const s = stripFirmware(userArgs);
+  // this host's packages say the versions only of this host's QEMU installation (not a wrapper's chroot)
+  const resolved = findOnPath(binary);
+  const hostInstall = resolved !== undefined && /^\/usr\/bin\/qemu-system-[a-z0-9_]+$/.test(realpathSync(resolved));
+  const imageJson = (files: string[], source: FirmwareImageJson['source'], fw: CaptureFirmware) => describeImage(files, source, fw, hostInstall);
   const uefiKind: CaptureFirmware = arch === 'aarch64' ? 'aavmf' : 'ovmf';
   let booted: CaptureFirmware | null;
   if (s.pflash.length > 0 || s.blockdevPflash) booted = uefiKind;
@@ -159,12 +167,12 @@ export function planFirmware(binary: string, userArgs: readonly string[], arch: 
       if (found === undefined) unavailable.push({ firmware: fw, reason: `${name} not found in QEMU's data directories (install the seabios package)` });
       else plans.push({ firmware: fw, args: [...s.rest], image: imageJson([found], 'qemu default', fw), copies: [] });
     } else if (fw === 'ovmf') {
-      try {
-        const img = findFirmwareImage('ovmf', binary);
-        plans.push({ firmware: fw, args: [...s.rest, ...pflashArgs(img.code, 'OVMF_VARS.fd')], image: imageJson([img.code, img.vars!], 'installed', fw), copies: [[img.vars!, 'OVMF_VARS.fd']] });
-      } catch (err) {
-        if (!(err instanceof RealBootUnavailable)) throw err;
-        unavailable.push({ firmware: fw, reason: err.message });
+      // another installation's QEMU (a chroot) may have only some of the images this host has: the others are tried in turn
+      const images = ovmfCandidates();
+      if (images.length === 0) unavailable.push({ firmware: fw, reason: `OVMF code and vars images not found; install the ovmf package` });
+      else {
+        const [first, ...rest] = images.map((img) => ({ firmware: fw, args: [...s.rest, ...pflashArgs(img.code, 'OVMF_VARS.fd')], image: imageJson([img.code, img.vars!], 'installed', fw), copies: [[img.vars!, 'OVMF_VARS.fd']] as [string, string][] }));
+        plans.push({ ...first!, alternatives: rest });
       }
     } else {
       const pair = AAVMF_PAIRS.find(([c, v]) => existsSync(c) && existsSync(v));

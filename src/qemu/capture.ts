@@ -414,6 +414,8 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
       qemu: version,
       argv: q.argv.map((a, i) => (i === 0 ? binary.split('/').pop()! : tmpAlias(a))),
       user_argv: [binary.split('/').pop()!, ...userArgs.map(tmpAlias)],
+      // as given: a wrapper that runs another installation's QEMU (a chroot) stays usable for live boots
+      qemu_binary_path: binary,
       capture_format: options.noFirmware ? 2 : 3,
       ...(options.noFirmware
         ? {}
@@ -554,18 +556,24 @@ async function captureFirmware(
     const loaded = json.creation?.loaded_seabios_version;
     if (plan.firmware === 'seabios' && plan.image.source !== 'installed' && plans.booted === 'seabios' && loaded) plan.image = { ...plan.image, version: loaded, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
     o.progress(`${plan.firmware}: ${plan.image.files.join(' + ')}${plan.image.version ? ` (${plan.image.version})` : ''}`);
-    runs.push(
-      await captureFirmwareRebuild(plan, {
-        binary,
-        finish: captureArgs,
-        layout: async (q) => layoutOf(memoryMapFromMtree(await q.qmp.hmp('info mtree -f'))),
-        out,
-        timeoutMs: o.timeoutMs,
-        bootTimeoutMs: o.bootTimeoutMs,
-        alias: o.alias,
-        progress: o.progress,
-      }),
-    );
+    const runOptions = {
+      binary,
+      finish: captureArgs,
+      layout: async (q: QemuProcess) => layoutOf(memoryMapFromMtree(await q.qmp.hmp('info mtree -f'))),
+      out,
+      timeoutMs: o.timeoutMs,
+      bootTimeoutMs: o.bootTimeoutMs,
+      alias: o.alias,
+      progress: o.progress,
+    };
+    let run = await captureFirmwareRebuild(plan, runOptions);
+    // QEMU refused to start with this image (another installation's QEMU lacks it): the next one
+    for (const next of plan.alternatives ?? []) {
+      if (run.outcome !== 'qemu-exited' || run.exit !== null) break;
+      o.progress(`${plan.firmware}: trying ${next.image.files.join(' + ')}`);
+      run = await captureFirmwareRebuild(next, runOptions);
+    }
+    runs.push(run);
   }
   return { booted: plans.booted, runs, unavailable: plans.unavailable };
 }

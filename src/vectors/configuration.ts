@@ -188,7 +188,7 @@ function captureConfiguration(source: FileSource, items: ItemsCapture): Configur
     config: items.json.config,
     description: items.json.description ?? items.json.config,
     qemu_version: items.json.qemu ?? 'unknown',
-    qemu_binary: userArgv[0] ?? 'qemu-system-x86_64',
+    qemu_binary: (items.json['qemu_binary_path'] as string | undefined) ?? userArgv[0] ?? 'qemu-system-x86_64',
     machine_type: j.machine_type,
     config_args: userArgv.slice(1),
     stages,

@@ -21,6 +21,8 @@ const SEABIOS_IMAGE = 'bios-256k.bin';
 /** Where distributions put OVMF's split images (code, vars template); Debian's first, the corpus used it. */
 const OVMF_PAIRS: readonly [string, string][] = [
   ['/usr/share/OVMF/OVMF_CODE.fd', '/usr/share/OVMF/OVMF_VARS.fd'],
+  // Debian 13 and later ship only the 4 MiB build
+  ['/usr/share/OVMF/OVMF_CODE_4M.fd', '/usr/share/OVMF/OVMF_VARS_4M.fd'],
   ['/usr/share/edk2/ovmf/OVMF_CODE.fd', '/usr/share/edk2/ovmf/OVMF_VARS.fd'],
   ['/usr/share/edk2/x64/OVMF_CODE.fd', '/usr/share/edk2/x64/OVMF_VARS.fd'],
   ['/usr/share/qemu/edk2-x86_64-code.fd', '/usr/share/qemu/edk2-i386-vars.fd'],
@@ -56,6 +58,11 @@ function qemuDataDirs(qemu: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Every installed OVMF code/vars pair, in the order tried (another installation's QEMU may accept only a later one). */
+export function ovmfCandidates(): FirmwareImage[] {
+  return OVMF_PAIRS.filter(([c, v]) => existsSync(c) && existsSync(v)).map(([c, v]) => ({ firmware: 'ovmf', code: c, vars: v, description: `${c} + copy of ${v}` }));
 }
 
 /** The image for `firmware`: `image` when given (OVMF: the code file, vars beside it with CODE→VARS), else the installed package's. */
