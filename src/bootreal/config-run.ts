@@ -22,7 +22,7 @@ import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import { lowRamRange } from '../simulate/boot.js';
 import type { Vector } from '../vectors/vector.js';
-import { findFirmwareImage, findQemu, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
+import { findFirmwareImage, findQemu, ovmfCandidates, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker, waitForQuietTrace } from './marker.js';
 import { DEBUG_LOG, TRACE_LOG } from './qemu-args.js';
@@ -148,7 +148,9 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const progress = input.progress ?? (() => undefined);
   const family = bootableFamily(input.vector);
   const qemu = findQemu(configQemuBinary(input.vector));
-  const image = findFirmwareImage(input.firmware, qemu, input.image);
+  // another installation's QEMU (a chroot) may open only some of the installed OVMF builds: each is tried in turn
+  const images = input.firmware === 'ovmf' && input.image === undefined && ovmfCandidates().length > 1 ? ovmfCandidates() : [findFirmwareImage(input.firmware, qemu, input.image)];
+  let image = images[0]!;
   const record = realFirmwareRecord(input.firmware);
   const timeoutMs = input.timeoutMs ?? record.timeoutMs;
   const settleMs = input.settleMs ?? 1000;
@@ -157,17 +159,24 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bootreal-config-'));
   let q: QemuProcess | undefined;
   try {
-    let varsCopy: string | undefined;
-    if (image.vars !== undefined) {
-      varsCopy = join(dir, 'OVMF_VARS.fd');
-      copyFileSync(image.vars, varsCopy);
+    const base = ['-accel', 'tcg', '-cpu', 'max', '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...configArgs(input.vector, dir, input.vmgenidGuid)];
+    base.push('-D', join(dir, TRACE_LOG), '-trace', 'fw_cfg_select');
+    base.push('-chardev', `file,id=dbg,path=${join(dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg');
+    for (let i = 0; q === undefined; i++) {
+      image = images[i]!;
+      let varsCopy: string | undefined;
+      if (image.vars !== undefined) {
+        varsCopy = join(dir, 'OVMF_VARS.fd');
+        copyFileSync(image.vars, varsCopy);
+      }
+      progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);
+      try {
+        q = await QemuProcess.start({ binary: qemu, args: [...base, ...firmwareArgs(image, varsCopy)], dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
+      } catch (err) {
+        if (!(err instanceof InputError && err.code === 'QEMU_EXITED') || i + 1 >= images.length) throw err;
+        progress(`${image.code}: ${err.message}; trying the next image`);
+      }
     }
-    const args = ['-accel', 'tcg', '-cpu', 'max', '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...configArgs(input.vector, dir, input.vmgenidGuid)];
-    args.push('-D', join(dir, TRACE_LOG), '-trace', 'fw_cfg_select');
-    args.push('-chardev', `file,id=dbg,path=${join(dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg');
-    args.push(...firmwareArgs(image, varsCopy));
-    progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);
-    q = await QemuProcess.start({ binary: qemu, args, dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
     const guest = new LiveGuest(q.qtest, { kind: 'io', dma: true });
     const argv = [basename(qemu), ...q.argv.slice(1)].map((a) => a.split(dir).join('$TMP'));
     const tracePath = join(dir, TRACE_LOG);
