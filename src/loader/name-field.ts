@@ -115,7 +115,8 @@ export function readNameWords(u8: Uint8Array, w: Int32Array, wi: number): string
 function cacheMiss(u8: Uint8Array, w: Int32Array, wi: number, slot: number): string | undefined {
   const at = wi << 2;
   if (!isCanonicalNameField(u8, at)) return undefined;
-  const s = readName(u8, at);
+  // an object key is interned by V8: later compares of this name against the encoder's cached one are pointer tests
+  const s = Object.keys({ [readName(u8, at)]: 0 })[0]!;
   slotImage[slot] = w.slice(wi, wi + NAME_WORDS);
   slotString[slot] = s;
   return s;
