@@ -10,6 +10,7 @@ import { BiosLinker } from '../src/loader/linker.js';
 import { allocateBacking } from '../src/memory/backing.js';
 import { GuestMemory } from '../src/memory/guest-memory.js';
 import { defineCase, do_not_optimize } from './harness.js';
+import { fnv1a, nativeInputs } from './native.js';
 import { machineFromVector } from '../src/qemu/from-vector.js';
 import { boot } from '../src/simulate/boot.js';
 import { vectorFileContents } from '../src/simulate/captures.js';
@@ -31,29 +32,45 @@ function directGuest(files: Map<string, Uint8Array>, memory: GuestMemory): FwCfg
 
 const vec = join(packageRoot(), 'spec-vectors/qemu-7.2/seed');
 const rom = (stage: string, f: string, n: number) => readFileSync(join(vec, stage, f)).subarray(0, n);
+// the script QEMU 7.2 created for the seed (before/): 4096 bytes = 32 commands, the tables and the
+// RSDP at their fw_cfg sizes; what SeaBIOS reads and copies in one boot
 const seedFiles = new Map<string, Uint8Array>([
-  ['etc/acpi/rsdp', rom('after', 'etc_acpi_rsdp.bin', 20)],
-  ['etc/acpi/tables', rom('after', 'etc_acpi_tables.bin', 0x20000)],
-  ['etc/table-loader', rom('after', 'etc_table-loader.bin', 0x1000)],
+  ['etc/acpi/rsdp', rom('before', 'etc_acpi_rsdp.bin', 20)],
+  ['etc/acpi/tables', rom('before', 'etc_acpi_tables.bin', 0x20000)],
+  ['etc/table-loader', rom('before', 'etc_table-loader.bin', 0x1000)],
   ['etc/acpi/nvdimm-mem', new Uint8Array(4096)],
   ['etc/vmgenid_guid', new Uint8Array(4096)],
   ['etc/vmgenid_addr', new Uint8Array(8)],
 ]);
 const profile = seaBiosProfile('q35', 0x80000000, true);
-const memory = new GuestMemory([
-  { name: 'low', start: 0, size: 0xa0000, kind: 'ram' },
-  { name: 'shadow', start: 0xe0000, size: 0x20000, kind: 'ram' },
-  { name: 'high', start: 0x7e000000, size: 0x2000000, kind: 'ram' },
-]);
+const regions = [
+  { name: 'low', start: 0, size: 0xa0000 },
+  { name: 'shadow', start: 0xe0000, size: 0x20000 },
+  { name: 'high', start: 0x7e000000, size: 0x2000000 },
+];
+const memory = new GuestMemory(regions.map((r) => ({ ...r, kind: 'ram' as const })));
 const seedGuest = directGuest(seedFiles, memory);
 defineCase({
   group: 'SeaBIOS execution',
-  name: 'seed loader (32 commands, 128 KiB tables)',
+  name: 'seed loader (before/, 32 commands, 128 KiB tables)',
   units: 1,
   unit: 'run',
   targetNsPerUnit: 10_000,
   fn: () => do_not_optimize(runSeaBios({ memory, fw: seedGuest }, profile)),
 });
+// the same boot in C (bench/native/reference.c): same files, regions and zones
+nativeInputs.exec = {
+  regions,
+  zoneHigh: profile.zoneHigh,
+  zoneTmp: profile.tmpHigh,
+  zoneFseg: profile.fsegRoom,
+  fsegEnd: profile.fsegZoneEnd,
+  files: seedFiles,
+  expect: () => {
+    const r = runSeaBios({ memory, fw: seedGuest }, profile);
+    return { rsdp: r.rsdp?.address ?? 0, warnings: r.warnings.length, allocated: r.allocations.length, digest: fnv1a(r.allocations.map((a) => memory.read(a.base, a.length))) };
+  },
+};
 
 // the same boot as a user runs it: the seed machine, SeaBIOS through FwCfgDriver (port selects,
 // DMA descriptors, the device's transfer engine) into a fresh guest memory each run
