@@ -4,6 +4,7 @@
  * GuestMemory's checked surface; a pointer to nowhere is recorded as a
  * problem, never thrown.
  */
+import type { ReadonlyBytes } from '../bytes.js';
 import { GuestMemoryError, type GuestMemory } from '../memory/guest-memory.js';
 import { FwCfgError } from '../errors.js';
 import { sum8 } from './checksum.js';
@@ -34,7 +35,12 @@ export interface AcpiWalk {
   problems: string[];
 }
 
-const text = (b: Uint8Array) => String.fromCharCode(...b);
+const text = (b: ReadonlyBytes) => String.fromCharCode(...b);
+/** The 4-character signature at `address` (read as one little-endian word: no view, no spread). */
+function signatureAt(mem: GuestMemory, address: number): string {
+  const w = mem.readU32LE(address);
+  return String.fromCharCode(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24);
+}
 const hx = (n: number) => '0x' + n.toString(16);
 
 /** Reads the RSDP at `address`; undefined if the signature is not there. */
@@ -51,7 +57,7 @@ export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefine
       length = mem.readU32LE(address + 20);
       const x = mem.readU64LE(address + 24);
       xsdtAddress = x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : null;
-      extendedChecksumOk = length >= 36 && sum8(mem.view(address, length)) === 0;
+      extendedChecksumOk = length >= 36 && mem.inspect(address, length, sum8) === 0;
     }
     return { address, revision, oemId: text(head.subarray(9, 15)), rsdtAddress, xsdtAddress, length, checksumOk: sum8(head) === 0, extendedChecksumOk };
   } catch (err) {
@@ -63,7 +69,7 @@ export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefine
 const RSDP_SIGNATURE = Uint8Array.from('RSD PTR ', (c) => c.charCodeAt(0));
 
 /** True when the 8 bytes at `at` of `b` are "RSD PTR ". */
-function hasRsdpSignature(b: Uint8Array, at: number): boolean {
+function hasRsdpSignature(b: ReadonlyBytes, at: number): boolean {
   for (let i = 0; i < 8; i++) if (b[at + i] !== RSDP_SIGNATURE[i]) return false;
   return true;
 }
@@ -71,7 +77,7 @@ function hasRsdpSignature(b: Uint8Array, at: number): boolean {
 /** SeaBIOS's find_acpi_rsdp: the lowest 16-byte-aligned valid RSDP in [start, end). */
 export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpInfo | undefined {
   const first = Math.ceil(start / 16) * 16;
-  let zone: Uint8Array | undefined;
+  let zone: ReadonlyBytes | undefined;
   try {
     zone = mem.view(first, end - first);
   } catch (err) {
@@ -99,13 +105,13 @@ export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
       return seen;
     }
     try {
-      const signature = text(mem.view(address, 4));
+      const signature = signatureAt(mem, address);
       const length = mem.readU32LE(address + 4);
       if (length < (facs ? 64 : 36)) {
         problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? signature : JSON.stringify(signature)} has length ${length}`);
         return undefined;
       }
-      const t: FoundTable = { signature, address, length, checksumOk: facs || sum8(mem.view(address, length)) === 0, referencedBy: [ref] };
+      const t: FoundTable = { signature, address, length, checksumOk: facs || mem.inspect(address, length, sum8) === 0, referencedBy: [ref] };
       tables.push(t);
       byAddress.set(address, t);
       return t;

@@ -4,6 +4,7 @@
  */
 import { commandOf, type LoaderEntry } from '../loader/entry.js';
 import { COMMAND_NAMES } from '../loader/constants.js';
+import type { ReadonlyBytes } from '../bytes.js';
 
 export interface NameView {
   name: string;
@@ -82,7 +83,7 @@ export function storeLE(b: Uint8Array, at: number, size: number, value: number):
 }
 
 /** Little-endian unsigned value of `size` bytes. */
-export function readLE(b: Uint8Array, at: number, size: number): bigint {
+export function readLE(b: ReadonlyBytes, at: number, size: number): bigint {
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[at + i]!);
   return v;

@@ -129,12 +129,13 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
           const src = blobs.get(e.srcFile);
           if (!dest || !src) fail('EFI_PROTOCOL_ERROR', `invalid blob reference(s) "${e.destFile}" / "${e.srcFile}"`);
           if (![1, 2, 4, 8].includes(e.size) || e.size > dest!.size || e.offset > dest!.size - e.size) fail('EFI_PROTOCOL_ERROR', `invalid pointer location or size in "${e.destFile}"`);
-          const field = memory.writableView(dest!.base + e.offset, e.size);
-          const value = readLE(field, 0, e.size);
-          if (value >= BigInt(src!.size)) fail('EFI_PROTOCOL_ERROR', `invalid pointer value in "${e.destFile}"`);
-          const sum = value + BigInt(src!.base);
-          if (e.size < 8 && sum >= 1n << BigInt(e.size * 8)) fail('EFI_PROTOCOL_ERROR', `relocated pointer value unrepresentable in "${e.destFile}"`);
-          writeLE(field, 0, e.size, sum);
+          memory.patch(dest!.base + e.offset, e.size, (field, at) => {
+            const value = readLE(field, at, e.size);
+            if (value >= BigInt(src!.size)) fail('EFI_PROTOCOL_ERROR', `invalid pointer value in "${e.destFile}"`);
+            const sum = value + BigInt(src!.base);
+            if (e.size < 8 && sum >= 1n << BigInt(e.size * 8)) fail('EFI_PROTOCOL_ERROR', `relocated pointer value unrepresentable in "${e.destFile}"`);
+            writeLE(field, at, e.size, sum);
+          });
           out(e, index, 'applied');
           return;
         }

@@ -51,6 +51,11 @@ interface Loaded {
   base: number;
 }
 
+/** `*data -= sum` on one byte (a Patcher: no closure per checksum). */
+function subtractByte(b: Uint8Array, at: number, _length: number, sum: number): void {
+  b[at] = (b[at]! - sum) & 0xff;
+}
+
 const outcome = (index: number, command: string, status: EntryOutcome['status'], reason?: string): EntryOutcome =>
   reason === undefined ? { index, command, status } : { index, command, status, reason };
 
@@ -151,9 +156,7 @@ class SeaBiosRun {
               : undefined;
     if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_pointer:129', reason);
     // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
-    const at = dest!.base + offset;
-    const r = this.memory.span(at, size, true);
-    addLE(r.bytes, at - r.start, size, src!.base);
+    this.memory.patch(dest!.base + offset, size, addLE, src!.base);
     return outcome(index, command, 'applied');
   }
 
@@ -171,13 +174,8 @@ class SeaBiosRun {
             : undefined;
     if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_checksum:152', reason);
     // subtract semantics: correct whatever the byte held before
-    const memory = this.memory;
-    const from = file!.base + start;
-    const range = memory.span(from, length, false);
-    const sum = sum8(range.bytes, from - range.start, length);
-    const at = file!.base + offset;
-    const r = memory.span(at, 1, true);
-    r.bytes[at - r.start] = (r.bytes[at - r.start]! - sum) & 0xff;
+    const sum = this.memory.inspect(file!.base + start, length, sum8);
+    this.memory.patch(file!.base + offset, 1, subtractByte, sum);
     return outcome(index, command, 'applied');
   }
 

@@ -7,7 +7,7 @@
  * read and written as 32 int32 words (the word path); anything else goes
  * through the byte path, which is the reference and gives identical results.
  */
-import { asBytes, readU32LE, writeU32LE, type ByteSource } from '../bytes.js';
+import { asBytes, readableBytes, readU32LE, writeU32LE, type ByteSource, type ReadonlyBytes } from '../bytes.js';
 import { EncodeError, LoaderFormatError } from '../errors.js';
 import {
   COMMAND_ADD_CHECKSUM,
@@ -124,8 +124,8 @@ function decodeAt(u8: Uint8Array, w: Int32Array | undefined, o: number): LoaderE
 }
 
 /** Decodes the entry at `offset` (which must leave 128 readable bytes). */
-export function decodeEntry(source: ByteSource, offset = 0): LoaderEntry {
-  const u8 = asBytes(source);
+export function decodeEntry(source: ByteSource | ReadonlyBytes, offset = 0): LoaderEntry {
+  const u8 = readableBytes(source);
   if (!Number.isInteger(offset) || offset < 0 || offset + ENTRY_SIZE > u8.length) {
     throw new LoaderFormatError('LOADER_TRUNCATED', `entry at byte ${offset} needs 128 bytes, ${Math.max(0, u8.length - offset)} available`);
   }
@@ -133,8 +133,8 @@ export function decodeEntry(source: ByteSource, offset = 0): LoaderEntry {
 }
 
 /** Decodes a whole table-loader blob. Its size must be a multiple of 128. */
-export function decodeLoader(source: ByteSource): LoaderEntry[] {
-  const u8 = asBytes(source);
+export function decodeLoader(source: ByteSource | ReadonlyBytes): LoaderEntry[] {
+  const u8 = readableBytes(source);
   const rest = u8.length % ENTRY_SIZE;
   const count = (u8.length - rest) / ENTRY_SIZE;
   if (rest !== 0) {
@@ -397,8 +397,8 @@ export class LoaderCursor {
   private readonly u8: Uint8Array;
   private readonly w: Int32Array | undefined;
 
-  constructor(source: ByteSource) {
-    this.u8 = asBytes(source);
+  constructor(source: ByteSource | ReadonlyBytes) {
+    this.u8 = readableBytes(source);
     if (this.u8.length % ENTRY_SIZE !== 0) {
       throw new LoaderFormatError('LOADER_SIZE', `loader is ${this.u8.length} bytes, not a multiple of 128: ${this.u8.length % ENTRY_SIZE} trailing bytes`);
     }
