@@ -8,7 +8,7 @@ import { seaBiosProfile } from '../src/firmware/profiles.js';
 import { runSeaBios } from '../src/firmware/seabios.js';
 import { BiosLinker } from '../src/loader/linker.js';
 import { allocateBacking } from '../src/memory/backing.js';
-import { GuestMemory } from '../src/memory/guest-memory.js';
+import { FrozenBytes, GuestMemory } from '../src/memory/guest-memory.js';
 import { defineCase, do_not_optimize } from './harness.js';
 import { fnv1a, nativeInputs } from './native.js';
 import { machineFromVector } from '../src/qemu/from-vector.js';
@@ -18,14 +18,19 @@ import { guestFor } from '../src/simulate/fwcfg-access.js';
 import { policyFor } from '../src/simulate/options.js';
 import { Vector } from '../src/vectors/vector.js';
 
-/** fw_cfg served from host memory: the executor's semantics without the device's cost. */
+/**
+ * fw_cfg served from host memory: the executor's semantics without the device's cost. The files
+ * never change, so they are FrozenBytes and a read is GuestMemory.load: the bytes of a write(),
+ * without storing the zero pages of a file (most of the 128 KiB tables blob) over guest pages that
+ * are still zero.
+ */
 function directGuest(files: Map<string, Uint8Array>, memory: GuestMemory): FwCfgGuest {
   const dir: FwCfgDirEntry[] = [...files].map(([name, data], i) => ({ name, size: data.length, select: 0x20 + i }));
-  const bySelect = new Map(dir.map((d) => [d.select, files.get(d.name)!]));
+  const bySelect = new Map(dir.map((d) => [d.select, FrozenBytes.copyOf(files.get(d.name)!)]));
   return {
     dma: true,
     directory: () => dir,
-    readItem: (select, length, dest) => memory.write(dest, bySelect.get(select)!.subarray(0, length)),
+    readItem: (select, length, dest) => memory.load(dest, bySelect.get(select)!, 0, length),
     writeItem: () => 'done',
   };
 }

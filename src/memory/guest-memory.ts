@@ -16,6 +16,8 @@
  *   result says whether every byte was accepted.
  * - power-on contents (`GuestMemoryOptions.contents`): the one way bytes reach
  *   read-only memory, at construction (firmware images, captured ROM).
+ * - `load` of FrozenBytes: a write that skips the whole pages it would only
+ *   fill with zeros that are already there (below).
  *
  * Guest addresses and offsets inside a region are different types
  * (GuestAddress, RegionOffset: address.ts); offsets exist only inside this
@@ -88,6 +90,59 @@ export class MemoryRegion {
   }
 }
 
+const FROZEN = Symbol('frozen bytes');
+const NONZERO = Symbol('non-zero chunks');
+/** Granularity of FrozenBytes' zero index. */
+const CHUNK = 64;
+
+/**
+ * Bytes that never change: a private copy taken at construction, which no
+ * one else can reach, with an index of where they are zero (so GuestMemory
+ * can tell in O(1) that a 4 KiB window of them is all zeros).
+ */
+export class FrozenBytes {
+  readonly length: number;
+  readonly [FROZEN]: Uint8Array;
+  /** Entry i: how many of the first i 64-byte chunks hold a non-zero byte. */
+  readonly [NONZERO]: Int32Array;
+
+  private constructor(bytes: Uint8Array) {
+    this[FROZEN] = bytes;
+    this.length = bytes.length;
+    const chunks = Math.floor(bytes.length / CHUNK);
+    const counts = new Int32Array(chunks + 1);
+    for (let c = 0; c < chunks; c++) {
+      let any = 0;
+      for (let i = c * CHUNK; i < (c + 1) * CHUNK; i++) any |= bytes[i]!;
+      counts[c + 1] = counts[c]! + (any !== 0 ? 1 : 0);
+    }
+    this[NONZERO] = counts;
+  }
+
+  static copyOf(bytes: ReadonlyBytes): FrozenBytes {
+    return new FrozenBytes((bytes as Uint8Array).slice());
+  }
+
+  view(): ReadonlyBytes {
+    return this[FROZEN];
+  }
+}
+
+/** Whether [from, from+length) of `f` is all zeros: the index for whole chunks, a look at the bytes for the ends. */
+function zeroIn(f: FrozenBytes, from: number, length: number): boolean {
+  const b = f[FROZEN];
+  const c0 = Math.ceil(from / CHUNK);
+  const c1 = Math.floor((from + length) / CHUNK);
+  if (c1 <= c0) {
+    for (let i = from; i < from + length; i++) if (b[i] !== 0) return false;
+    return true;
+  }
+  for (let i = from; i < c0 * CHUNK; i++) if (b[i] !== 0) return false;
+  for (let i = c1 * CHUNK; i < from + length; i++) if (b[i] !== 0) return false;
+  const counts = f[NONZERO];
+  return counts[c1] === counts[c0];
+}
+
 /** A region with its bytes: GuestMemory's own record, never handed out. */
 class Backed {
   readonly region: MemoryRegion;
@@ -100,12 +155,19 @@ class Backed {
   /** One flag per 4 KiB the write surfaces touched, and the list of them: what a release must zero. */
   dirtyPages: Uint8Array | undefined;
   readonly dirtyList: number[] = [];
+  /**
+   * The backing is this memory's own allocation (zeroed when made or taken
+   * from the pool, zeroed again on release where dirty), so a page no write
+   * has touched holds zeros. Not so for caller-given bytes.
+   */
+  readonly cleanIsZero: boolean;
 
   constructor(spec: RegionSpec) {
     this.region = new MemoryRegion(spec.name, spec.start, spec.size, spec.kind);
     this.start = spec.start;
     this.end = spec.start + spec.size;
     this.ownsBacking = spec.bytes === undefined || spec.pooled === true;
+    this.cleanIsZero = spec.bytes === undefined;
     this.bytes = spec.bytes ?? allocateBacking(spec.size);
     this.data = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
@@ -320,6 +382,51 @@ export class GuestMemory {
     const b = this.#resolve(addr, len, true);
     const o = addr - b.start;
     b.bytes.fill(value, o, o + len);
+  }
+
+  /**
+   * write() of `length` bytes of `source` from `from`: checked and watched
+   * the same, the same bytes afterwards, but a whole 4 KiB page that would
+   * only receive zeros where no write has been (a page of this memory's own
+   * backing that is not dirty holds zeros) is left as it is, and stays clean.
+   * The fw_cfg files a firmware copies are mostly such pages (QEMU pads the
+   * ACPI tables blob to 128 KiB; vmgenid and NVDIMM buffers start zeroed).
+   */
+  load(addr: GuestAddress, source: FrozenBytes, from = 0, length = source.length - from): void {
+    if (!(Number.isSafeInteger(from) && Number.isSafeInteger(length) && from >= 0 && length >= 0 && from + length <= source.length)) {
+      throw new GuestMemoryError('BAD_LENGTH', `load: [${String(from)}, +${String(length)}) is outside the ${source.length} source bytes`, addr, length);
+    }
+    const src = source[FROZEN];
+    const b = this.#resolve(addr, length, false);
+    if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${length} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, length, b.region);
+    this.watch?.(addr, length);
+    const o = addr - b.start;
+    const firstPage = Math.ceil(o / DIRTY_PAGE);
+    const endPage = Math.floor((o + length) / DIRTY_PAGE);
+    if (!b.cleanIsZero || endPage <= firstPage) {
+      dirty(b, o, length);
+      b.bytes.set(src.subarray(from, from + length), o);
+      return;
+    }
+    const pages = b.dirtyPages;
+    // copy in runs: everything up to the first page that may stay as it is, then on past it
+    let copyFrom = o;
+    for (let p = firstPage; p < endPage; p++) {
+      const at = from + (p * DIRTY_PAGE - o);
+      if ((pages === undefined || pages[p] === 0) && zeroIn(source, at, DIRTY_PAGE)) {
+        const n = p * DIRTY_PAGE - copyFrom;
+        if (n > 0) {
+          dirty(b, copyFrom, n);
+          b.bytes.set(src.subarray(from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
+        }
+        copyFrom = (p + 1) * DIRTY_PAGE;
+      }
+    }
+    const n = o + length - copyFrom;
+    if (n > 0) {
+      dirty(b, copyFrom, n);
+      b.bytes.set(src.subarray(from + (copyFrom - o), from + length), copyFrom);
+    }
   }
 
   readU8(addr: GuestAddress): number {
