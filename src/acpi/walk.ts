@@ -114,6 +114,10 @@ export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpI
   return undefined;
 }
 
+/** "RSDT[3]", "XSDT[0]", ...: made once (a number-to-string conversion per entry per walk is not free). */
+const entryRefs: Record<'RSDT' | 'XSDT', string[]> = { RSDT: [], XSDT: [] };
+const entryRef = (kind: 'RSDT' | 'XSDT', i: number): string => (entryRefs[kind][i] ??= `${kind}[${i}]`);
+
 export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
   const tables: FoundTable[] = [];
   const byAddress = new Map<number, FoundTable>();
@@ -160,7 +164,7 @@ export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
     for (let i = 0; i < count; i++) {
       const at = t.address + 36 + i * width;
       const entry = width === 4 ? mem.readU32LE(at) : u64Masked(mem, at);
-      const table = visit(entry, `${kind}[${i}]`);
+      const table = visit(entry, entryRef(kind, i));
       if (table?.signature === 'FACP' && table.referencedBy.length === 1) fadtLinks(table);
     }
   };

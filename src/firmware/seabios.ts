@@ -65,8 +65,8 @@ class SeaBiosRun {
   readonly fw: FwCfgGuest;
   readonly placements: ReadonlyMap<string, number> | undefined;
   readonly report: FirmwareReport;
-  /** qemu_cfg_init's romfile list, built by prepending, so a later duplicate name wins. */
-  readonly romfiles = new Map<string, FwCfgDirEntry>();
+  /** The directory as qemu_cfg_init read it: its romfile list (see romfile()). */
+  romfiles: readonly FwCfgDirEntry[] = [];
   readonly high: ZoneAllocator;
   readonly fseg: ZoneAllocator;
   readonly loaded: Loaded[] = [];
@@ -78,6 +78,17 @@ class SeaBiosRun {
     this.high = new ZoneAllocator('ZoneHigh', profile.zoneHigh);
     this.fseg = new ZoneAllocator('ZoneFSeg', profile.fsegRoom);
     this.report = emptyReport('seabios');
+  }
+
+  /**
+   * romfile_find: qemu_cfg_init builds its list by prepending, so of two
+   * files with one name the later in the directory wins (a linear search,
+   * as SeaBIOS's: cheaper than building a map for a handful of files).
+   */
+  romfile(name: string): FwCfgDirEntry | undefined {
+    const list = this.romfiles;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.name === name) return list[i];
+    return undefined;
   }
 
   /** romfile_loader_find: byte 55 must be 0, then the first allocated blob of that name. */
@@ -119,7 +130,7 @@ class SeaBiosRun {
     if (entry.zone !== ZONE_HIGH && entry.zone !== ZONE_FSEG) return this.reject(index, command, where, `zone ${entry.zone} is neither HIGH nor FSEG`);
     if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
     if (byte55(entry, 4) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
-    const file = this.romfiles.get(entry.file);
+    const file = this.romfile(entry.file);
     if (file === undefined) return outcome(index, command, 'skipped', 'no such fw_cfg file (silently ignored)');
     if (file.size === 0) return outcome(index, command, 'skipped', 'zero-size fw_cfg file (silently ignored)');
     const zone = entry.zone === ZONE_HIGH ? this.high : this.fseg;
@@ -181,7 +192,7 @@ class SeaBiosRun {
 
   writePointer(entry: Extract<LoaderEntry, { type: 'writePointer' }>, index: number, command: string): EntryOutcome {
     const where = 'romfile_loader_write_pointer:205';
-    const dest = this.romfiles.get(entry.destFile); // global list: the pointer file need not be allocated
+    const dest = this.romfile(entry.destFile); // global list: the pointer file need not be allocated
     const src = this.find(entry, 60, entry.srcFile);
     const { dstOffset, srcOffset, size } = entry;
     if (!dest) return this.reject(index, command, where, 'pointer file not in the fw_cfg directory');
@@ -213,11 +224,11 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
   const report = run.report;
 
   const dir = fw.directory();
-  for (let i = 0; i < dir.length; i++) run.romfiles.set(dir[i]!.name, dir[i]!);
+  run.romfiles = dir;
   ctx.programPlatform?.();
 
   let loaderError = false;
-  const loader = run.romfiles.get(LOADER_FILE);
+  const loader = run.romfile(LOADER_FILE);
   if (loader === undefined || loader.size === 0) {
     loaderError = true; // romfile_loadfile returns NULL: no message
     report.outcome = 'not-run';

@@ -192,8 +192,11 @@ const DIRTY_PAGE = 4096;
 function dirty(b: Backed, offset: number, len: number): void {
   if (len === 0) return;
   const pages = (b.dirtyPages ??= new Uint8Array(Math.ceil((b.end - b.start) / DIRTY_PAGE)));
+  const first = Math.floor(offset / DIRTY_PAGE);
+  // the common case, a field or a checksum byte: one page, already dirty
+  if (pages[first] === 1 && offset + len <= (first + 1) * DIRTY_PAGE) return;
   const last = Math.floor((offset + len - 1) / DIRTY_PAGE);
-  for (let p = Math.floor(offset / DIRTY_PAGE); p <= last; p++) {
+  for (let p = first; p <= last; p++) {
     if (pages[p] === 0) {
       pages[p] = 1;
       b.dirtyList.push(p);
