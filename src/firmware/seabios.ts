@@ -49,6 +49,12 @@ const noalloc = (where: string) => `WARNING - Unable to allocate resource at ${w
 interface Loaded {
   file: FwCfgDirEntry;
   base: number;
+  /**
+   * The name as the ALLOCATE spelled it: equal to file.name, and usually the
+   * very string later commands carry (the decoder hands out one string per
+   * name field), which makes find()'s comparison a pointer test.
+   */
+  name: string;
 }
 
 /** `*data -= sum` on one byte (a Patcher: no closure per checksum). */
@@ -95,7 +101,7 @@ class SeaBiosRun {
   find(entry: LoaderEntry, at: 4 | 60, name: string): Loaded | undefined {
     if (byte55(entry, at) !== 0) return undefined;
     const loaded = this.loaded;
-    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.file.name === name) return loaded[i];
+    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.name === name) return loaded[i];
     return undefined;
   }
 
@@ -145,7 +151,7 @@ class SeaBiosRun {
       return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);
     }
     this.fw.readItem(file.select, file.size, base);
-    this.loaded.push({ file, base });
+    this.loaded.push({ file, base, name: entry.file });
     this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: entry.zone });
     return outcome(index, command, 'applied');
   }
