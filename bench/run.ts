@@ -1,14 +1,17 @@
 /**
  * `npm run bench [-- --json] [-- --filter REGEX]`: runs every bench/*.bench
  * suite with mitata. Human output goes to stdout; with --json the mitata
- * tables go to stderr and stdout carries one JSON document.
+ * tables go to stderr and stdout carries one JSON document. After the
+ * TypeScript cases, bench/native/reference.c (gcc -O2) measures the same work
+ * natively and the summary gives the ratios (bench/native.ts).
  */
 import { readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { formatResults, runCases } from './harness.js';
+import { compareNative, formatNative, nativeWanted, runNative } from './native.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, filter: { type: 'string' } } });
 const here = dirname(fileURLToPath(import.meta.url));
@@ -21,10 +24,23 @@ if (json) {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const results = await runCases(filter, false);
+  const native = runNative(nativeWanted(results));
   process.stdout.write = write;
-  const doc = { node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, date: new Date().toISOString(), results };
+  const doc = {
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    load: loadavg(),
+    date: new Date().toISOString(),
+    results,
+    native: Object.fromEntries(native),
+    againstNative: compareNative(results, native),
+  };
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 } else {
   const results = await runCases(filter, false);
+  const native = runNative(nativeWanted(results));
   process.stdout.write(formatResults(results));
+  process.stdout.write(formatNative(compareNative(results, native), native));
+  process.stdout.write(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)\n`);
 }

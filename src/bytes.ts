@@ -3,6 +3,24 @@ import { FwCfgError } from './errors.js';
 
 export type ByteSource = ArrayBuffer | SharedArrayBuffer | ArrayBufferView;
 
+/**
+ * Bytes a reader may look at but not change: a Uint8Array without its
+ * writers, its `buffer` (a way back to writable memory) or a writable
+ * `subarray`. What GuestMemory.view hands out; any Uint8Array is one.
+ */
+export interface ReadonlyBytes extends Omit<Readonly<Uint8Array>, 'set' | 'fill' | 'copyWithin' | 'reverse' | 'sort' | 'buffer' | 'subarray'> {
+  subarray(begin?: number, end?: number): ReadonlyBytes;
+}
+
+/**
+ * For readers only (decoders, checksums): the Uint8Array behind `source`,
+ * which the caller promises not to write through. At run time a
+ * ReadonlyBytes is a Uint8Array; the type is what keeps writers away.
+ */
+export function readableBytes(source: ByteSource | ReadonlyBytes): Uint8Array {
+  return asBytes(source as ByteSource);
+}
+
 /** A Uint8Array over the same memory as `source`, never a copy. */
 export function asBytes(source: ByteSource): Uint8Array {
   if (source instanceof Uint8Array) return source;
@@ -16,7 +34,7 @@ export function asBytes(source: ByteSource): Uint8Array {
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
 /** Lowercase hex, two digits per byte, no separators. */
-export function toHex(bytes: Uint8Array): string {
+export function toHex(bytes: ReadonlyBytes): string {
   let s = '';
   for (let i = 0; i < bytes.length; i++) s += HEX[bytes[i]!];
   return s;
@@ -35,7 +53,7 @@ export function hex(n: number | bigint): string {
   return '0x' + n.toString(16);
 }
 
-export function readU32LE(b: Uint8Array, at: number): number {
+export function readU32LE(b: ReadonlyBytes, at: number): number {
   return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
@@ -46,14 +64,14 @@ export function writeU32LE(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = v >>> 24;
 }
 
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+export function bytesEqual(a: ReadonlyBytes, b: ReadonlyBytes): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
 
 /** Index of the first differing byte, or -1. */
-export function firstDifference(a: Uint8Array, b: Uint8Array): number {
+export function firstDifference(a: ReadonlyBytes, b: ReadonlyBytes): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? -1 : n;

@@ -1,9 +1,9 @@
 // The typed library: the loader format, its producer, and the readers around it.
 export * from './errors.js';
-export { asBytes, toHex, fromHex, type ByteSource } from './bytes.js';
+export { asBytes, toHex, fromHex, type ByteSource, type ReadonlyBytes } from './bytes.js';
 export * from './loader/constants.js';
 export * from './loader/entry.js';
-export { LOADER_COMMANDS, COMMAND_FIELD, COMMAND_NAMES, ENTRY_NAMES, FIELDS_END, commandSpec, type CommandSpec, type FieldSpec, type FieldKind, type FieldText } from './loader/fields.js';
+export { LOADER_COMMANDS, COMMAND_FIELD, COMMAND_NAMES, ENTRY_NAMES, FIELDS_END, commandSpec, commandOf, nameFields, type CommandSpec, type FieldSpec, type FieldKind, type FieldText } from './loader/fields.js';
 export { decodeEntry, decodeLoader, encodeEntry, encodeLoader, encodeLoaderInto, encodedLength, type EncodeOptions } from './loader/codec.js';
 export { inspectNameField, isCanonicalNameField, type NameFieldIssue, type NameFieldIssueKind } from './loader/name-field.js';
 export { fieldSpans, decodeWithLayout, encodeWithLayout, LOADER_ENTRY_LAYOUT, type FieldSpan } from './loader/layout.js';
@@ -26,7 +26,8 @@ export { FwCfgMmio, FwCfgMmioCtl, FwCfgMmioData, fwCfgMmioRanges, VIRT_FW_CFG_BA
 export { bswap16, bswap32, type FwCfgGuestRegisters, type FwCfgLayout } from './fwcfg/registers.js';
 export { FwCfgDriver, FwCfgDriverError, type FwCfgDriverOptions, type FwCfgDriverStyle, type FwCfgFileEntry } from './fwcfg/driver.js';
 // Guest memory and QEMU's access dispatch.
-export { GuestMemory, GuestMemoryError, MemoryRegion, type RegionSpec, type RegionKind } from './memory/guest-memory.js';
+export { GuestMemory, GuestMemoryError, MemoryRegion, type RegionSpec, type RegionKind, type MemoryImage, type GuestMemoryOptions, type Inspector, type Patcher } from './memory/guest-memory.js';
+export type { GuestAddress, RegionOffset } from './memory/address.js';
 export { AddressSpace, UNASSIGNED_IO_OPS, accessPieceSize, type MmioOps, type MmioRange, type AccessResult, type AddressSpaceOptions } from './memory/address-space.js';
 // QEMU around the device: machines from captures, live QEMU, capture.
 export { machineFromCapture, deviceFromCapture, machineRegisters, directKind, type EmulatedMachine, type MachineOptions } from './qemu/emulated-machine.js';

@@ -40,10 +40,10 @@ test('all-0xff blocks (worst case for lane overflow), both paths', (t) => {
 
 test('guest memory regions are wasm-backed: checksums run in place', (t) => {
   const m = GuestMemory.flat(1 << 20);
-  const v = m.writableView(0x1000, 36);
-  v.set([0x52, 0x53, 0x44, 0x54, 36, 0, 0, 0, 1]);
-  v[9] = checksumByte(v);
+  m.write(0x1000, Uint8Array.of(0x52, 0x53, 0x44, 0x54, 36, 0, 0, 0, 1));
+  m.writeU8(0x1009, checksumByte(m.view(0x1000, 36)));
   t.is(sum8(m.view(0x1000, 36)), 0);
+  t.is(m.inspect(0x1000, 36, sum8), 0, 'the same kernel on the bytes in place');
 });
 
 test('property: sum8 over (array, from, length) equals sum8 of that subarray, on both paths', (t) => {

@@ -40,14 +40,68 @@ test('little- and big-endian accessors of every width', (t) => {
   t.is(m.readU64LE(0x100020), 0xffffffffffffffffn);
 });
 
-test('views are the guest memory itself (no copy); read() copies', (t) => {
+test('views are the guest memory itself (no copy) and read-only by type; read() copies; patch() changes bytes in place', (t) => {
   const m = q35Like();
-  const v = m.writableView(0x100100, 4);
-  v.set([1, 2, 3, 4]);
-  t.is(m.readU32LE(0x100100), 0x04030201);
+  const v = m.view(0x100100, 4);
+  m.write(0x100100, Uint8Array.of(1, 2, 3, 4));
+  t.deepEqual([...v], [1, 2, 3, 4], 'a view shows later writes');
   const c = m.read(0x100100, 4);
   c[0] = 9;
   t.is(m.readU8(0x100100), 1);
+  const sum = m.patch(0x100100, 4, (b, at, n, add: number) => {
+    for (let i = 0; i < n; i++) b[at + i] = (b[at + i]! + add) & 0xff;
+    return n;
+  }, 0x10);
+  t.is(sum, 4);
+  t.is(m.readU32LE(0x100100), 0x14131211);
+  t.is(m.inspect(0x100100, 4, (b, at) => b[at]), 0x11);
+  // the types keep writers out (checked by tsc, never run)
+  const typeOnly = (off: import('../src/memory/address.js').RegionOffset): void => {
+    // @ts-expect-error a view has no index writes
+    v[0] = 1;
+    // @ts-expect-error nor writers
+    v.fill(0);
+    // @ts-expect-error nor a way back to its buffer
+    void v.buffer;
+    // @ts-expect-error an offset inside a region is not a guest address
+    m.readU8(off);
+    m.patch(0x100100, 1, (_b, at) => {
+      // @ts-expect-error and an address is not an offset
+      const o: import('../src/memory/address.js').RegionOffset = 0x100100;
+      return at + o;
+    });
+  };
+  void typeOnly;
+});
+
+test('writes are watched and marked dirty whichever surface makes them; power-on contents reach ROM at construction only', (t) => {
+  const m = new GuestMemory(
+    [
+      { name: 'ram', start: 0, size: 0x10000, kind: 'ram' },
+      { name: 'rom', start: 0xf0000, size: 0x10000, kind: 'rom' },
+    ],
+    { contents: [{ address: 0xffff0, bytes: Uint8Array.of(0xea, 0x5b, 0xe0) }] },
+  );
+  t.deepEqual([...m.view(0xffff0, 3)], [0xea, 0x5b, 0xe0]);
+  t.throws(() => m.writeU8(0xffff0, 0), { instanceOf: GuestMemoryError, message: /read-only/ });
+  const seen: [number, number][] = [];
+  m.watch = (a, n) => void seen.push([a, n]);
+  m.write(0x10, Uint8Array.of(1, 2));
+  m.fill(0x20, 3, 7);
+  m.writeU32LE(0x30, 5);
+  m.patch(0x40, 8, () => undefined);
+  m.busWrite(0x50, Uint8Array.of(1));
+  m.busFill(0xfff0, 0x20, 1); // half in RAM, half in a hole
+  m.view(0x60, 4);
+  m.read(0x60, 4);
+  m.inspect(0x60, 4, () => 0);
+  m.checkWritable(0x70, 4);
+  t.deepEqual(seen, [[0x10, 2], [0x20, 3], [0x30, 4], [0x40, 8], [0x50, 1], [0xfff0, 0x10]]);
+  t.throws(() => m.checkWritable(0xf0000, 1), { instanceOf: GuestMemoryError, message: /read-only/ });
+  t.throws(() => new GuestMemory([{ name: 'ram', start: 0, size: 16, kind: 'ram' }], { contents: [{ address: 8, bytes: new Uint8Array(16) }] }), {
+    instanceOf: GuestMemoryError,
+    message: 'memory contents at 0x10 fall outside RAM and ROM',
+  });
 });
 
 test('errors carry the address, the length and the region', (t) => {

@@ -5,6 +5,7 @@
  * by a 16-lane SIMD loop in place; anything else by a 32-bit SWAR loop
  * (even and odd bytes in two 16-bit lanes each, folded before they carry).
  */
+import type { ReadonlyBytes } from '../bytes.js';
 import { wasmMemoryOf } from '../memory/backing.js';
 import { sum8Module } from './sum8-wasm.js';
 
@@ -61,15 +62,17 @@ function sum8Js(whole: Uint8Array, from: number, length: number): number {
 
 // the last array seen and its kernel: checksums come in runs over the same guest region's
 // backing, and an identity test is much cheaper than reading `.buffer` on every call
-let lastBytes: Uint8Array | undefined;
+let lastBytes: ReadonlyBytes | undefined;
 let lastKernel: Sum8 | undefined;
 
 /**
  * Sum modulo 256 of `bytes`, or of its `length` bytes from index `from`
- * (hot paths pass a guest region's backing and an offset rather than
- * allocating a subarray for each range).
+ * (hot paths pass a guest region's backing and an offset, through
+ * GuestMemory.inspect, rather than allocating a subarray for each range).
+ * Only reads: the bytes may be a read-only view.
  */
-export function sum8(bytes: Uint8Array, from = 0, length = bytes.length - from): number {
+export function sum8(source: ReadonlyBytes, from = 0, length = source.length - from): number {
+  const bytes = source as Uint8Array; // a reader: the kernels need the buffer, never write it
   if (!(from >= 0 && length >= 0 && from + length <= bytes.length)) throw new RangeError(`sum8: [${from}, ${from}+${length}) is outside ${bytes.length} bytes`);
   if (bytes !== lastBytes) {
     lastBytes = bytes;
@@ -86,6 +89,6 @@ export function sum8Portable(bytes: Uint8Array): number {
 }
 
 /** The value that makes a range sum to 0 (ACPI's table checksum: 0x100 - sum). */
-export function checksumByte(bytes: Uint8Array): number {
+export function checksumByte(bytes: ReadonlyBytes): number {
   return (0x100 - sum8(bytes)) & 0xff;
 }

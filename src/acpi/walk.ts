@@ -4,6 +4,7 @@
  * GuestMemory's checked surface; a pointer to nowhere is recorded as a
  * problem, never thrown.
  */
+import type { ReadonlyBytes } from '../bytes.js';
 import { GuestMemoryError, type GuestMemory } from '../memory/guest-memory.js';
 import { FwCfgError } from '../errors.js';
 import { sum8 } from './checksum.js';
@@ -34,14 +35,39 @@ export interface AcpiWalk {
   problems: string[];
 }
 
-const text = (b: Uint8Array) => String.fromCharCode(...b);
+/** The 4-character signature at `address` (read as one little-endian word: no view, no spread). */
+function signatureAt(mem: GuestMemory, address: number): string {
+  const w = mem.readU32LE(address);
+  return String.fromCharCode(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24);
+}
+/**
+ * A 64-bit address field as a number when it is below 2^53 (two 32-bit
+ * reads: no BigInt on the walk), else `tooBig`.
+ */
+function u64At<T>(mem: GuestMemory, address: number, tooBig: T): number | T {
+  const lo = mem.readU32LE(address);
+  const hi = mem.readU32LE(address + 4);
+  return hi > 0x1fffff ? tooBig : hi * 0x100000000 + lo;
+}
+/** A 64-bit address field taken modulo 2^53, as the walk reads table pointers. */
+function u64Masked(mem: GuestMemory, address: number): number {
+  const lo = mem.readU32LE(address);
+  return (mem.readU32LE(address + 4) & 0x1fffff) * 0x100000000 + lo;
+}
 const hx = (n: number) => '0x' + n.toString(16);
+
+/** The byte sum of a short range (a plain loop: cheaper than the wasm kernel's call below a few dozen bytes). */
+function sumShort(b: ReadonlyBytes, from: number, length: number): number {
+  let s = 0;
+  for (let i = from; i < from + length; i++) s += b[i]!;
+  return s & 0xff;
+}
 
 /** Reads the RSDP at `address`; undefined if the signature is not there. */
 export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefined {
   try {
     const head = mem.view(address, 20);
-    if (text(head.subarray(0, 8)) !== 'RSD PTR ') return undefined;
+    if (!hasRsdpSignature(head, 0)) return undefined;
     const revision = head[15]!;
     const rsdtAddress = mem.readU32LE(address + 16);
     let length = 20;
@@ -49,11 +75,11 @@ export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefine
     let extendedChecksumOk: boolean | null = null;
     if (revision >= 2) {
       length = mem.readU32LE(address + 20);
-      const x = mem.readU64LE(address + 24);
-      xsdtAddress = x <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(x) : null;
-      extendedChecksumOk = length >= 36 && sum8(mem.view(address, length)) === 0;
+      xsdtAddress = u64At(mem, address + 24, null);
+      extendedChecksumOk = length >= 36 && mem.inspect(address, length, sum8) === 0;
     }
-    return { address, revision, oemId: text(head.subarray(9, 15)), rsdtAddress, xsdtAddress, length, checksumOk: sum8(head) === 0, extendedChecksumOk };
+    const oemId = String.fromCharCode(head[9]!, head[10]!, head[11]!, head[12]!, head[13]!, head[14]!);
+    return { address, revision, oemId, rsdtAddress, xsdtAddress, length, checksumOk: sumShort(head, 0, 20) === 0, extendedChecksumOk };
   } catch (err) {
     if (err instanceof FwCfgError) return undefined;
     throw err;
@@ -63,22 +89,23 @@ export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefine
 const RSDP_SIGNATURE = Uint8Array.from('RSD PTR ', (c) => c.charCodeAt(0));
 
 /** True when the 8 bytes at `at` of `b` are "RSD PTR ". */
-function hasRsdpSignature(b: Uint8Array, at: number): boolean {
-  for (let i = 0; i < 8; i++) if (b[at + i] !== RSDP_SIGNATURE[i]) return false;
+function hasRsdpSignature(b: ReadonlyBytes, at: number): boolean {
+  if (b[at] !== 0x52) return false; // 'R': most places fail here
+  for (let i = 1; i < 8; i++) if (b[at + i] !== RSDP_SIGNATURE[i]) return false;
   return true;
 }
 
 /** SeaBIOS's find_acpi_rsdp: the lowest 16-byte-aligned valid RSDP in [start, end). */
 export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpInfo | undefined {
   const first = Math.ceil(start / 16) * 16;
-  let zone: Uint8Array | undefined;
+  let zone: ReadonlyBytes | undefined;
   try {
     zone = mem.view(first, end - first);
   } catch (err) {
     if (!(err instanceof FwCfgError)) throw err;
   }
   for (let a = first; a + 20 <= end; a += 16) {
-    if (zone !== undefined && (!hasRsdpSignature(zone, a - first) || sum8(zone, a - first, 20) !== 0)) continue;
+    if (zone !== undefined && (!hasRsdpSignature(zone, a - first) || sumShort(zone, a - first, 20) !== 0)) continue;
     const r = readRsdp(mem, a);
     if (r === undefined || !r.checksumOk) continue;
     if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) continue;
@@ -86,6 +113,10 @@ export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpI
   }
   return undefined;
 }
+
+/** "RSDT[3]", "XSDT[0]", ...: made once (a number-to-string conversion per entry per walk is not free). */
+const entryRefs: Record<'RSDT' | 'XSDT', string[]> = { RSDT: [], XSDT: [] };
+const entryRef = (kind: 'RSDT' | 'XSDT', i: number): string => (entryRefs[kind][i] ??= `${kind}[${i}]`);
 
 export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
   const tables: FoundTable[] = [];
@@ -99,13 +130,13 @@ export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
       return seen;
     }
     try {
-      const signature = text(mem.view(address, 4));
+      const signature = signatureAt(mem, address);
       const length = mem.readU32LE(address + 4);
       if (length < (facs ? 64 : 36)) {
         problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? signature : JSON.stringify(signature)} has length ${length}`);
         return undefined;
       }
-      const t: FoundTable = { signature, address, length, checksumOk: facs || sum8(mem.view(address, length)) === 0, referencedBy: [ref] };
+      const t: FoundTable = { signature, address, length, checksumOk: facs || mem.inspect(address, length, sum8) === 0, referencedBy: [ref] };
       tables.push(t);
       byAddress.set(address, t);
       return t;
@@ -119,7 +150,7 @@ export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
   };
   const fadtLinks = (fadt: FoundTable) => {
     const u32 = (off: number) => (fadt.length >= off + 4 ? mem.readU32LE(fadt.address + off) : 0);
-    const u64 = (off: number) => (fadt.length >= off + 8 ? Number(mem.readU64LE(fadt.address + off) & 0x1fffffffffffffn) : 0);
+    const u64 = (off: number) => (fadt.length >= off + 8 ? u64Masked(mem, fadt.address + off) : 0);
     visit(u32(36), 'FACP.FIRMWARE_CTRL', true);
     visit(u64(132), 'FACP.X_FIRMWARE_CTRL', true);
     visit(u32(40), 'FACP.DSDT');
@@ -132,8 +163,8 @@ export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
     const count = Math.floor((t.length - 36) / width);
     for (let i = 0; i < count; i++) {
       const at = t.address + 36 + i * width;
-      const entry = width === 4 ? mem.readU32LE(at) : Number(mem.readU64LE(at) & 0x1fffffffffffffn);
-      const table = visit(entry, `${kind}[${i}]`);
+      const entry = width === 4 ? mem.readU32LE(at) : u64Masked(mem, at);
+      const table = visit(entry, entryRef(kind, i));
       if (table?.signature === 'FACP' && table.referencedBy.length === 1) fadtLinks(table);
     }
   };

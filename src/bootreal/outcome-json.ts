@@ -124,7 +124,7 @@ function contentFromInput(o: Observation, t: FoundTable, inside: { file: string;
 
 function tableJson(o: Observation, t: FoundTable, files: Map<string, Uint8Array | string>): Record<string, unknown> {
   const mem = o.run.ram.memory;
-  const header = t.signature !== 'FACS' && t.length >= 36 ? mem.view(t.address, 36) : undefined;
+  const header = t.signature !== 'FACS' && t.length >= 36 ? mem.read(t.address, 36) : undefined;
   const inside = insideCopy(o, t.address);
   const json: Record<string, unknown> = {
     signature: t.signature,
@@ -165,7 +165,7 @@ function rsdpJson(o: Observation): Record<string, unknown> | null {
     oem_id: r.oemId,
     checksum_ok: r.checksumOk,
     rsdt_address: hx(r.rsdtAddress),
-    bytes_hex: hexBytes(mem.view(r.address, r.revision >= 2 ? 36 : 20)),
+    bytes_hex: hexBytes(mem.read(r.address, r.revision >= 2 ? 36 : 20)),
     inside_loader_allocation: inside ? { file: inside.file, copy_base: hx(inside.base), offset: hx(inside.offset) } : null,
     ...(r.revision >= 2 ? { xsdt_address: hx(r.xsdtAddress ?? 0), extended_checksum_ok: r.extendedChecksumOk } : {}),
     rsdt_entries: r.rsdtAddress !== 0 ? entries(r.rsdtAddress, 4) : [],

@@ -5,6 +5,7 @@
 import { FILE_NAME_MAX_LENGTH } from '../loader/constants.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import { COMMAND_NAMES, ENTRY_NAMES, type NameFieldOffset } from '../loader/fields.js';
+import type { ReadonlyBytes } from '../bytes.js';
 
 export interface NameView {
   name: string;
@@ -71,7 +72,7 @@ export function storeLE(b: Uint8Array, at: number, size: number, value: number):
 }
 
 /** Little-endian unsigned value of `size` bytes. */
-export function readLE(b: Uint8Array, at: number, size: number): bigint {
+export function readLE(b: ReadonlyBytes, at: number, size: number): bigint {
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[at + i]!);
   return v;

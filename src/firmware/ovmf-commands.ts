@@ -92,13 +92,14 @@ export function processCmdAddPointer(state: OvmfLoaderState, e: AddPointer): Res
   const src = state.blobs.get(e.srcFile);
   if (dest === undefined || src === undefined) return failure('EFI_PROTOCOL_ERROR', `invalid blob reference(s) "${e.destFile}" / "${e.srcFile}"`);
   if (!fieldFits(e.size, e.offset, dest.size)) return failure('EFI_PROTOCOL_ERROR', `invalid pointer location or size in "${e.destFile}"`);
-  const field = state.memory.writableView(dest.base + e.offset, e.size);
-  const value = readLE(field, 0, e.size);
-  if (value >= BigInt(src.size)) return failure('EFI_PROTOCOL_ERROR', `invalid pointer value in "${e.destFile}"`);
-  const sum = value + BigInt(src.base);
-  if (e.size < 8 && sum >= 1n << BigInt(e.size * 8)) return failure('EFI_PROTOCOL_ERROR', `relocated pointer value unrepresentable in "${e.destFile}"`);
-  writeLE(field, 0, e.size, sum);
-  return SUCCESS;
+  return state.memory.patch(dest.base + e.offset, e.size, (field, at): Result<'EFI_PROTOCOL_ERROR'> => {
+    const value = readLE(field, at, e.size);
+    if (value >= BigInt(src.size)) return failure('EFI_PROTOCOL_ERROR', `invalid pointer value in "${e.destFile}"`);
+    const sum = value + BigInt(src.base);
+    if (e.size < 8 && sum >= 1n << BigInt(e.size * 8)) return failure('EFI_PROTOCOL_ERROR', `relocated pointer value unrepresentable in "${e.destFile}"`);
+    writeLE(field, at, e.size, sum);
+    return SUCCESS;
+  });
 }
 
 /**

@@ -44,6 +44,17 @@ const noalloc = (where: string) => `WARNING - Unable to allocate resource at ${w
 interface Loaded {
   file: FwCfgDirEntry;
   base: number;
+  /**
+   * The name as the ALLOCATE spelled it: equal to file.name, and usually the
+   * very string later commands carry (the decoder hands out one string per
+   * name field), which makes find()'s comparison a pointer test.
+   */
+  name: string;
+}
+
+/** `*data -= sum` on one byte (a Patcher: no closure per checksum). */
+function subtractByte(b: Uint8Array, at: number, _length: number, sum: number): void {
+  b[at] = (b[at]! - sum) & 0xff;
 }
 
 const outcome = (index: number, command: string, status: EntryOutcome['status'], reason?: string): EntryOutcome =>
@@ -56,8 +67,8 @@ class SeaBiosRun {
   readonly highPlaced: PlacedAllocator<number>;
   readonly fsegPlaced: PlacedAllocator<number>;
   readonly report: FirmwareReport;
-  /** qemu_cfg_init's romfile list, built by prepending, so a later duplicate name wins. */
-  readonly romfiles = new Map<string, FwCfgDirEntry>();
+  /** The directory as qemu_cfg_init read it: its romfile list (see romfile()). */
+  romfiles: readonly FwCfgDirEntry[] = [];
   readonly high: ZoneAllocator;
   readonly fseg: ZoneAllocator;
   readonly loaded: Loaded[] = [];
@@ -73,11 +84,22 @@ class SeaBiosRun {
     this.report = emptyReport('seabios');
   }
 
+  /**
+   * romfile_find: qemu_cfg_init builds its list by prepending, so of two
+   * files with one name the later in the directory wins (a linear search,
+   * as SeaBIOS's: cheaper than building a map for a handful of files).
+   */
+  romfile(name: string): FwCfgDirEntry | undefined {
+    const list = this.romfiles;
+    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.name === name) return list[i];
+    return undefined;
+  }
+
   /** romfile_loader_find: byte 55 must be 0, then the first allocated blob of that name. */
   find(entry: LoaderEntry, at: 4 | 60, name: string): Loaded | undefined {
     if (byte55(entry, at) !== 0) return undefined;
     const loaded = this.loaded;
-    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.file.name === name) return loaded[i];
+    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.name === name) return loaded[i];
     return undefined;
   }
 
@@ -112,7 +134,7 @@ class SeaBiosRun {
     if (entry.zone !== ZONE_HIGH && entry.zone !== ZONE_FSEG) return this.reject(index, command, where, `zone ${entry.zone} is neither HIGH nor FSEG`);
     if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
     if (byte55(entry, 4) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
-    const file = this.romfiles.get(entry.file);
+    const file = this.romfile(entry.file);
     if (file === undefined) return outcome(index, command, 'skipped', 'no such fw_cfg file (silently ignored)');
     if (file.size === 0) return outcome(index, command, 'skipped', 'zero-size fw_cfg file (silently ignored)');
     const zone = entry.zone === ZONE_HIGH ? this.high : this.fseg;
@@ -122,7 +144,7 @@ class SeaBiosRun {
       return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);
     }
     this.fw.readItem(file.select, file.size, base);
-    this.loaded.push({ file, base });
+    this.loaded.push({ file, base, name: entry.file });
     this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: entry.zone });
     return outcome(index, command, 'applied');
   }
@@ -144,9 +166,7 @@ class SeaBiosRun {
               : undefined;
     if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_pointer:129', reason);
     // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
-    const at = dest!.base + offset;
-    const r = this.memory.span(at, size, true);
-    addLE(r.bytes, at - r.start, size, src!.base);
+    this.memory.patch(dest!.base + offset, size, addLE, src!.base);
     return outcome(index, command, 'applied');
   }
 
@@ -164,19 +184,14 @@ class SeaBiosRun {
             : undefined;
     if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_checksum:152', reason);
     // subtract semantics: correct whatever the byte held before
-    const memory = this.memory;
-    const from = file!.base + start;
-    const range = memory.span(from, length, false);
-    const sum = sum8(range.bytes, from - range.start, length);
-    const at = file!.base + offset;
-    const r = memory.span(at, 1, true);
-    r.bytes[at - r.start] = (r.bytes[at - r.start]! - sum) & 0xff;
+    const sum = this.memory.inspect(file!.base + start, length, sum8);
+    this.memory.patch(file!.base + offset, 1, subtractByte, sum);
     return outcome(index, command, 'applied');
   }
 
   writePointer(entry: Extract<LoaderEntry, { type: 'writePointer' }>, index: number, command: string): EntryOutcome {
     const where = 'romfile_loader_write_pointer:205';
-    const dest = this.romfiles.get(entry.destFile); // global list: the pointer file need not be allocated
+    const dest = this.romfile(entry.destFile); // global list: the pointer file need not be allocated
     const src = this.find(entry, 60, entry.srcFile);
     const { dstOffset, srcOffset, size } = entry;
     if (!dest) return this.reject(index, command, where, 'pointer file not in the fw_cfg directory');
@@ -208,11 +223,11 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
   const report = run.report;
 
   const dir = fw.directory();
-  for (let i = 0; i < dir.length; i++) run.romfiles.set(dir[i]!.name, dir[i]!);
+  run.romfiles = dir;
   ctx.programPlatform?.();
 
   let loaderError = false;
-  const loader = run.romfiles.get(LOADER_FILE);
+  const loader = run.romfile(LOADER_FILE);
   if (loader === undefined || loader.size === 0) {
     loaderError = true; // romfile_loadfile returns NULL: no message
     report.outcome = 'not-run';

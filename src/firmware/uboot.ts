@@ -100,8 +100,9 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
             break;
           }
           if (e.size > 8) report.notes.push(`entry ${i}: pointer size ${e.size} overruns U-Boot's u64 on the stack (undefined behaviour; modelled as ${e.size} bytes)`);
-          const field = memory.writableView(dest.base + e.offset, e.size);
-          writeLE(field, 0, Math.min(e.size, 8), BigInt.asUintN(Math.min(e.size, 8) * 8, readLE(field, 0, Math.min(e.size, 8)) + BigInt(src.base)));
+          memory.patch(dest.base + e.offset, e.size, (field, at) => {
+            writeLE(field, at, Math.min(e.size, 8), BigInt.asUintN(Math.min(e.size, 8) * 8, readLE(field, at, Math.min(e.size, 8)) + BigInt(src.base)));
+          });
           out('applied');
           break;
         }

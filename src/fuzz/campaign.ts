@@ -3,12 +3,22 @@
  * few mutations per input, keep mutants that reached a verdict not seen
  * before (a cheap stand-in for coverage), count what happened, and keep one
  * input per distinct failure as a reproducer.
+ *
+ * The iterations are cut into chunks of CHUNK_ITERATIONS, each with its own
+ * generator seeded from (seed, chunk index) and its own pool, so a chunk's
+ * result depends on nothing else: chunks can run on any number of worker
+ * threads (workers.ts) and their results, merged in chunk order, are the same
+ * campaign whatever the count. Chunk 0 uses the seed itself, so a campaign
+ * of at most one chunk is the one a single loop always ran.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Prng } from '../prng.js';
 import type { Surface, Verdict } from './surface.js';
+
+/** Iterations per chunk: the unit of work a worker takes, and how far a mutant pool grows before it starts over. */
+export const CHUNK_ITERATIONS = 5000;
 
 export interface CampaignOptions {
   iterations: number;
@@ -38,8 +48,19 @@ export interface CampaignStats {
 }
 
 export interface CampaignResult<T> extends CampaignStats {
-  /** One per distinct failure message (numbers masked). */
+  /** One per distinct failure message (numbers masked), the earliest iteration's. */
   failures: Failure<T>[];
+}
+
+/** What one chunk found, in a form a worker thread can post: failures as their reproducer files. */
+export interface ChunkResult {
+  chunk: number;
+  tried: number;
+  accepted: number;
+  rejected: number;
+  failed: number;
+  rejections: Record<string, number>;
+  failures: { iteration: number; message: string; files: Record<string, Uint8Array> }[];
 }
 
 /** Failure messages differ in addresses and sizes; the shape is what makes two the same bug. */
@@ -49,18 +70,35 @@ function verdictKey(v: Verdict): string {
   return v.kind === 'rejected' ? `rejected:${v.code}` : v.kind === 'failure' ? `failure:${shapeOf(v.message)}` : 'ok';
 }
 
-export function runCampaign<T>(surface: Surface<T>, o: CampaignOptions): CampaignResult<T> {
-  const r = new Prng(o.seed ?? 1);
+/** The generator seed of chunk `chunk` (chunk 0: the campaign's own seed). */
+export function chunkSeed(seed: number, chunk: number): number {
+  if (chunk === 0) return seed >>> 0;
+  let h = (seed ^ Math.imul(chunk, 0x9e3779b9)) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** How many chunks a campaign of `iterations` has. */
+export function chunkCount(iterations: number): number {
+  return Math.ceil(iterations / CHUNK_ITERATIONS);
+}
+
+/**
+ * Runs chunk `chunk` of a campaign: global iterations [chunk * CHUNK, ...)
+ * up to `iterations`. `onTried` is called after every input (progress).
+ */
+export function runChunk<T>(surface: Surface<T>, seed: number, iterations: number, chunk: number, poolSize = 256, onTried?: (c: ChunkResult) => void): ChunkResult {
+  const r = new Prng(chunkSeed(seed, chunk));
   const seeds = surface.seeds;
   if (seeds.length === 0) throw new Error(`fuzz surface ${surface.name} has no seeds`);
   const pool: T[] = [];
-  const poolSize = o.poolSize ?? 256;
   const seen = new Set<string>();
-  const failures = new Map<string, Failure<T>>();
-  const stats: CampaignStats = { surface: surface.name, tried: 0, accepted: 0, rejected: 0, failed: 0, rejections: {}, elapsedMs: 0 };
-  const every = o.progressEvery ?? 1000;
-  const t0 = performance.now();
-  for (let i = 0; i < o.iterations; i++) {
+  const shapes = new Set<string>();
+  const out: ChunkResult = { chunk, tried: 0, accepted: 0, rejected: 0, failed: 0, rejections: {}, failures: [] };
+  const from = chunk * CHUNK_ITERATIONS;
+  const to = Math.min(iterations, from + CHUNK_ITERATIONS);
+  for (let i = from; i < to; i++) {
     // the seeds themselves go first: they must all be accepted or typed-rejected too
     let input: T;
     if (i < seeds.length) input = seeds[i]!;
@@ -70,15 +108,18 @@ export function runCampaign<T>(surface: Surface<T>, o: CampaignOptions): Campaig
       for (let k = 0; k < depth; k++) input = surface.mutate(r, input, seeds);
     }
     const v = surface.run(input);
-    stats.tried++;
-    if (v.kind === 'ok') stats.accepted++;
+    out.tried++;
+    if (v.kind === 'ok') out.accepted++;
     else if (v.kind === 'rejected') {
-      stats.rejected++;
-      stats.rejections[v.code] = (stats.rejections[v.code] ?? 0) + 1;
+      out.rejected++;
+      out.rejections[v.code] = (out.rejections[v.code] ?? 0) + 1;
     } else {
-      stats.failed++;
+      out.failed++;
       const shape = shapeOf(v.message);
-      if (!failures.has(shape)) failures.set(shape, { iteration: i, message: v.message, input });
+      if (!shapes.has(shape)) {
+        shapes.add(shape);
+        out.failures.push({ iteration: i, message: v.message, files: surface.serialize(input) });
+      }
     }
     const key = verdictKey(v);
     if (!seen.has(key)) {
@@ -92,13 +133,61 @@ export function runCampaign<T>(surface: Surface<T>, o: CampaignOptions): Campaig
       if (pool.length < poolSize) pool.push(input);
       else pool[r.int(poolSize)] = input;
     }
-    if (o.onProgress !== undefined && (i + 1) % every === 0) {
-      stats.elapsedMs = performance.now() - t0;
-      o.onProgress(stats);
+    onTried?.(out);
+  }
+  return out;
+}
+
+/** Chunk results, in chunk order, as one campaign: counts summed, the first failure of each shape kept. */
+export function mergeChunks<T>(surface: Surface<T>, chunks: readonly ChunkResult[], elapsedMs: number): CampaignResult<T> {
+  const result: CampaignResult<T> = { surface: surface.name, tried: 0, accepted: 0, rejected: 0, failed: 0, rejections: {}, elapsedMs, failures: [] };
+  const shapes = new Set<string>();
+  for (const c of [...chunks].sort((a, b) => a.chunk - b.chunk)) {
+    addCounts(result, c);
+    for (const f of c.failures) {
+      const shape = shapeOf(f.message);
+      if (shapes.has(shape)) continue;
+      shapes.add(shape);
+      result.failures.push({ iteration: f.iteration, message: f.message, input: surface.deserialize(f.files) });
     }
   }
-  stats.elapsedMs = performance.now() - t0;
-  return { ...stats, failures: [...failures.values()] };
+  // rejection codes in a fixed order, whatever order the chunks met them in
+  result.rejections = Object.fromEntries(Object.entries(result.rejections).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return result;
+}
+
+/** Adds a chunk's counts into running stats. */
+export function addCounts(into: CampaignStats, c: Pick<ChunkResult, 'tried' | 'accepted' | 'rejected' | 'failed' | 'rejections'>): void {
+  into.tried += c.tried;
+  into.accepted += c.accepted;
+  into.rejected += c.rejected;
+  into.failed += c.failed;
+  for (const [code, n] of Object.entries(c.rejections)) into.rejections[code] = (into.rejections[code] ?? 0) + n;
+}
+
+/** The whole campaign in this thread, chunk after chunk (the same result as on any number of workers). */
+export function runCampaign<T>(surface: Surface<T>, o: CampaignOptions): CampaignResult<T> {
+  const seed = o.seed ?? 1;
+  const every = o.progressEvery ?? 1000;
+  const t0 = performance.now();
+  const chunks: ChunkResult[] = [];
+  const running: CampaignStats = { surface: surface.name, tried: 0, accepted: 0, rejected: 0, failed: 0, rejections: {}, elapsedMs: 0 };
+  for (let c = 0; c < chunkCount(o.iterations); c++) {
+    const done = running.tried;
+    const onTried =
+      o.onProgress === undefined
+        ? undefined
+        : (partial: ChunkResult) => {
+            if ((done + partial.tried) % every !== 0) return;
+            const now: CampaignStats = { ...running, rejections: { ...running.rejections }, elapsedMs: performance.now() - t0 };
+            addCounts(now, partial);
+            o.onProgress!(now);
+          };
+    const r = runChunk(surface, seed, o.iterations, c, o.poolSize, onTried);
+    addCounts(running, r);
+    chunks.push(r);
+  }
+  return mergeChunks(surface, chunks, performance.now() - t0);
 }
 
 /**

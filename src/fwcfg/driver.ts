@@ -79,7 +79,7 @@ export class FwCfgDriver {
     this.bounce = options.scratch + DMA_ACCESS_SIZE;
     this.bounceSize = options.bounceSize ?? 4096;
     // the firmware's own memory must be RAM (a typed error otherwise)
-    memory.writableView(this.scratch, DMA_ACCESS_SIZE + this.bounceSize);
+    memory.checkWritable(this.scratch, DMA_ACCESS_SIZE + this.bounceSize);
   }
 
   // ------------------------------------------------------------ primitives
@@ -160,7 +160,7 @@ export class FwCfgDriver {
       this.memory.write(dest, buf);
       return;
     }
-    this.memory.writableView(dest, length);
+    this.memory.checkWritable(dest, length);
     if (this.style === 'seabios' && offset === 0) {
       this.transfer(dmaControl(FW_CFG_DMA_CTL_SELECT | FW_CFG_DMA_CTL_READ, key), length, dest);
       return;

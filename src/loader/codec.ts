@@ -11,7 +11,7 @@
  * by hand for speed, with the table's offsets as word indices; it checks
  * itself against the table when this module loads (see the end of the file).
  */
-import { asBytes, firstDifference, readU32LE, writeU32LE, type ByteSource } from '../bytes.js';
+import { asBytes, firstDifference, readableBytes, readU32LE, writeU32LE, type ByteSource, type ReadonlyBytes } from '../bytes.js';
 import { EncodeError, LoaderFormatError } from '../errors.js';
 import {
   COMMAND_ADD_CHECKSUM,
@@ -131,8 +131,8 @@ function decodeAt(u8: Uint8Array, w: Int32Array | undefined, o: number): LoaderE
 }
 
 /** Decodes the entry at `offset` (which must leave 128 readable bytes). */
-export function decodeEntry(source: ByteSource, offset = 0): LoaderEntry {
-  const u8 = asBytes(source);
+export function decodeEntry(source: ByteSource | ReadonlyBytes, offset = 0): LoaderEntry {
+  const u8 = readableBytes(source);
   if (!Number.isInteger(offset) || offset < 0 || offset + ENTRY_SIZE > u8.length) {
     throw new LoaderFormatError('LOADER_TRUNCATED', `entry at byte ${offset} needs 128 bytes, ${Math.max(0, u8.length - offset)} available`);
   }
@@ -140,8 +140,8 @@ export function decodeEntry(source: ByteSource, offset = 0): LoaderEntry {
 }
 
 /** Decodes a whole table-loader blob. Its size must be a multiple of 128. */
-export function decodeLoader(source: ByteSource): LoaderEntry[] {
-  const u8 = asBytes(source);
+export function decodeLoader(source: ByteSource | ReadonlyBytes): LoaderEntry[] {
+  const u8 = readableBytes(source);
   const rest = u8.length % ENTRY_SIZE;
   const count = (u8.length - rest) / ENTRY_SIZE;
   if (rest !== 0) {
@@ -402,8 +402,8 @@ export class LoaderCursor {
   private readonly u8: Uint8Array;
   private readonly w: Int32Array | undefined;
 
-  constructor(source: ByteSource) {
-    this.u8 = asBytes(source);
+  constructor(source: ByteSource | ReadonlyBytes) {
+    this.u8 = readableBytes(source);
     if (this.u8.length % ENTRY_SIZE !== 0) {
       throw new LoaderFormatError('LOADER_SIZE', `loader is ${this.u8.length} bytes, not a multiple of 128: ${this.u8.length % ENTRY_SIZE} trailing bytes`);
     }

@@ -10,7 +10,6 @@
  *
  * Where each field sits in the 128 bytes is in fields.ts.
  */
-import { fieldValue, specOf } from './fields.js';
 
 export interface Allocate {
   readonly type: 'allocate';
@@ -81,21 +80,7 @@ export type LoaderEntryType = LoaderEntry['type'];
 /** Shared instance: padding carries no data. */
 export const PADDING: Padding = Object.freeze({ type: 'padding' });
 
-/** The u32 command word the entry is written with. */
-export function commandOf(entry: LoaderEntry): number {
-  if (entry.type === 'padding') return 0;
-  if (entry.type === 'unknown') return entry.command;
-  return specOf(entry).command;
-}
-
 export function isCommand(entry: LoaderEntry): entry is LoaderCommand {
   return entry.type !== 'padding' && entry.type !== 'unknown';
 }
 
-/** The file-name fields an entry refers to, with their entry offsets. */
-export function nameFields(entry: LoaderEntry): { field: string; name: string; at: number }[] {
-  if (!isCommand(entry)) return [];
-  const out: { field: string; name: string; at: number }[] = [];
-  for (const f of specOf(entry).fields) if (f.kind === 'name') out.push({ field: f.wire, name: fieldValue(entry, f) as string, at: f.offset });
-  return out;
-}

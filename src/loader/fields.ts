@@ -19,7 +19,8 @@ import {
   ENTRY_SIZE,
   FILE_NAME_SIZE,
 } from './constants.js';
-import type { AddChecksum, AddPointer, Allocate, LoaderCommand, LoaderEntryType, WritePointer } from './entry.js';
+import type { AddChecksum, AddPointer, Allocate, LoaderCommand, LoaderEntry, LoaderEntryType, WritePointer } from './entry.js';
+import { isCommand } from './entry.js';
 
 /** Little-endian unsigned integers, or a 56-byte NUL-padded name. */
 export type FieldKind = 'u8' | 'u32' | 'name';
@@ -154,4 +155,19 @@ export function commandFromFields(spec: CommandSpec, value: (field: FieldSpec) =
   const entry: Record<string, string | number> = { type: spec.type };
   for (const f of spec.fields) entry[f.property] = value(f);
   return entry as unknown as LoaderCommand;
+}
+
+/** The u32 command word the entry is written with. */
+export function commandOf(entry: LoaderEntry): number {
+  if (entry.type === 'padding') return 0;
+  if (entry.type === 'unknown') return entry.command;
+  return specOf(entry).command;
+}
+
+/** The file-name fields an entry refers to, with their entry offsets. */
+export function nameFields(entry: LoaderEntry): { field: string; name: string; at: number }[] {
+  if (!isCommand(entry)) return [];
+  const out: { field: string; name: string; at: number }[] = [];
+  for (const f of specOf(entry).fields) if (f.kind === 'name') out.push({ field: f.wire, name: fieldValue(entry, f) as string, at: f.offset });
+  return out;
 }

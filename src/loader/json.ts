@@ -7,7 +7,8 @@
 import { fromHex, toHex } from '../bytes.js';
 import { ListingSyntaxError } from '../errors.js';
 import { ENTRY_SIZE, FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE, ZONE_NAMES } from './constants.js';
-import { commandOf, isCommand, nameFields, PADDING, type LoaderEntry } from './entry.js';
+import { isCommand, PADDING, type LoaderEntry } from './entry.js';
+import { commandOf, nameFields } from './fields.js';
 import { COMMAND_NAMES, commandFromFields, commandSpec, ENTRY_NAMES, fieldValue, LOADER_COMMANDS, specOf } from './fields.js';
 import { mnemonic } from './listing.js';
 import { inspectNameField } from './name-field.js';

@@ -6,7 +6,7 @@ import { asBytes, type ByteSource } from '../bytes.js';
 import { ENTRY_SIZE } from './constants.js';
 import { COMMAND_NAMES, FIELDS_END } from './fields.js';
 import { decodeLoader } from './codec.js';
-import { commandOf, nameFields } from './entry.js';
+import { commandOf, nameFields } from './fields.js';
 import { inspectNameField } from './name-field.js';
 
 export interface FormatIssue {

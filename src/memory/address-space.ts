@@ -17,7 +17,8 @@
  * - Holes behave as QEMU's unassigned memory: reads 0, writes dropped, the
  *   access fails. Addresses wrap at 2^64.
  *
- * RAM and ROM bytes live in a GuestMemory (addresses below 2^53); the fast
+ * RAM and ROM bytes live in a GuestMemory (addresses below 2^53), reached
+ * through its bus surface only (so its write watch sees every DMA); the fast
  * paths below keep DMA into RAM at TypedArray.set speed.
  */
 import type { GuestMemory, MemoryRegion } from './guest-memory.js';
@@ -172,40 +173,31 @@ export class AddressSpace {
 
   // ------------------------------------------------ DMA surface (fw_cfg's DmaBus)
 
-  /** A RAM region holding all of [a, a+len) when that is a plain, safe-integer case. */
-  private ramFor(addr: bigint, len: number, write: boolean): { r: MemoryRegion; o: number } | undefined {
+  /** The address of [a, a+len) when one RAM region holds all of it (a plain, safe-integer case). */
+  private ramFor(addr: bigint, len: number, write: boolean): number | undefined {
     const m = this.memory;
     if (m === undefined || addr + BigInt(len) > SAFE_END) return undefined;
     const a = Number(addr);
     const r = m.regionAt(a);
     if (r === undefined || a + len > r.end || (write && r.readOnly)) return undefined;
-    return { r, o: a - r.start };
+    return a;
   }
 
   dmaRead(addr: bigint, out: Uint8Array): boolean {
-    const hit = this.ramFor(addr, out.length, false);
-    if (hit !== undefined) {
-      out.set(hit.r.bytes.subarray(hit.o, hit.o + out.length));
-      return true;
-    }
+    const a = this.ramFor(addr, out.length, false);
+    if (a !== undefined) return this.memory!.busRead(a, out);
     return this.noteUnmodeled(this.read(addr, out));
   }
 
   dmaWrite(addr: bigint, src: Uint8Array): boolean {
-    const hit = this.ramFor(addr, src.length, true);
-    if (hit !== undefined) {
-      this.memory!.storeAt(hit.r, hit.o, src);
-      return true;
-    }
+    const a = this.ramFor(addr, src.length, true);
+    if (a !== undefined) return this.memory!.busWrite(a, src);
     return this.noteUnmodeled(this.write(addr, src));
   }
 
   dmaFill(addr: bigint, len: number, value: number): boolean {
-    const hit = this.ramFor(addr, len, true);
-    if (hit !== undefined) {
-      this.memory!.fillAt(hit.r, hit.o, len, value);
-      return true;
-    }
+    const a = this.ramFor(addr, len, true);
+    if (a !== undefined) return this.memory!.busFill(a, len, value);
     return this.noteUnmodeled(this.fill(addr, len, value));
   }
 
@@ -242,15 +234,14 @@ export class AddressSpace {
         const r = found.region!;
         const big = found.end - a;
         n = big < BigInt(remaining) ? Number(big) : remaining;
-        const o = Number(a) - r.start;
-        if (mode === 0) buf!.set(r.bytes.subarray(o, o + n), at);
+        if (mode === 0) this.memory!.busRead(Number(a), buf!.subarray(at, at + n));
         else if (found.romd) {
           // flash in ROM mode: the write is a flash command; 0x00 and 0xff only return it to
           // read-array mode (QEMU's pflash), anything else is a command this model does not run
           if (!(mode === 2 ? value === 0 || value === 0xff : isReadArray(buf!, at, n))) unmodeled ??= found.name;
         } else if (r.readOnly) ok = false;
-        else if (mode === 1) this.memory!.storeAt(r, o, buf!.subarray(at, at + n));
-        else this.memory!.fillAt(r, o, n, value);
+        else if (mode === 1) this.memory!.busWrite(Number(a), buf!.subarray(at, at + n));
+        else this.memory!.busFill(Number(a), n, value);
       } else if (typeof found === 'number') {
         // a hole: QEMU's unassigned memory, in pieces of up to 4 aligned bytes
         ok = false;

@@ -9,8 +9,24 @@
  */
 import { FwCfgError } from '../errors.js';
 
-/** A guest-physical address: a non-negative integer below 2^53. */
-export type GuestAddress = number;
+declare const regionOffset: unique symbol;
+
+/**
+ * A byte offset inside one region's backing (rust-vmm's MemoryRegionAddress):
+ * only GuestMemory makes them, and hands them only to the callbacks of its
+ * own `patch` and `inspect`. Zero cost: a number with a compile-time brand.
+ */
+export type RegionOffset = number & { readonly [regionOffset]: 'RegionOffset' };
+
+/**
+ * A guest-physical address (rust-vmm's GuestAddress): a non-negative integer
+ * below 2^53, checked at every access. Never a RegionOffset: the two do not
+ * convert either way without a cast. A plain number is accepted as an
+ * address, because TypeScript drops brands in arithmetic and every caller
+ * computes addresses (`base + offset`): a cast at each of those would prove
+ * nothing that the run-time check does not.
+ */
+export type GuestAddress = number & { readonly [regionOffset]?: never };
 
 export const MAX_GUEST_ADDRESS = Number.MAX_SAFE_INTEGER;
 

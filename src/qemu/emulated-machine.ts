@@ -17,7 +17,7 @@ import { FwCfgIoRegion } from '../fwcfg/io-ports.js';
 import { FwCfgMmioCtl, FwCfgMmioData } from '../fwcfg/mmio.js';
 import { FW_CFG_FILE_DIR, FW_CFG_FILE_FIRST, FW_CFG_VERSION_DMA, keyHex } from '../fwcfg/keys.js';
 import { AddressSpace, UNASSIGNED_IO_OPS, type MmioOps, type MmioRange } from '../memory/address-space.js';
-import { GuestMemory, type RegionSpec } from '../memory/guest-memory.js';
+import { GuestMemory, GuestMemoryError, type RegionSpec } from '../memory/guest-memory.js';
 import { allocateBacking } from '../memory/backing.js';
 import type { ItemsCapture, MemoryContent, MemoryMap, MemoryRange } from '../vectors/items-capture.js';
 import type { FwCfgGuestRegisters } from '../fwcfg/registers.js';
@@ -112,17 +112,13 @@ function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; r
   return { specs, romd };
 }
 
-function loadContents(memory: GuestMemory, contents: readonly MemoryContent[]): void {
-  for (const c of contents) {
-    let at = 0;
-    while (at < c.bytes.length) {
-      const addr = Number(c.address) + at;
-      const r = memory.regionAt(addr);
-      if (r === undefined) throw new InputError('BAD_CAPTURE', `memory contents at 0x${addr.toString(16)} fall outside RAM and ROM`);
-      const n = Math.min(c.bytes.length - at, r.end - addr);
-      memory.storeAt(r, addr - r.start, c.bytes.subarray(at, at + n)); // ROM too: this is the machine being built
-      at += n;
-    }
+/** The machine's guest memory with the captured contents in place: ROM too, this is the machine being built. */
+function buildMemory(specs: readonly RegionSpec[], contents: readonly MemoryContent[]): GuestMemory {
+  try {
+    return new GuestMemory(specs, { contents: contents.map((c) => ({ address: Number(c.address), bytes: c.bytes })) });
+  } catch (err) {
+    if (err instanceof GuestMemoryError && err.code === 'UNMAPPED') throw new InputError('BAD_CAPTURE', err.message);
+    throw err;
   }
 }
 
@@ -160,8 +156,7 @@ export function machineFromCapture(capture: ItemsCapture, options: MachineOption
   const behaviours = applyQemuFileBehaviours(device);
 
   const { specs, romd } = directRegions(map.memory);
-  const guestMemory = new GuestMemory(specs.length > 0 ? specs : [{ name: 'none', start: 0, size: 1, kind: 'rom' }]);
-  loadContents(guestMemory, capture.memoryContents ?? options.memoryContents ?? []);
+  const guestMemory = buildMemory(specs.length > 0 ? specs : [{ name: 'none', start: 0, size: 1, kind: 'rom' }], capture.memoryContents ?? options.memoryContents ?? []);
 
   const deviceRanges = map.memory.filter((r) => directKind(r.kind) === undefined);
   const unmodeled = (r: MemoryRange): MmioRange => ({ name: r.name, start: r.start, end: r.end, offset: Number(r.offset), ops: undefined });

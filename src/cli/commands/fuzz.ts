@@ -1,12 +1,15 @@
 /**
- * `fwcfg fuzz --surface NAME --iterations N [--seed S] [--out DIR] [--json]`:
- * a long mutation campaign with a progress bar on stderr; failures saved as
- * reproducers (default test/fuzz-reproducers/, which the tests replay).
+ * `fwcfg fuzz --surface NAME --iterations N [--seed S] [--workers N] [--out DIR] [--json]`:
+ * a long mutation campaign on worker threads (default: one per core the
+ * process may use) with a progress bar on stderr; failures saved as
+ * reproducers (default test/fuzz-reproducers/, which the tests replay). The
+ * summary and the reproducers depend on the seed, not on the worker count.
  * Exit 1 when any input failed.
  */
 import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { runCampaign, saveReproducers, type CampaignStats } from '../../fuzz/campaign.js';
+import { CHUNK_ITERATIONS, saveReproducers, type CampaignStats } from '../../fuzz/campaign.js';
+import { defaultWorkers, runCampaignOnWorkers } from '../../fuzz/workers.js';
 import { SURFACES } from '../../fuzz/surfaces.js';
 import { liveCampaign } from '../../fuzz/device-surface.js';
 import { formatDivergence } from '../../conformance/runner.js';
@@ -15,7 +18,7 @@ import { packageRoot } from '../../vectors/package-root.js';
 import { parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 
-export const usage = `fwcfg fuzz --surface (${Object.keys(SURFACES).join('|')}|all) --iterations N [--seed S] [--out DIR] [--json] [--live N (device: N mutants also run on a live QEMU)]`;
+export const usage = `fwcfg fuzz --surface (${Object.keys(SURFACES).join('|')}|all) --iterations N [--seed S] [--workers N (default: the cores available)] [--out DIR] [--json] [--live N (device: N mutants also run on a live QEMU)]`;
 
 function positiveInt(flag: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
@@ -39,6 +42,7 @@ export async function fuzz(argv: string[], io: Io): Promise<number> {
     out: { type: 'string' },
     json: { type: 'boolean' },
     live: { type: 'string' },
+    workers: { type: 'string' },
   });
   const which = values['surface'] as string | undefined;
   if (which === undefined) throw new UsageError('USAGE', `fuzz: --surface is required (${Object.keys(SURFACES).join(', ')}, all)`);
@@ -46,6 +50,7 @@ export async function fuzz(argv: string[], io: Io): Promise<number> {
   for (const n of names) if (!(n in SURFACES)) throw new UsageError('USAGE', `fuzz: unknown surface ${JSON.stringify(n)}; use ${Object.keys(SURFACES).join(', ')}, all`);
   const iterations = positiveInt('iterations', values['iterations'] as string | undefined, 10_000);
   const seed = positiveInt('seed', values['seed'] as string | undefined, 1);
+  const workers = positiveInt('workers', values['workers'] as string | undefined, defaultWorkers());
   const out = (values['out'] as string | undefined) ?? join(packageRoot(), 'test', 'fuzz-reproducers');
   const tty = process.stderr.isTTY === true;
   const results = [];
@@ -53,9 +58,10 @@ export async function fuzz(argv: string[], io: Io): Promise<number> {
   for (const name of names) {
     const surface = SURFACES[name]!();
     let lastTenth = -1;
-    const r = runCampaign(surface, {
+    const r = await runCampaignOnWorkers({ name }, {
       iterations,
       seed,
+      workers,
       progressEvery: Math.max(1, Math.min(1000, Math.floor(iterations / 100))),
       onProgress: (s) => {
         // a live bar on a terminal; on a pipe, one line per tenth
@@ -72,7 +78,7 @@ export async function fuzz(argv: string[], io: Io): Promise<number> {
     const perSecond = Math.round((r.tried / r.elapsedMs) * 1000);
     results.push({ surface: r.surface, tried: r.tried, accepted: r.accepted, rejected: r.rejected, failed: r.failed, rejections: r.rejections, seconds: Number((r.elapsedMs / 1000).toFixed(2)), perSecond, reproducers: saved });
     if (values['json'] !== true) {
-      io.out(`${r.surface}: ${r.tried} inputs tried, ${r.accepted} accepted, ${r.rejected} typed rejections, ${r.failed} failures; ${perSecond} inputs/s over ${(r.elapsedMs / 1000).toFixed(1)} s\n`);
+      io.out(`${r.surface}: ${r.tried} inputs tried, ${r.accepted} accepted, ${r.rejected} typed rejections, ${r.failed} failures; ${perSecond} inputs/s over ${(r.elapsedMs / 1000).toFixed(1)} s on ${Math.min(workers, Math.ceil(iterations / CHUNK_ITERATIONS))} worker(s)\n`);
       const codes = Object.entries(r.rejections).sort((a, b) => b[1] - a[1]);
       if (codes.length > 0) io.out(`  rejections: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
       for (const [i, f] of r.failures.entries()) io.out(`  failure: ${f.message}\n    reproducer: ${saved[i]}\n`);
@@ -92,6 +98,6 @@ export async function fuzz(argv: string[], io: Io): Promise<number> {
       for (const [i, d] of live.divergences.entries()) io.out(formatDivergence(d.config, d.divergence) + `\n    reproducer: ${saved[i]}\n`);
     }
   }
-  if (values['json'] === true) io.out(jsonText({ seed, iterations, surfaces: results, ...(live ? { live: { inputs: live.inputs, requests: live.requests, divergences: live.divergences.map((d) => ({ config: d.config, index: d.divergence.index, request: d.divergence.request, qemu: d.divergence.qemu, emulator: d.divergence.emulator })) } } : {}) }));
+  if (values['json'] === true) io.out(jsonText({ seed, iterations, workers, surfaces: results, ...(live ? { live: { inputs: live.inputs, requests: live.requests, divergences: live.divergences.map((d) => ({ config: d.config, index: d.divergence.index, request: d.divergence.request, qemu: d.divergence.qemu, emulator: d.divergence.emulator })) } } : {}) }));
   return failed > 0 ? 1 : 0;
 }

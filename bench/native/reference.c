@@ -1,0 +1,461 @@
+/*
+ * Native reference for `npm run bench`: plain C doing the same work as the
+ * TypeScript cases it is compared with, in the same run. Written for this
+ * project as a measuring stick (not a port of anything); bench/native.ts
+ * builds it with `gcc -O2` into dist/ and feeds it the very inputs the
+ * TypeScript cases use.
+ *
+ *   reference exec ITERS [--region START:SIZE]... --zone-high START:END --zone-tmp START:END
+ *                  --zone-fseg START:END --fseg-end END [--file NAME=PATH]...
+ *       SeaBIOS semantics of etc/table-loader (romfile_loader.c, 1.16): each
+ *       run is one boot's loader execution. The romfile list is built from the
+ *       directory, the script is read into malloc_tmphigh memory, every ALLOCATE
+ *       copies its file afresh into the simulated guest memory, every access to
+ *       guest memory is bounds-checked against the regions, every field is
+ *       validated as SeaBIOS validates it, WRITE_POINTER writes into the
+ *       device's copy of the file, and the F-segment is scanned for the RSDP
+ *       (find_acpi_rsdp). Files are the fw_cfg directory in the order given.
+ *
+ *   reference loops ENTRIES.bin VALUES.f64
+ *       memcpy of 2 MiB, the byte checksum SeaBIOS uses over 2 MiB, encoding
+ *       the 128-byte entries of ENTRIES.bin (decoded once into structs), and
+ *       rounding the doubles of VALUES.f64 up to 4 KiB pages.
+ *
+ * Output: one `name value unit` line per figure.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static uint8_t *slurp(const char *path, uint32_t *size) {
+  FILE *f = fopen(path, "rb");
+  if (!f) { perror(path); exit(2); }
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  rewind(f);
+  uint8_t *b = malloc(n > 0 ? n : 1);
+  if (n > 0 && fread(b, 1, n, f) != (size_t)n) { perror(path); exit(2); }
+  fclose(f);
+  *size = (uint32_t)n;
+  return b;
+}
+
+/* volatile sink: results are consumed, so no loop is optimised away */
+static volatile uint64_t sink;
+
+/* ------------------------------------------------------------------ guest memory */
+
+typedef struct { uint64_t start, end; uint8_t *bytes; } Region;
+static Region regions[8];
+static int nregions;
+
+/* The bytes of [addr, addr+len) when one region holds all of them, else NULL. */
+static uint8_t *guest(uint64_t addr, uint64_t len) {
+  for (int i = 0; i < nregions; i++) {
+    Region *r = &regions[i];
+    if (addr >= r->start && addr < r->end) return len <= r->end - addr ? r->bytes + (addr - r->start) : NULL;
+  }
+  return NULL;
+}
+
+static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* ------------------------------------------------------------------ fw_cfg (the device side) */
+
+#define NAME_SIZE 56
+typedef struct { char name[NAME_SIZE]; uint32_t size; uint16_t select; uint8_t *data; } FwCfgFile;
+static FwCfgFile device[16];
+static int ndevice;
+
+/* qemu_cfg_read_entry by DMA: the file's bytes into guest memory. */
+static int fw_cfg_read(uint16_t select, uint32_t len, uint64_t dest) {
+  FwCfgFile *f = &device[select - 0x20];
+  uint8_t *d = guest(dest, len);
+  if (!d || len > f->size) return -1;
+  memcpy(d, f->data, len);
+  return 0;
+}
+
+/* qemu_cfg_write_file_simple by DMA: bytes into the item. */
+static int fw_cfg_write(uint16_t select, uint32_t offset, const uint8_t *src, uint32_t len) {
+  FwCfgFile *f = &device[select - 0x20];
+  if (offset + len > f->size) return -1;
+  memcpy(f->data + offset, src, len);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ SeaBIOS's zones (malloc.c): top-down first fit */
+
+typedef struct { uint64_t start, end; } Gap;
+typedef struct { Gap gaps[64]; int n; uint64_t start, end; } Zone;
+
+static void zone_init(Zone *z) { z->n = 1; z->gaps[0].start = z->start; z->gaps[0].end = z->end; }
+
+static uint64_t zone_alloc(Zone *z, uint64_t size, uint64_t align) {
+  for (int i = 0; i < z->n; i++) {
+    Gap *g = &z->gaps[i];
+    if (size > g->end - g->start) continue;
+    uint64_t at = (g->end - size) & ~(align - 1);
+    if (at < g->start) continue;
+    int above = at + size < g->end, below = g->start < at;
+    if (above && below && z->n < 64) {
+      memmove(&z->gaps[i + 2], &z->gaps[i + 1], (z->n - i - 1) * sizeof(Gap));
+      z->gaps[i + 1].start = g->start;
+      z->gaps[i + 1].end = at;
+      z->n++;
+    }
+    if (above) g->start = at + size;
+    else if (below) g->end = at;
+    else { memmove(&z->gaps[i], &z->gaps[i + 1], (z->n - i - 1) * sizeof(Gap)); z->n--; }
+    return at;
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------------ romfile_loader.c */
+
+#define MALLOC_MIN_ALIGN 16
+#define ENTRY 128
+enum { ALLOCATE = 1, ADD_POINTER = 2, ADD_CHECKSUM = 3, WRITE_POINTER = 4 };
+enum { ZONE_HIGH = 1, ZONE_FSEG = 2 };
+
+typedef struct { char name[NAME_SIZE]; uint32_t size; uint16_t select; } RomFile;
+typedef struct { RomFile *file; uint64_t data; } LoaderFile;
+
+typedef struct {
+  RomFile romfiles[16];
+  int nromfiles;
+  LoaderFile files[16];
+  int nfiles;
+  Zone high, fseg, tmp;
+  int warnings;
+} Boot;
+
+static Zone zone_high, zone_fseg, zone_tmp;
+static uint64_t fseg_scan_start, fseg_scan_end;
+
+static RomFile *romfile_find(Boot *b, const char *name) {
+  for (int i = 0; i < b->nromfiles; i++) if (!strncmp(b->romfiles[i].name, name, NAME_SIZE)) return &b->romfiles[i];
+  return NULL;
+}
+
+static LoaderFile *loader_find(Boot *b, const uint8_t *name) {
+  if (name[NAME_SIZE - 1]) return NULL;
+  for (int i = 0; i < b->nfiles; i++) if (!strcmp(b->files[i].file->name, (const char *)name)) return &b->files[i];
+  return NULL;
+}
+
+static void cmd_allocate(Boot *b, const uint8_t *e) {
+  uint32_t align = le32(e + 60);
+  uint8_t zone = e[64];
+  if (align & (align - 1)) { b->warnings++; return; }
+  Zone *z = zone == ZONE_HIGH ? &b->high : zone == ZONE_FSEG ? &b->fseg : NULL;
+  if (!z) { b->warnings++; return; }
+  if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
+  if (e[4 + NAME_SIZE - 1]) { b->warnings++; return; }
+  RomFile *file = romfile_find(b, (const char *)e + 4);
+  if (!file || !file->size) return;
+  uint64_t data = zone_alloc(z, file->size, align);
+  if (!data) { b->warnings++; return; }
+  if (fw_cfg_read(file->select, file->size, data)) { b->warnings++; return; }
+  b->files[b->nfiles].file = file;
+  b->files[b->nfiles].data = data;
+  b->nfiles++;
+}
+
+static void cmd_add_pointer(Boot *b, const uint8_t *e) {
+  LoaderFile *dest = loader_find(b, e + 4), *src = loader_find(b, e + 60);
+  uint32_t offset = le32(e + 116);
+  uint8_t size = e[120];
+  if (!dest || !src || offset + size < offset || offset + size > dest->file->size || size < 1 || size > 8 || (size & (size - 1))) {
+    b->warnings++;
+    return;
+  }
+  uint8_t *field = guest(dest->data + offset, size);
+  if (!field) { b->warnings++; return; }
+  uint64_t pointer = 0;
+  memcpy(&pointer, field, size);
+  pointer += (uint32_t)src->data; /* unsigned long on i386 */
+  memcpy(field, &pointer, size);
+}
+
+static void cmd_add_checksum(Boot *b, const uint8_t *e) {
+  LoaderFile *file = loader_find(b, e + 4);
+  uint32_t offset = le32(e + 60), start = le32(e + 64), len = le32(e + 68);
+  if (!file || offset >= file->file->size || start + len < start || start + len > file->file->size) {
+    b->warnings++;
+    return;
+  }
+  const uint8_t *range = guest(file->data + start, len);
+  uint8_t *at = guest(file->data + offset, 1);
+  if (!range || !at) { b->warnings++; return; }
+  uint8_t sum = 0;
+  for (uint32_t i = 0; i < len; i++) sum += range[i];
+  *at -= sum;
+}
+
+static void cmd_write_pointer(Boot *b, const uint8_t *e) {
+  RomFile *dest = romfile_find(b, (const char *)e + 4); /* the global list: it need not be allocated */
+  LoaderFile *src = loader_find(b, e + 60);
+  uint32_t dst_offset = le32(e + 116), src_offset = le32(e + 120);
+  uint8_t size = e[124];
+  if (!dest || !src || dst_offset + size < dst_offset || dst_offset + size > dest->size || src_offset >= src->file->size || size < 1 || size > 8 ||
+      (size & (size - 1))) {
+    b->warnings++;
+    return;
+  }
+  uint64_t pointer = (uint32_t)(src->data + src_offset);
+  if (size != 8 && (pointer >> (size * 8)) > 0) { b->warnings++; return; }
+  if (fw_cfg_write(dest->select, dst_offset, (const uint8_t *)&pointer, size)) { b->warnings++; return; }
+  if (!zone_alloc(&b->high, 24, MALLOC_MIN_ALIGN)) b->warnings++; /* the record kept for S3 resume */
+}
+
+/* find_acpi_rsdp: the lowest 16-aligned "RSD PTR " whose checksum(s) hold. */
+static uint64_t find_rsdp(void) {
+  for (uint64_t a = (fseg_scan_start + 15) & ~15ull; a + 20 <= fseg_scan_end; a += 16) {
+    const uint8_t *p = guest(a, 20);
+    if (!p || memcmp(p, "RSD PTR ", 8)) continue;
+    uint8_t sum = 0;
+    for (int i = 0; i < 20; i++) sum += p[i];
+    if (sum) continue;
+    if (p[15] > 1) {
+      uint32_t length = le32(p + 20);
+      const uint8_t *x = guest(a, length);
+      if (length < 36 || length > fseg_scan_end - a || !x) continue;
+      sum = 0;
+      for (uint32_t i = 0; i < length; i++) sum += x[i];
+      if (sum) continue;
+    }
+    return a;
+  }
+  return 0;
+}
+
+/* FNV-1a over every allocated file's bytes in guest memory, in allocation order: the same
+   figure bench/native.ts computes from the TypeScript run, so both placed the same bytes. */
+static uint32_t digest;
+
+/* One boot: qemu_cfg_init's romfile list, romfile_loader_execute, find_acpi_rsdp. */
+static uint64_t boot_once(int keep_digest) {
+  Boot b;
+  b.nromfiles = ndevice;
+  for (int i = 0; i < ndevice; i++) {
+    memcpy(b.romfiles[i].name, device[i].name, NAME_SIZE);
+    b.romfiles[i].size = device[i].size;
+    b.romfiles[i].select = device[i].select;
+  }
+  b.nfiles = 0;
+  b.warnings = 0;
+  b.high = zone_high; zone_init(&b.high);
+  b.fseg = zone_fseg; zone_init(&b.fseg);
+  b.tmp = zone_tmp; zone_init(&b.tmp);
+  RomFile *loader = romfile_find(&b, "etc/table-loader");
+  if (loader && loader->size) {
+    uint64_t script = zone_alloc(&b.tmp, loader->size + 1, MALLOC_MIN_ALIGN);
+    if (script && !fw_cfg_read(loader->select, loader->size, script)) {
+      if (loader->size % ENTRY) b.warnings++;
+      else
+        for (uint32_t off = 0; off < loader->size; off += ENTRY) {
+          const uint8_t *e = guest(script + off, ENTRY);
+          switch (le32(e)) {
+            case ALLOCATE: cmd_allocate(&b, e); break;
+            case ADD_POINTER: cmd_add_pointer(&b, e); break;
+            case ADD_CHECKSUM: cmd_add_checksum(&b, e); break;
+            case WRITE_POINTER: cmd_write_pointer(&b, e); break;
+            default: break;
+          }
+        }
+    }
+  }
+  if (keep_digest) {
+    uint32_t h = 0x811c9dc5u;
+    for (int i = 0; i < b.nfiles; i++) {
+      const uint8_t *p = guest(b.files[i].data, b.files[i].file->size);
+      for (uint32_t k = 0; p && k < b.files[i].file->size; k++) h = (h ^ p[k]) * 0x01000193u;
+    }
+    digest = h;
+  }
+  return find_rsdp() ^ (uint64_t)b.warnings << 48 ^ (uint64_t)b.nfiles << 56;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void range_arg(const char *s, uint64_t *a, uint64_t *b) {
+  char *end;
+  *a = strtoull(s, &end, 0);
+  *b = strtoull(end + 1, NULL, 0);
+}
+
+static int cmd_exec(int argc, char **argv) {
+  long iters = atol(argv[2]);
+  for (int i = 3; i + 1 < argc; i += 2) {
+    const char *k = argv[i], *v = argv[i + 1];
+    uint64_t a, b;
+    if (!strcmp(k, "--region")) {
+      range_arg(v, &a, &b);
+      regions[nregions].start = a;
+      regions[nregions].end = a + b;
+      regions[nregions].bytes = calloc(1, b);
+      nregions++;
+    } else if (!strcmp(k, "--zone-high")) range_arg(v, &zone_high.start, &zone_high.end);
+    else if (!strcmp(k, "--zone-tmp")) range_arg(v, &zone_tmp.start, &zone_tmp.end);
+    else if (!strcmp(k, "--zone-fseg")) { range_arg(v, &zone_fseg.start, &zone_fseg.end); fseg_scan_start = zone_fseg.start; }
+    else if (!strcmp(k, "--fseg-end")) fseg_scan_end = strtoull(v, NULL, 0);
+    else if (!strcmp(k, "--file")) {
+      const char *eq = strchr(v, '=');
+      FwCfgFile *f = &device[ndevice];
+      memset(f->name, 0, NAME_SIZE);
+      memcpy(f->name, v, eq - v < NAME_SIZE - 1 ? eq - v : NAME_SIZE - 1);
+      f->data = slurp(eq + 1, &f->size);
+      f->select = 0x20 + ndevice++;
+    } else { fprintf(stderr, "exec: unknown option %s\n", k); return 2; }
+  }
+  uint64_t first = boot_once(1);
+  printf("exec_rsdp %llu address\nexec_warnings %llu count\nexec_allocated %llu files\nexec_digest %u fnv1a\n", (unsigned long long)(first & 0xffffffffffffull),
+         (unsigned long long)(first >> 48 & 0xff), (unsigned long long)(first >> 56), digest);
+  for (long i = 0; i < iters / 10; i++) sink += boot_once(0);
+  /* batches of 100 boots: the mean over all, and the median batch (robust when the machine is shared) */
+  enum { BATCH = 100 };
+  long batches = iters / BATCH;
+  double *per = malloc(sizeof(double) * batches), total = 0;
+  for (long k = 0; k < batches; k++) {
+    double t0 = now();
+    for (int i = 0; i < BATCH; i++) sink += boot_once(0);
+    per[k] = (now() - t0) / BATCH * 1e9;
+    total += per[k];
+  }
+  qsort(per, batches, sizeof(double), cmp_double);
+  printf("exec_run %.1f ns\nexec_run_median %.1f ns\n", total / batches, per[batches / 2]);
+  return 0;
+}
+
+/* ------------------------------------------------------------------ loops */
+
+/* An entry as a C program holds it: names zero-padded to their 56-byte fields. */
+typedef struct {
+  uint32_t command;
+  char file[NAME_SIZE], src[NAME_SIZE];
+  uint32_t a, b, c;
+  uint8_t size, zone;
+} Entry;
+
+/* The 128-byte wire form of one entry (what QEMU's bios-linker-loader.c builds) into zeroed memory. */
+static void encode(const Entry *e, uint8_t *q) {
+  memcpy(q, &e->command, 4);
+  memcpy(q + 4, e->file, NAME_SIZE);
+  switch (e->command) {
+    case ALLOCATE:
+      memcpy(q + 60, &e->a, 4);
+      q[64] = e->zone;
+      break;
+    case ADD_POINTER:
+      memcpy(q + 60, e->src, NAME_SIZE);
+      memcpy(q + 116, &e->a, 4);
+      q[120] = e->size;
+      break;
+    case ADD_CHECKSUM:
+      memcpy(q + 60, &e->a, 4);
+      memcpy(q + 64, &e->b, 4);
+      memcpy(q + 68, &e->c, 4);
+      break;
+    case WRITE_POINTER:
+      memcpy(q + 60, e->src, NAME_SIZE);
+      memcpy(q + 116, &e->a, 4);
+      memcpy(q + 120, &e->b, 4);
+      q[124] = e->size;
+      break;
+  }
+}
+
+static void decode(const uint8_t *p, Entry *e) {
+  memset(e, 0, sizeof *e);
+  e->command = le32(p);
+  memcpy(e->file, p + 4, NAME_SIZE - 1);
+  if (e->command == ADD_POINTER || e->command == WRITE_POINTER) memcpy(e->src, p + 60, NAME_SIZE - 1);
+  if (e->command == ALLOCATE) { e->a = le32(p + 60); e->zone = p[64]; }
+  if (e->command == ADD_POINTER) { e->a = le32(p + 116); e->size = p[120]; }
+  if (e->command == ADD_CHECKSUM) { e->a = le32(p + 60); e->b = le32(p + 64); e->c = le32(p + 68); }
+  if (e->command == WRITE_POINTER) { e->a = le32(p + 116); e->b = le32(p + 120); e->size = p[124]; }
+}
+
+static uint8_t checksum(const uint8_t *p, size_t n) {
+  uint8_t s = 0;
+  for (size_t i = 0; i < n; i++) s += p[i];
+  return s;
+}
+
+static int cmd_loops(int argc, char **argv) {
+  if (argc < 4) return 2;
+  const size_t N = 2u << 20;
+  uint8_t *a = aligned_alloc(64, N), *b = aligned_alloc(64, N);
+  for (size_t i = 0; i < N; i++) a[i] = (uint8_t)(i * 7);
+  memset(b, 0, N);
+  int reps = 2000;
+  for (int r = 0; r < 100; r++) memcpy(b, a, N);
+  double t0 = now();
+  for (int r = 0; r < reps; r++) { memcpy(b, a, N); sink += b[r]; a[r] ^= 1; }
+  double t1 = now();
+  printf("memcpy_2mib %.0f MB/s\n", (double)N * reps / (t1 - t0) / 1e6);
+  t0 = now();
+  for (int r = 0; r < reps; r++) { sink += checksum(a, N); a[r] ^= 1; }
+  t1 = now();
+  printf("checksum_2mib %.0f MB/s\n", (double)N * reps / (t1 - t0) / 1e6);
+
+  uint32_t size;
+  uint8_t *stream = slurp(argv[2], &size);
+  int n = size / ENTRY;
+  Entry *entries = malloc(sizeof(Entry) * n);
+  for (int i = 0; i < n; i++) decode(stream + i * ENTRY, &entries[i]);
+  uint8_t *out = aligned_alloc(64, (size_t)n * ENTRY);
+  long iters = 20000;
+  /* as the TypeScript encoder does it: the whole range zeroed once, then each entry's fields */
+  for (long it = 0; it < iters / 10; it++) {
+    memset(out, 0, (size_t)n * ENTRY);
+    for (int i = 0; i < n; i++) encode(&entries[i], out + i * ENTRY);
+  }
+  t0 = now();
+  for (long it = 0; it < iters; it++) {
+    memset(out, 0, (size_t)n * ENTRY);
+    for (int i = 0; i < n; i++) encode(&entries[i], out + i * ENTRY);
+    sink += out[it % ((size_t)n * ENTRY)];
+  }
+  t1 = now();
+  if (memcmp(out, stream, size)) fprintf(stderr, "loops: the C encoder does not reproduce %s\n", argv[2]);
+  printf("encode_entry %.2f ns\n", (t1 - t0) / iters / n * 1e9);
+
+  uint32_t vbytes;
+  double *values = (double *)slurp(argv[3], &vbytes);
+  int nv = vbytes / 8;
+  uint64_t *v = malloc(sizeof(uint64_t) * nv);
+  for (int i = 0; i < nv; i++) v[i] = (uint64_t)values[i];
+  const uint64_t page = 4096;
+  iters = 100000;
+  t0 = now();
+  for (long it = 0; it < iters; it++) {
+    uint64_t acc = 0;
+    for (int i = 0; i < nv; i++) acc += (v[i] + page - 1) & ~(page - 1);
+    sink += acc;
+    v[it % nv] ^= 1; /* a changing input: the sum cannot be hoisted out of the loop */
+  }
+  t1 = now();
+  printf("page_align %.3f ns\n", (t1 - t0) / iters / nv * 1e9);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc, argv);
+  if (argc >= 2 && !strcmp(argv[1], "loops")) return cmd_loops(argc, argv);
+  fprintf(stderr, "usage: reference exec ITERS OPTIONS... | reference loops ENTRIES.bin VALUES.f64\n");
+  return 2;
+}
