@@ -103,6 +103,17 @@ for (const config of vectorConfigs()) {
           t.deepEqual(JSON.parse(a.stdout), JSON.parse(b.stdout), `simulate --firmware ${fw} ${extra.join(' ')}`);
         }
       }
+      // tables written from the capture equal those written from the vector; demo tells the capture's story
+      for (const fw of firmwares) {
+        const a = await fwcfg('tables', out, '--firmware', fw, '--out', join(tmp, `tables-cap-${fw}`), '--json');
+        const b = await fwcfg('tables', vector.dir, '--firmware', fw, '--out', join(tmp, `tables-vec-${fw}`), '--json');
+        t.is(a.code, 0, a.stderr);
+        t.deepEqual(JSON.parse(a.stdout.split(join(tmp, `tables-cap-${fw}`)).join('DIR')), JSON.parse(b.stdout.split(join(tmp, `tables-vec-${fw}`)).join('DIR')), `tables --firmware ${fw}`);
+      }
+      if (vector.hasStage('after') && vector.hasStage('after-ovmf')) {
+        const demo = await fwcfg('demo', out);
+        t.is(demo.code, 0, demo.stderr);
+      }
       const codes = (r: ReturnType<typeof lintVector>) => r.findings.map((f) => f.code).sort();
       t.deepEqual(codes(lintVector(cap)), codes(lintVector(vector)), 'lint codes');
       for (const to of ['5.2', '6.0']) {
