@@ -23,7 +23,7 @@ import { jsonText, type Io } from '../output.js';
 
 export const usage =
   'fwcfg boot-real LOADER.bin --file NAME=PATH ... --firmware seabios|ovmf [--writable NAME=PATH ...] [--no-dma] [--qemu-arg ARG ...] [--timeout SECONDS] [--image PATH] [--out DIR] [--json]\n' +
-  '       fwcfg boot-real --config VECTOR_DIR --firmware seabios|ovmf [--boots N] [--compare] [--timeout SECONDS] [--image PATH] [--out DIR] [--json]';
+  '       fwcfg boot-real --config (VECTOR_DIR | CAPTURE_DIR) --firmware seabios|ovmf [--boots N] [--compare] [--timeout SECONDS] [--image PATH] [--out DIR] [--json]';
 
 /** Exit status of a run that could not happen on this host (the automake convention for "skipped"). */
 export const EXIT_SKIPPED = 77;

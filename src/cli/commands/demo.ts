@@ -23,7 +23,7 @@ import { embeddedVector } from '../../vectors/package-root.js';
 import type { Io } from '../output.js';
 import type { RamBlockRow } from '../../memory/ram-list.js';
 
-export const usage = 'fwcfg demo [VECTOR_DIR]';
+export const usage = 'fwcfg demo [VECTOR_DIR | CAPTURE_DIR]';
 
 const hx = (n: number) => '0x' + n.toString(16);
 const rows = (r: RamBlockRow[]) => r.map((b) => `    ${b.name.padEnd(24)} used ${hx(b.used).padStart(7)}  max ${hx(b.max).padStart(8)}`).join('\n');

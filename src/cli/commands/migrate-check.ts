@@ -6,7 +6,7 @@ import { migrateCheck, type MigratePoint } from '../../simulate/migrate-check.js
 import { onePositional, parse } from '../args.js';
 import { jsonText, type Io } from '../output.js';
 
-export const usage = 'fwcfg migrate-check VECTOR_DIR --from 7.2 --to 5.2 [--at creation|booted] [--host-page 4096|65536] [--to-host-page 4096|65536] [--json]';
+export const usage = 'fwcfg migrate-check (VECTOR_DIR | CAPTURE_DIR) --from 7.2 --to 5.2 [--at creation|booted] [--host-page 4096|65536] [--to-host-page 4096|65536] [--json]';
 
 export function migrateCheckCommand(argv: string[], io: Io): number {
   const { values, positionals } = parse('migrate-check', argv, {

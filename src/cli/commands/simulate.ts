@@ -16,7 +16,7 @@ import { simulateLifecycle } from '../../simulate/lifecycle.js';
 import { lifecycleAccount, lifecycleJson, writeLifecycle } from '../lifecycle-output.js';
 import { jsonText, type Io } from '../output.js';
 
-export const usage = 'fwcfg simulate VECTOR_DIR --firmware none|seabios|ovmf|uboot [--boots N [--migrate-after K --to 5.2|6.0|7.2 [--to-host-page N]]] [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--place FILE=ADDR ...] [--out DIR] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
+export const usage = 'fwcfg simulate (VECTOR_DIR | CAPTURE_DIR) --firmware none|seabios|ovmf|uboot [--boots N [--migrate-after K --to 5.2|6.0|7.2 [--to-host-page N]]] [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--place FILE=ADDR ...] [--out DIR] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
 
 const hx = (n: number) => '0x' + n.toString(16);
 

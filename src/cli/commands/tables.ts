@@ -21,7 +21,7 @@ import { namedPaths, onePositional, parse } from '../args.js';
 import { placements } from '../boot-output.js';
 import { jsonText, writeOutput, type Io } from '../output.js';
 
-export const usage = 'fwcfg tables (VECTOR_DIR | LOADER.bin --file NAME=PATH ...) --firmware seabios|ovmf|uboot --out DIR [--qemu V] [--place FILE=ADDR ...] [--json]';
+export const usage = 'fwcfg tables (VECTOR_DIR | CAPTURE_DIR | LOADER.bin --file NAME=PATH ...) --firmware seabios|ovmf|uboot --out DIR [--qemu V] [--place FILE=ADDR ...] [--json]';
 
 export function tables(argv: string[], io: Io): number {
   const { values, positionals } = parse('tables', argv, {
