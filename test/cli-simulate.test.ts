@@ -77,3 +77,23 @@ test('bad input: one line, exit 2', async (t) => {
     t.is(r.stderr.split('\n').length, 2, 'one line');
   }
 });
+
+test('--place that cannot mean anything on the machine is refused: outside its RAM, a file the loader never allocates, past 2^52', async (t) => {
+  const q35 = join(QEMU_VECTORS, 'q35');
+  const cases: [string, RegExp][] = [
+    ['etc/acpi/tables=0x100000000', /^fwcfg: --place etc\/acpi\/tables=0x100000000: \[0x100000000, 0x100020000\) is not inside pc-q35-7\.2's RAM \(\[0x0, 0x80000000\)\)\n$/],
+    ['etc/nope=0x1000', /^fwcfg: --place etc\/nope=0x1000: the loader never ALLOCATEs "etc\/nope" \(it allocates etc\/acpi\/rsdp, etc\/acpi\/tables\)\n$/],
+    ['etc/acpi/tables=0x10000000000000000', /^fwcfg: simulate: --place etc\/acpi\/tables=0x10000000000000000: past any guest-physical address this tool models \(below 2\^52\)\n$/],
+    ['etc/acpi/tables=0x7ffde000x', /^fwcfg: simulate: --place etc\/acpi\/tables=0x7ffde000x: the address must be decimal or 0x hex\n$/],
+  ];
+  for (const [place, message] of cases) {
+    const r = await fwcfg('simulate', q35, '--firmware', 'seabios', '--place', place);
+    t.is(r.code, 2, place);
+    t.is(r.stdout, '');
+    t.regex(r.stderr, message);
+  }
+  // a pin inside RAM still works, and the file lands there
+  const ok = await fwcfg('simulate', q35, '--firmware', 'seabios', '--place', 'etc/acpi/tables=0x7f000000', '--json');
+  t.is(ok.code, 0, ok.stderr);
+  t.is((JSON.parse(ok.stdout) as { firmware: { allocations: { file: string; base: number }[] } }).firmware.allocations.find((a) => a.file === 'etc/acpi/tables')!.base, 0x7f000000);
+});

@@ -13,8 +13,9 @@ export function placements(command: string, raw: unknown): Map<string, number> {
   const out = new Map<string, number>();
   for (const { name, path } of namedPaths(command, 'place', raw)) {
     const m = /^(?:0x([0-9a-fA-F]+)|(\d+))$/.exec(path);
-    const v = m === null ? NaN : m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]);
-    if (!Number.isSafeInteger(v)) throw new UsageError('USAGE', `${command}: --place ${name}=${path}: the address must be decimal or 0x hex`);
+    if (m === null) throw new UsageError('USAGE', `${command}: --place ${name}=${path}: the address must be decimal or 0x hex`);
+    const v = m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]);
+    if (!Number.isSafeInteger(v) || v >= 2 ** 52) throw new UsageError('USAGE', `${command}: --place ${name}=${path}: past any guest-physical address this tool models (below 2^52)`);
     out.set(name, v);
   }
   return out;

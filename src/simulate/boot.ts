@@ -117,9 +117,40 @@ export function runsOn(machine: QemuMachine, firmware: FirmwareName | string): b
   return firmwareRecordFor(firmware, machine.type.arch) !== undefined;
 }
 
+/** RAM a guest has on this machine: below 4 GiB, and what QEMU maps above it (x86) for the rest. */
+export function ramRanges(machine: QemuMachine): { start: number; end: number }[] {
+  const ram = machine.ramList.blocks.find((b) => b.idstr === 'pc.ram' || b.idstr === 'microvm.ram' || b.idstr === 'mach-virt.ram');
+  const size = ram?.usedLength ?? 2 ** 31;
+  const low = lowRamRange(machine.type.family, size);
+  const rest = size - (low.end - low.start);
+  return rest > 0 && machine.type.arch === 'x86_64' ? [low, { start: 2 ** 32, end: 2 ** 32 + rest }] : [low];
+}
+
+const hex = (n: number) => '0x' + n.toString(16);
+
+/**
+ * `--place` pins that cannot mean anything on this machine are refused before
+ * the boot: a file its loader never ALLOCATEs, or a place that is not the
+ * machine's RAM.
+ */
+export function checkPlacements(machine: QemuMachine, placements: ReadonlyMap<string, number>): void {
+  if (placements.size === 0) return;
+  const loader = machine.device.fileItem(LOADER_FILE)?.data;
+  const allocated = new Set(loader != null && loader.length % 128 === 0 ? decodeLoader(loader).flatMap((e) => (e.type === 'allocate' ? [e.file] : [])) : []);
+  const ram = ramRanges(machine);
+  for (const [file, at] of placements) {
+    if (!allocated.has(file)) throw new UsageError('PLACE_UNKNOWN_FILE', `--place ${file}=${hex(at)}: the loader never ALLOCATEs ${JSON.stringify(file)} (it allocates ${[...allocated].join(', ') || 'nothing'})`);
+    const size = Math.max(1, machine.device.fileItem(file)?.data?.length ?? 1);
+    if (!ram.some((r) => at >= r.start && at + size <= r.end)) {
+      throw new UsageError('PLACE_OUTSIDE_RAM', `--place ${file}=${hex(at)}: [${hex(at)}, ${hex(at + size)}) is not inside ${machine.type.name}'s RAM (${ram.map((r) => `[${hex(r.start)}, ${hex(r.end)})`).join(', ')})`);
+    }
+  }
+}
+
 export function boot(machine: QemuMachine, o: BootOptions, guestFor: GuestFactory): Boot {
   const record = recordFor(machine, o.firmware);
   const placements = o.placements ?? new Map<string, number>();
+  checkPlacements(machine, placements);
   const facts = machineFacts(machine);
   const profile: unknown = record.profile(facts);
   const scratch = driverScratch(machine);
