@@ -97,3 +97,26 @@ test('--place that cannot mean anything on the machine is refused: outside its R
   t.is(ok.code, 0, ok.stderr);
   t.is((JSON.parse(ok.stdout) as { firmware: { allocations: { file: string; base: number }[] } }).firmware.allocations.find((a) => a.file === 'etc/acpi/tables')!.base, 0x7f000000);
 });
+
+test('careless invocations get one line in our voice: a dash value, a missing value, --select of no file, lint --file with a directory, no command at all', async (t) => {
+  const seed = join(QEMU_VECTORS, 'seed');
+  const cases: [string[], RegExp][] = [
+    [['simulate', seed, '--firmware', 'seabios', '--boots', '-1'], /^fwcfg: simulate: --boots wants a value, not one starting with a dash \(write --boots=VALUE if you mean it\)\n$/],
+    [['simulate', seed, '--firmware'], /^fwcfg: simulate: --firmware wants a value\n$/],
+    [['simulate', seed, '--firmware', 'none', '--select', 'etc/nope'], /^fwcfg: --select etc\/nope: seed serves no such fw_cfg file \(its files: .*etc\/table-loader.*\)\n$/],
+    [['lint', seed, '--file', 'a=b'], /^fwcfg: lint: --file goes with a loader file, not with a directory/],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await fwcfg(...argv);
+    t.is(r.code, 2, argv.join(' '));
+    t.is(r.stdout, '', argv.join(' '));
+    t.regex(r.stderr, message, argv.join(' '));
+  }
+  const none = await fwcfg();
+  t.is(none.code, 2);
+  t.is(none.stdout, '');
+  t.regex(none.stderr, /^usage:\n/);
+  const help = await fwcfg('--help');
+  t.is(help.code, 0);
+  t.regex(help.stdout, /^usage:\n/);
+});

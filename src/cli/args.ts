@@ -14,8 +14,15 @@ export function parse(command: string, argv: string[], options: Options): Parsed
     const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (err) {
-    // parseArgs messages are long and mention internals; keep the first sentence
-    const msg = (err as Error).message.split('. ')[0]!.replace(/^Unknown option '(.*)'$/, 'unknown option $1');
+    // parseArgs messages are long, several lines, and mention internals: one line in our voice
+    const text = (err as Error).message;
+    const ambiguous = /^Option '(--?[\w-]+)[^']*' argument is ambiguous/.exec(text);
+    const missing = /^Option '(--?[\w-]+)[^']*' argument missing/.exec(text);
+    const msg = ambiguous
+      ? `${ambiguous[1]} wants a value, not one starting with a dash (write ${ambiguous[1]}=VALUE if you mean it)`
+      : missing
+        ? `${missing[1]} wants a value`
+        : text.split('\n')[0]!.split('. ')[0]!.replace(/^Unknown option '(.*)'$/, 'unknown option $1');
     throw new UsageError('USAGE', `${command}: ${msg}`);
   }
 }

@@ -40,9 +40,14 @@ function usageText(): string {
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   try {
-    if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    if (name === undefined) {
+      // a mistake, not a request: the usage goes where errors go
+      io.err(usageText());
+      return 2;
+    }
+    if (name === '--help' || name === '-h' || name === 'help') {
       io.out(usageText());
-      return name === undefined ? 2 : 0;
+      return 0;
     }
     const command = COMMANDS[name];
     if (command === undefined) throw new UsageError('USAGE', `unknown command ${JSON.stringify(name)}; try fwcfg --help`);

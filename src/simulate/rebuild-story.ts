@@ -4,6 +4,7 @@
  * first), QEMU's abort if a resize fails, and optionally what a rebooted guest
  * reads after a system reset.
  */
+import { UsageError } from '../errors.js';
 import { decodeLoader } from '../loader/codec.js';
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
@@ -130,6 +131,9 @@ export function bootRebuild(m: QemuMachine, trigger: string): string | null {
 export function simulateRebuild(vector: Vector, o: RebuildOptions): RebuildReport {
   const m = build(vector, o);
   const trigger = o.trigger ?? firstSelect(vector);
+  if (o.trigger !== undefined && m.device.findFile(trigger) === undefined) {
+    throw new UsageError('UNKNOWN_FILE', `--select ${trigger}: ${vector.name} serves no such fw_cfg file (its files: ${m.device.fileRecords().map((f) => f.name).join(', ')})`);
+  }
   // decode now: the file is a live view of the RAM block the rebuild rewrites in place
   const before = { ramblocks: m.romRows(), files: acpiFiles(m), loader: loaderView(fileBytes(m, LOADER_FILE)) };
   const qemuError = bootRebuild(m, trigger);

@@ -24,6 +24,7 @@ export function lint(argv: string[], io: Io): number {
   } catch {
     /* readBytes names the problem */
   }
+  if (dir && values['file'] !== undefined) throw new UsageError('USAGE', `lint: --file goes with a loader file, not with a directory (${input} brings its own files)`);
   const vector = dir ? vectorOrOldCapture(input) : undefined;
   if (vector !== undefined) report = lintVector(vector);
   else if (dir) {
