@@ -11,8 +11,10 @@ import { decodeLoader } from '../loader/codec.js';
 import { hostPageAlign } from '../memory/address.js';
 import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
 import { parseQemuVersion, qemuPolicy } from '../qemu/version.js';
-import { runsOn, type FirmwareName } from '../simulate/boot.js';
-import { firmwareMachine } from '../simulate/firmware-run.js';
+import type { FirmwareName } from '../simulate/boot.js';
+import { FIRMWARE_RECORDS, firmwareRecordFor } from '../firmware/records/index.js';
+import { parseMachineType } from '../qemu/machine-type.js';
+import { REBUILD_STAGES } from '../qemu/from-vector.js';
 import { simulateLifecycle, type BootRecord } from '../simulate/lifecycle.js';
 import { migrateCheck, type MigrateCheckReport } from '../simulate/migrate-check.js';
 import { policyFor } from '../simulate/options.js';
@@ -32,7 +34,7 @@ export interface BlobHeadroom {
   max: number;
   /** Bytes the file may still grow before QEMU refuses the resize. */
   headroom: number;
-  /** After the first boot's rebuild (the command line's firmware, else the first that ran). */
+  /** After the rebuild a firmware's boot triggered, as recorded (the command line's firmware first); null: none recorded. */
   sizeAfterBoot: number | null;
   /** The loader only: its commands at creation and after the first boot's rebuild. */
   commands?: { creation: number; afterBoot: number | null };
@@ -81,28 +83,27 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
   const policy = policyFor(release);
   const hostPageSize = cfg.hostPageSize ?? 0x1000;
   const before = vector.stage('before');
+  const arch = parseMachineType(vector.manifest.machine_type).arch;
 
   // boots first: the creation account quotes the size after the first rebuild
   const firmware: FirmwareStory[] = [];
   for (const fw of firmwareOrder(cfg)) {
-    const machine = firmwareMachine(vector, { policy, hostPageSize, firmware: fw, ...(vector.items ? { items: vector.items } : {}) });
-    if (!runsOn(machine, fw)) continue;
+    const record = firmwareRecordFor(fw, arch);
+    if (record === undefined) continue;
     progress(`simulating ${BOOTS} boots under ${fw}`);
     const run = cfg.firmwareRuns.find((r) => CAPTURE_TO_MODEL[r.firmware] === fw);
     const recordedExit = run?.outcome === 'qemu-exited' ? { status: run.exit?.signal ?? `exit status ${run.exit?.code}`, stderr: run.stderr } : null;
     const life = simulateLifecycle(vector, { policy, hostPageSize, firmware: fw, boots: BOOTS, ...(vector.items ? { items: vector.items } : {}) });
     life.memories.forEach((m) => m?.release());
-    const label = fw === 'ovmf' && machine.type.arch === 'aarch64' ? 'AAVMF' : NAME[fw];
-    firmware.push({ firmware: fw, label, booted: cfg.bootedFirmware !== null && CAPTURE_TO_MODEL[cfg.bootedFirmware] === fw, recordedExit, boots: life.report.boots, stopped: life.report.stopped });
+    firmware.push({ firmware: fw, label: record.label.split(' ')[0]!, booted: cfg.bootedFirmware !== null && CAPTURE_TO_MODEL[cfg.bootedFirmware] === fw, recordedExit, boots: life.report.boots, stopped: life.report.stopped });
   }
 
-  const firstRebuild = firmware.find((f) => f.booted) ?? firmware[0];
+  // the rebuild the command line's firmware recorded first, then any other firmware's
+  const ownStages = firmware.filter((f) => f.booted).flatMap((f) => FIRMWARE_RECORDS.filter((r) => r.name === f.firmware && r.arches.includes(arch)).flatMap((r) => r.stages));
+  const stages = [...ownStages, ...REBUILD_STAGES.filter((st) => !ownStages.includes(st))];
   const creation: BlobHeadroom[] = before.roms.map((r) => {
-    const afterRows = firstRebuild?.boots[0]?.ramblocks;
-    const grown = afterRows?.find((b) => b.name === r.ramblock);
-    const sizeAfter = r.fw_cfg_file === LOADER_FILE || grown !== undefined ? (firstRebuild?.boots[0]?.directory.find((d) => d.name === r.fw_cfg_file)?.size ?? null) : null;
-    const rebuiltSize = rebuiltFileSize(cfg, r.fw_cfg_file);
-    const rebuiltStage = ['after', 'after-ovmf', 'after-aavmf'].find((st) => cfg.vector.hasRom(st, r.fw_cfg_file));
+    const rebuiltStage = stages.find((st) => vector.hasRom(st, r.fw_cfg_file));
+    const rebuiltSize = rebuiltStage === undefined ? null : vector.rom(rebuiltStage, r.fw_cfg_file).fw_cfg_size;
     const commands = r.fw_cfg_file === LOADER_FILE ? { creation: commandCount(vector.romBytes('before', LOADER_FILE)), afterBoot: rebuiltStage === undefined ? null : commandCount(vector.romBytes(rebuiltStage, LOADER_FILE)) } : undefined;
     return {
       file: r.fw_cfg_file,
@@ -112,7 +113,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
       used: r.used_length,
       max: r.max_length,
       headroom: r.max_length - r.fw_cfg_size,
-      sizeAfterBoot: rebuiltSize ?? sizeAfter,
+      sizeAfterBoot: rebuiltSize,
       byQemu: MODELLED_QEMU.map((q) => {
         const max = hostPageAlign(romBlobMaxSize(qemuPolicy(parseQemuVersion(q)), r.fw_cfg_file, r.fw_cfg_size) || r.fw_cfg_size, hostPageSize);
         return { qemu: q, max, fits: rebuiltSize === null ? null : hostPageAlign(rebuiltSize, hostPageSize) <= max };
@@ -143,18 +144,9 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
   };
 }
 
-/** The file's size after the first firmware's rebuild, from the recorded stage (null when none was recorded). */
-function rebuiltFileSize(cfg: Configuration, file: string): number | null {
-  for (const stage of ['after', 'after-ovmf', 'after-aavmf']) {
-    if (cfg.vector.hasRom(stage, file)) return cfg.vector.rom(stage, file).fw_cfg_size;
-  }
-  return null;
-}
-
 // ------------------------------------------------------------------ text
 
 const hx = (n: number) => '0x' + n.toString(16);
-const NAME: Record<FirmwareName, string> = { seabios: 'SeaBIOS', ovmf: 'OVMF', uboot: 'U-Boot' };
 
 function osText(b: BootRecord): string {
   switch (b.os.tables) {

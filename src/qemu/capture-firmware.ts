@@ -13,7 +13,7 @@ import { basename, join } from 'node:path';
 import type { CaptureFirmware, FirmwareImageJson } from '../vectors/capture-json.js';
 import { seabiosVersionIn } from './seabios-image.js';
 import { findOnPath } from './live/find-binary.js';
-import { ovmfCandidates } from './live/firmware-images.js';
+import { ovmfCandidates, qemuDataDirs } from './live/firmware-images.js';
 
 
 /** The vector stage name each firmware's rebuild is kept under (as in spec-vectors/qemu-7.2). */
@@ -111,18 +111,6 @@ function describeImage(files: string[], source: FirmwareImageJson['source'], fir
   return { files, source, version: p === null ? null : p.split(' ')[1]!, versionFrom: p === null ? null : `package ${p.split(' ')[0]}` };
 }
 
-/** QEMU's data directories (`-L help`), where it finds its default BIOS. */
-function dataDirs(binary: string): string[] {
-  try {
-    return execFileSync(binary, ['-L', 'help'], { encoding: 'utf8', timeout: 10_000 })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
-
 /** AAVMF's split images as Debian installs them. */
 const AAVMF_PAIRS: readonly [string, string][] = [
   ['/usr/share/AAVMF/AAVMF_CODE.fd', '/usr/share/AAVMF/AAVMF_VARS.fd'],
@@ -163,7 +151,7 @@ export function planFirmware(binary: string, userArgs: readonly string[], arch: 
     if (plans.some((p) => p.firmware === fw)) continue;
     if (fw === 'seabios') {
       const name = family === 'microvm' ? 'bios-microvm.bin' : 'bios-256k.bin';
-      const found = dataDirs(binary).map((d) => join(d, name)).find((p) => existsSync(p));
+      const found = qemuDataDirs(binary).map((d) => join(d, name)).find((p) => existsSync(p));
       if (found === undefined) unavailable.push({ firmware: fw, reason: `${name} not found in QEMU's data directories (install the seabios package)` });
       else plans.push({ firmware: fw, args: [...s.rest], image: imageJson([found], 'qemu default', fw), copies: [] });
     } else if (fw === 'ovmf') {

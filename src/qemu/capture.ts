@@ -38,6 +38,7 @@ import { LiveGuest, type LiveLayout } from './live/live-guest.js';
 import { QemuProcess } from './live/qemu-process.js';
 import { memoryMapFromMtree, parseRamBlocks } from './monitor-text.js';
 import { planFirmware } from './capture-firmware.js';
+import { qemuVersionLine } from './live/firmware-images.js';
 import type { FirmwareCaptureJson, CreationJson, FirmwareRebuildJson } from '../vectors/capture-json.js';
 import { ACPI_FILES, TRACE_PREFIX, captureFirmwareRebuild, parseDirectory, readDirectoryPort, romBlocksByMigration, writeRomBlobs } from './capture-rebuild.js';
 import { parseMachineType } from './machine-type.js';
@@ -290,15 +291,6 @@ export function layoutOf(map: MemoryMapJson): LiveLayout & { mmioBase: string | 
   throw new InputError('NO_FWCFG', 'this QEMU configuration has no fw_cfg device (no "fwcfg" region in info mtree -f)');
 }
 
-function qemuVersion(binary: string): string {
-  try {
-    return execFileSync(binary, ['--version'], { encoding: 'utf8', timeout: 10_000 }).split('\n')[0]!.trim();
-  } catch {
-    return 'unknown';
-  }
-}
-
-
 export async function captureQemu(options: CaptureOptions): Promise<CaptureResult> {
   const t0 = Date.now();
   const progress = options.progress ?? (() => undefined);
@@ -307,7 +299,7 @@ export async function captureQemu(options: CaptureOptions): Promise<CaptureResul
   const { binary, args: userArgs } = splitQemuArgs(options.qemuArgs);
   const args = captureArgs(userArgs);
   const timeoutMs = options.timeoutMs ?? 30_000;
-  const version = qemuVersion(binary);
+  const version = qemuVersionLine(binary);
 
   const q = await QemuProcess.start({ binary, args, timeoutMs, dir: options.tmpDir });
   let json: ItemsCaptureJson;

@@ -29,7 +29,8 @@ function acpiBlobs(vector: Vector, stage: string): AcpiBlobs {
   return { tables, loader: vector.romBytes(stage, LOADER_FILE), rsdp };
 }
 
-const REBUILD_STAGES = ['after', 'after-ovmf', 'after-aavmf'];
+/** The stages that hold a firmware's rebuild (SeaBIOS's, OVMF's, AAVMF's). */
+export const REBUILD_STAGES: readonly string[] = ['after', 'after-ovmf', 'after-aavmf'];
 
 /**
  * What the live QEMU printed when it ended during a firmware's boot, before

@@ -44,8 +44,13 @@ const MiB = 0x100000;
 
 /** RAM below 4 GiB on this machine (QEMU's lowmem split). */
 export function ramBelow4G(machine: QemuMachine): { start: number; end: number } {
+  return lowRamRange(machine.type.family, ramSize(machine));
+}
+
+/** The machine's main RAM block's size (2 GiB when the capture lists none). */
+function ramSize(machine: QemuMachine): number {
   const ram = machine.ramList.blocks.find((b) => b.idstr === 'pc.ram' || b.idstr === 'microvm.ram' || b.idstr === 'mach-virt.ram');
-  return lowRamRange(machine.type.family, ram?.usedLength ?? 2 ** 31);
+  return ram?.usedLength ?? 2 ** 31;
 }
 
 /** The same split from a machine family and its RAM size (a live QEMU's `info ramblock` gives the size). */
@@ -119,8 +124,7 @@ export function runsOn(machine: QemuMachine, firmware: FirmwareName | string): b
 
 /** RAM a guest has on this machine: below 4 GiB, and what QEMU maps above it (x86) for the rest. */
 export function ramRanges(machine: QemuMachine): { start: number; end: number }[] {
-  const ram = machine.ramList.blocks.find((b) => b.idstr === 'pc.ram' || b.idstr === 'microvm.ram' || b.idstr === 'mach-virt.ram');
-  const size = ram?.usedLength ?? 2 ** 31;
+  const size = ramSize(machine);
   const low = lowRamRange(machine.type.family, size);
   const rest = size - (low.end - low.start);
   return rest > 0 && machine.type.arch === 'x86_64' ? [low, { start: 2 ** 32, end: 2 ** 32 + rest }] : [low];

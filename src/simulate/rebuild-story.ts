@@ -9,7 +9,7 @@ import { decodeLoader } from '../loader/codec.js';
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
 import { QemuAbort, type AcpiBlobs } from '../qemu/acpi-build.js';
-import { machineFromVector, rebuildStage } from '../qemu/from-vector.js';
+import { machineFromVector, REBUILD_STAGES, rebuildStage } from '../qemu/from-vector.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { versionText, type QemuHost } from '../qemu/version.js';
 import type { Vector } from '../vectors/vector.js';
@@ -106,7 +106,7 @@ export function firstSelect(vector: Vector): string {
 }
 
 function hasRebuildStage(vector: Vector): boolean {
-  return ['after', 'after-ovmf', 'after-aavmf'].some((s) => vector.hasStage(s));
+  return REBUILD_STAGES.some((s) => vector.hasStage(s));
 }
 
 

@@ -48,7 +48,7 @@ export function findQemu(binary = QEMU_BINARY): string {
 }
 
 /** QEMU's data directories (`-L help`), where it looks for its default BIOS. */
-function qemuDataDirs(qemu: string): string[] {
+export function qemuDataDirs(qemu: string): string[] {
   try {
     return execFileSync(qemu, ['-L', 'help'], { encoding: 'utf8', timeout: 10_000 })
       .split('\n')
