@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { sum8, sum8Portable } from '../src/acpi/checksum.js';
 import { packageRoot } from '../src/vectors/package-root.js';
 import type { FwCfgDirEntry, FwCfgGuest } from '../src/firmware/fwcfg-guest.js';
-import { seaBiosProfile } from '../src/firmware/profiles.js';
+import { SEABIOS_1_16_2 } from '../src/firmware/records/seabios.js';
 import { runSeaBios } from '../src/firmware/seabios.js';
 import { BiosLinker } from '../src/loader/linker.js';
 import { allocateBacking } from '../src/memory/backing.js';
@@ -47,7 +47,7 @@ const seedFiles = new Map<string, Uint8Array>([
   ['etc/vmgenid_guid', new Uint8Array(4096)],
   ['etc/vmgenid_addr', new Uint8Array(8)],
 ]);
-const profile = seaBiosProfile('q35', 0x80000000, true);
+const profile = SEABIOS_1_16_2.profile({ family: 'q35', arch: 'x86_64', lowRam: { start: 0, end: 0x80000000 }, numa: true, s3: true });
 const regions = [
   { name: 'low', start: 0, size: 0xa0000 },
   { name: 'shadow', start: 0xe0000, size: 0x20000 },

@@ -2,7 +2,7 @@
 // (../shared/tools/debian-chroots): the seed on QEMU 5.2 aborts at the firmware's first ACPI
 // select, and the capture records that outcome — exact stderr, SIGABRT — instead of failing.
 import test from 'ava';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureQemu } from '../src/qemu/capture.js';
@@ -10,24 +10,7 @@ import { openConfiguration } from '../src/vectors/configuration.js';
 import { Vector } from '../src/vectors/vector.js';
 import { fwcfg } from './helpers/cli.js';
 import { ROOT } from './helpers/paths.js';
-
-const RUN_IN = join(ROOT, '..', 'shared', 'tools', 'debian-chroots', 'run-in');
-const CHROOTS = process.env['CHROOT_BASE'] ?? '/var/chroots';
-
-function chrootSkip(suite: string): string | undefined {
-  if (!existsSync(RUN_IN)) return `${RUN_IN} not found`;
-  if (!existsSync(join(CHROOTS, suite, '.debootstrap-complete'))) return `no ${suite} chroot under ${CHROOTS} (../shared/tools/debian-chroots/setup.sh ${suite})`;
-  if (process.getuid?.() !== 0) return 'run-in needs root';
-  return undefined;
-}
-
-/** An executable that runs the chroot's QEMU with the arguments it is given. */
-function wrapper(dir: string, suite: string, binary: string): string {
-  const path = join(dir, `${binary}-${suite}`);
-  writeFileSync(path, `#!/bin/sh\nexec '${RUN_IN}' ${suite} ${binary} "$@"\n`);
-  chmodSync(path, 0o755);
-  return path;
-}
+import { chrootSkip, wrapper } from './helpers/chroots.js';
 
 const skip52 = chrootSkip('bullseye');
 const title = 'QEMU 5.2 (bullseye chroot): the seed capture records the abort at the firmware\'s first ACPI select, line for line, and every command answers with it';

@@ -5,11 +5,12 @@ import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateLifecycle, type LifecycleOptions } from '../src/simulate/lifecycle.js';
-import { policyFor } from '../src/simulate/options.js';
+import { policyFor, releaseOf } from '../src/simulate/options.js';
+import { openVector } from '../src/vectors/configuration.js';
 import { itemsCaptureFor } from '../src/simulate/captures.js';
 import { lintVector } from '../src/lint/lint.js';
 import { main } from '../src/cli/main.js';
-import { loadVector } from './helpers/paths.js';
+import { loadVector, ROOT } from './helpers/paths.js';
 
 const fileName = (f: string) => f.replace(/\//g, '_') + '.bin';
 
@@ -77,28 +78,48 @@ test('seed, boot 2 (from the rules): the loader kept 8192 bytes and lost its tri
   }
 });
 
-test('migration between boots: the seed moved to QEMU 5.2 after boot 1 stops with QEMU 5.2 error lines; to 7.2 it boots on', (t) => {
-  const to52 = live('seed', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('5.2'), hostPageSize: 0x1000 } }).report;
+/** A capture of spec-vectors/migration (a machine type both releases know), lived from its own release. */
+function lived(dir: string, firmware: 'seabios' | 'ovmf', boots: number, extra: Partial<LifecycleOptions> = {}) {
+  const v = openVector(join(ROOT, 'spec-vectors', 'migration', dir));
+  const items = itemsCaptureFor(v, undefined);
+  return simulateLifecycle(v, { policy: policyFor(releaseOf(v)), hostPageSize: 0x1000, firmware, boots, ...(items ? { items } : {}), ...extra }).report;
+}
+
+test('migration between boots: the seed (pc-q35-5.2 on 7.2) moved to QEMU 5.2 after boot 1 stops with QEMU 5.2 error lines; to 7.2 it boots on', (t) => {
+  const to52 = lived('seed-pc-q35-5.2-on-7.2', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('5.2'), hostPageSize: 0x1000 } });
   t.is(to52.boots.length, 1);
   t.false(to52.migration!.loaded);
-  t.regex(to52.migration!.errorLines![0]!, /etc\/table-loader/);
+  t.regex(to52.migration!.errorLines![0]!, /Size too large: \/rom@etc\/table-loader: 0x2000 > 0x1000/);
   t.regex(to52.migration!.errorLines!.at(-1)!, /load of migration failed: Invalid argument/);
   t.regex(to52.stopped!, /migration after boot 1 failed/);
-  const to72 = live('seed', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('7.2'), hostPageSize: 0x1000 } }).report;
+  const to72 = lived('seed-pc-q35-5.2-on-7.2', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('7.2'), hostPageSize: 0x1000 } });
   t.is(to72.boots.length, 3);
   t.true(to72.migration!.loaded);
   t.deepEqual(to72.boots.map((b) => b.qemu), ['7.2', '7.2', '7.2']);
   // the destination's own blobs were resized by the stream: its loader lost the trigger too
   t.false(to72.boots[1]!.directory.find((f) => f.name === 'etc/table-loader')!.selectRebuilds);
   // same rules, same outcome as staying on the source
-  const stay = live('seed', 'seabios', 3).report;
+  const stay = lived('seed-pc-q35-5.2-on-7.2', 'seabios', 3);
   t.deepEqual(to72.boots.map((b) => b.os.tables), stay.boots.map((b) => b.os.tables));
 });
 
-test('q35 migrated to QEMU 5.2 after boot 1 keeps booting with good tables (nothing was resized)', (t) => {
-  const r = live('q35', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('5.2'), hostPageSize: 0x1000 } }).report;
+test('q35 (pc-q35-5.2 on 7.2) migrated to QEMU 5.2 after boot 1 keeps booting with good tables (nothing was resized)', (t) => {
+  const r = lived('q35-pc-q35-5.2-on-7.2', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('5.2'), hostPageSize: 0x1000 } });
   t.true(r.migration!.loaded);
   t.deepEqual(r.boots.map((b) => [b.qemu, b.os.tables]), [['7.2', 'qemu'], ['5.2', 'qemu'], ['5.2', 'qemu']]);
+});
+
+test('the seed (pc-q35-7.2 on 11.1) moved to QEMU 10.0 after boot 1 keeps its SeaBIOS 1.17.0: no ACPI at boot 1, then QEMU\'s tables, the callback kept by both', (t) => {
+  const r = lived('seed-pc-q35-7.2-on-11.1', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('10.0'), hostPageSize: 0x1000 } });
+  t.is(r.firmwareRelease, 'SeaBIOS 1.17.0');
+  t.true(r.migration!.loaded);
+  t.deepEqual(r.boots.map((b) => [b.qemu, b.os.tables, b.firmware?.commandsExecuted]), [['11.1', 'none', 32], ['10.0', 'qemu', 34], ['10.0', 'qemu', 34]]);
+});
+
+test('a VM started with -machine q35 cannot move to another release: each resolves q35 to its own newest type', (t) => {
+  const r = live('seed', 'seabios', 3, { migrateAfter: 1, to: { policy: policyFor('5.2'), hostPageSize: 0x1000 } }).report;
+  t.deepEqual(r.migration!.errorLines, ["qemu-system-x86_64: Machine type received is 'pc-q35-7.2' and local is 'pc-q35-5.2'", 'qemu-system-x86_64: load of migration failed: Invalid argument']);
+  t.is(r.boots.length, 1);
 });
 
 test('lint: the seed vector reports the reboot hazard and the boot at which tables break; q35 does not', (t) => {

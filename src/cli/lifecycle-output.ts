@@ -61,7 +61,7 @@ function osLine(b: BootRecord): string[] {
 
 export function lifecycleAccount(life: Lifecycle): string {
   const r = life.report;
-  const out = [`${r.vector} (${r.machineType}) booted ${r.boots.length === 1 ? 'once' : `${r.boots.length} times`} by ${FIRMWARE[r.firmware]}`, ''];
+  const out = [`${r.vector} (${r.machineType}) booted ${r.boots.length === 1 ? 'once' : `${r.boots.length} times`} by ${r.firmwareRelease}`, ''];
   for (const b of r.boots) {
     if (b.boot > 1) out.push(`System reset (QEMU ${b.qemu}): the ROM blobs get their machine-creation bytes back and keep their lengths; the ACPI state re-arms.`, '');
     out.push(`Boot ${b.boot} (QEMU ${b.qemu}): the directory lists ${listing(b.directory)}`);

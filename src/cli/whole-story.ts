@@ -10,7 +10,7 @@ import { LOADER_FILE } from '../loader/constants.js';
 import { decodeLoader } from '../loader/codec.js';
 import { hostPageAlign } from '../memory/address.js';
 import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
-import { parseQemuVersion, qemuPolicy } from '../qemu/version.js';
+import { modelledQemuVersions, parseQemuVersion, qemuPolicy } from '../qemu/version.js';
 import type { FirmwareName } from '../simulate/boot.js';
 import { FIRMWARE_RECORDS, firmwareRecordFor } from '../firmware/records/index.js';
 import { parseMachineType } from '../qemu/machine-type.js';
@@ -23,7 +23,7 @@ import type { CaptureFirmware } from '../vectors/capture-json.js';
 import { bootRecordJson } from './lifecycle-output.js';
 
 /** QEMU releases whose ROM sizing and migration rules the model holds (src/qemu/version.ts). */
-export const MODELLED_QEMU = ['5.2', '6.0', '7.2'] as const;
+export const MODELLED_QEMU: readonly string[] = modelledQemuVersions();
 const BOOTS = 3;
 
 export interface BlobHeadroom {
@@ -88,7 +88,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
   // boots first: the creation account quotes the size after the first rebuild
   const firmware: FirmwareStory[] = [];
   for (const fw of firmwareOrder(cfg)) {
-    const record = firmwareRecordFor(fw, arch);
+    const record = firmwareRecordFor(fw, arch, vector.manifest.packages);
     if (record === undefined) continue;
     progress(`simulating ${BOOTS} boots under ${fw}`);
     const run = cfg.firmwareRuns.find((r) => CAPTURE_TO_MODEL[r.firmware] === fw);

@@ -28,6 +28,7 @@ import { pagesFor, PAGE } from './page-allocator.js';
 import type { OvmfProfile } from './profiles.js';
 import { emptyReport, type FirmwareReport, type TableReport } from './report.js';
 import type { FirmwareContext } from './context.js';
+import type { FwCfgGuest } from './fwcfg-guest.js';
 
 export interface OvmfOptions {
   /** etc/system-states says S3 is enabled (byte 3, bit 7). */
@@ -181,8 +182,15 @@ function installed(state: OvmfLoaderState, report: FirmwareReport, protocol: Acp
 }
 
 /** InstallQemuFwCfgTables, after the platform programming that comes before AcpiPlatformDxe. */
+/** A guest whose directory is the one read now (a release that caches it early in the boot). */
+function directoryReadOnce(fw: FwCfgGuest): FwCfgGuest {
+  const dir = fw.directory();
+  return { dma: fw.dma, directory: () => dir, readItem: (s, l, d) => fw.readItem(s, l, d), writeItem: (s, o, b) => fw.writeItem(s, o, b) };
+}
+
 export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: OvmfOptions): FirmwareReport {
   const report = emptyReport('ovmf');
+  if (profile.directoryRead === 'once-early') ctx = { ...ctx, fw: directoryReadOnce(ctx.fw) };
   ctx.programPlatform?.(); // PCI enumeration comes before AcpiPlatformDxe
   const script = downloadScript(ctx, profile, report);
   if (script.status !== 'EFI_SUCCESS') return notRead(report, script);

@@ -18,41 +18,75 @@ export interface SeaBiosProfile {
   fsegZoneEnd: number;
   /** ZoneTmpHigh, where the loader script itself is copied. */
   tmpHigh: Range;
-  /** Tables SeaBIOS 1.16 builds itself when no valid RSDP came out of the loader (D1). */
+  /** Tables SeaBIOS builds itself when no valid RSDP came out of the loader (D1); empty when the release has no fallback. */
   fallbackTables: string[];
+  /** What the release does when the loader left no valid RSDP: its own tables (up to 1.16), or nothing (1.17: "not supported any more"). */
+  fallback: 'own-tables' | 'none';
   /** Which numbers were observed on this machine family, and which are assumed. */
   provenance: string;
-  /** The source line of qemu_platform_setup's "internal error" warning in this release (its record's). */
-  platformSetupLine?: number;
+  /** The source line of qemu_platform_setup's "internal error" warning in this release. */
+  platformSetupLine: number;
+  /** The source line of qemu_cfg_write_file's "internal error" warning (a WRITE_POINTER without DMA). */
+  writeFileLine: number;
+}
+
+/**
+ * What moves between SeaBIOS releases: where the F-segment's free room ends
+ * when the loader runs (the image's own F-segment data grows or shrinks), the
+ * warning lines, and the fallback. Observed per release from the RSDP the
+ * loader's 20-byte ALLOCATE got (the top of the room, 16-byte aligned).
+ */
+export interface SeaBiosLayout {
+  /** Release, for provenance. */
+  release: string;
+  /** The end of ZoneFSeg's free room on q35 and pc (RSDP at end - 0x20 when 20 bytes, align 16). */
+  fsegRoomEnd: { q35: number; pc: number };
+  /** Which of those were observed (the other is assumed 0x10 apart, as 1.16.2 shows). */
+  observed: string;
+  platformSetupLine: number;
+  writeFileLine: number;
+  fallback: 'own-tables' | 'none';
 }
 
 const MiB = 0x100000;
+/** 1.16.2 (spec-vectors/qemu-7.2): the room is [end - 0x500, end) and the zone ends 0x300 above it (D8). */
+const FSEG_ROOM = 0x500;
+const FSEG_ABOVE_ROOM = 0x300;
 
-export function seaBiosProfile(family: MachineFamily, ramBelow4G: number, numa: boolean): SeaBiosProfile {
+export function seaBiosProfile(family: MachineFamily, ramBelow4G: number, numa: boolean, layout: SeaBiosLayout): SeaBiosProfile {
   const top = ramBelow4G;
   const zoneHigh = { start: top - 16 * MiB, end: top };
   const tmpHigh = { start: top - 32 * MiB, end: top - 16 * MiB };
-  // observed: q35 RSDP at 0xf59e0 (room ends 0xf5a00, D8: [0xf5500, 0xf5a00), zone ends 0xf5d00);
-  // pc: RSDP 20 B at 0xf59d0 and pc-i440fx-2.2's 36 B at 0xf59c0 (room ends 0xf59f0)
-  const fallback = ['RSDT', 'FACP', 'FACS', 'DSDT', 'SSDT', 'APIC', 'HPET', ...(numa ? ['SRAT'] : []), ...(family === 'q35' ? ['MCFG'] : [])];
+  const fallbackTables =
+    layout.fallback === 'none' ? [] : ['RSDT', 'FACP', 'FACS', 'DSDT', 'SSDT', 'APIC', 'HPET', ...(numa ? ['SRAT'] : []), ...(family === 'q35' ? ['MCFG'] : [])];
+  const lines = { platformSetupLine: layout.platformSetupLine, writeFileLine: layout.writeFileLine, fallback: layout.fallback, fallbackTables };
+  const x86 = (end: number, provenance: string): SeaBiosProfile => ({
+    zoneHigh,
+    fsegRoom: { start: end - FSEG_ROOM, end },
+    fsegZoneEnd: end + FSEG_ABOVE_ROOM,
+    tmpHigh,
+    provenance: `SeaBIOS ${layout.release}, ${provenance}; room and zone sizes as 1.16.2's`,
+    ...lines,
+  });
   switch (family) {
     case 'q35':
-      return { zoneHigh, fsegRoom: { start: 0xf5500, end: 0xf5a00 }, fsegZoneEnd: 0xf5d00, tmpHigh, fallbackTables: fallback, provenance: 'q35 2 GiB, 1 CPU: observed' };
+      return x86(layout.fsegRoomEnd.q35, `q35 2 GiB: ${layout.observed}`);
     case 'pc':
-      return { zoneHigh, fsegRoom: { start: 0xf5500, end: 0xf59f0 }, fsegZoneEnd: 0xf5d00, tmpHigh, fallbackTables: fallback, provenance: 'pc 2 GiB, 1 CPU: room end observed, zone end assumed as q35' };
+      return x86(layout.fsegRoomEnd.pc, `pc 2 GiB: ${layout.observed}`);
     case 'microvm':
-      // observed: RSDP 36 B at 0xf3490 (room ends in [0xf34b4, 0xf34c4): 0xf34c0), tables 686 B / align 64
-      // at 0xefd40 (ZoneHigh ends at 0xf0000 with bios-microvm.bin); zone sizes assumed as q35's
+      // 1.16.2's bios-microvm.bin, observed: RSDP 36 B at 0xf3490 (room ends in [0xf34b4, 0xf34c4): 0xf34c0),
+      // tables 686 B / align 64 at 0xefd40 (ZoneHigh ends at 0xf0000); zone sizes assumed as q35's
       return {
         zoneHigh: { start: 0xe0000, end: 0xf0000 },
         fsegRoom: { start: 0xf2fc0, end: 0xf34c0 },
         fsegZoneEnd: 0xf37c0,
         tmpHigh,
+        provenance: `microvm: top of both zones observed with 1.16.2's image, sizes assumed${layout.release === '1.16.2' ? '' : `; assumed unchanged in ${layout.release}`}`,
+        ...lines,
         fallbackTables: [],
-        provenance: 'microvm: top of both zones observed, sizes assumed',
       };
     default:
-      return { zoneHigh, fsegRoom: { start: 0xf5500, end: 0xf5a00 }, fsegZoneEnd: 0xf5d00, tmpHigh, fallbackTables: fallback, provenance: `${family}: not observed, q35 numbers assumed` };
+      return x86(layout.fsegRoomEnd.q35, `${family}: not observed, q35 numbers assumed`);
   }
 }
 
@@ -75,6 +109,11 @@ export interface OvmfProfile {
   grownRoots?: Readonly<Record<number, number>>;
   /** Freed pages are filled with this byte (D6). */
   freedFill: number;
+  /**
+   * When the fw_cfg directory is read: on every QemuFwCfgFindFile (up to
+   * 2025.02), or once, early in the boot, and cached (2026.08).
+   */
+  directoryRead: 'every-lookup' | 'once-early';
   /** Whether the table copies' addresses were observed (OVMF) or only their contents (AAVMF pool). */
   provenance: string;
 }
@@ -102,12 +141,25 @@ function shifted(p: OvmfProfile, delta: number, observedTop: number, top: number
 /** The top of low RAM the OVMF numbers were observed with (q35 and pc, 2 GiB). */
 const OVMF_OBSERVED_TOP = 0x80000000;
 
+/** What moves between OVMF releases on the same machine. */
+export interface OvmfRelease {
+  version: string;
+  /** How far every address of 2022.11's layout moved (2026.08: 0x2ed000 higher, measured on q35, pc and the seed). */
+  shift: number;
+  directoryRead: OvmfProfile['directoryRead'];
+  provenance: string;
+}
+
+export const OVMF_2022_11_LAYOUT: OvmfRelease = { version: '2022.11', shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed' };
+
 /**
  * OVMF allocates top-down from the top of low RAM; the numbers were observed
  * with 2 GiB. Other sizes keep the same distances from their top (assumed).
  */
-export function ovmfProfile(lowRamTop = OVMF_OBSERVED_TOP): OvmfProfile {
-  return shifted(ovmfObserved(), lowRamTop - OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP, lowRamTop);
+export function ovmfProfile(lowRamTop = OVMF_OBSERVED_TOP, release: OvmfRelease = OVMF_2022_11_LAYOUT): OvmfProfile {
+  const base = { ...ovmfObserved(), directoryRead: release.directoryRead, provenance: release.provenance };
+  const moved = release.shift === 0 ? base : shifted(base, release.shift, OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP);
+  return shifted({ ...moved, provenance: release.provenance }, lowRamTop - OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP, lowRamTop);
 }
 
 function ovmfObserved(): OvmfProfile {
@@ -132,6 +184,7 @@ function ovmfObserved(): OvmfProfile {
     // kept there after a failure uninstalled everything
     grownRoots: { 140: 0x7e900000 },
     freedFill: 0xaf,
+    directoryRead: 'every-lookup',
     provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed',
   };
 }
@@ -154,6 +207,7 @@ function aavmfObserved(): OvmfProfile {
     rsdp20: 0xbc430018,
     xsdt: 0xbc43fe98,
     freedFill: 0xaf,
+    directoryRead: 'every-lookup',
     provenance: 'AAVMF 2022.11 on virt 2 GiB: RSDP and XSDT addresses observed; blob and copy placement assumed (pool)',
   };
 }

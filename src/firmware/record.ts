@@ -14,6 +14,14 @@ import type { FirmwareReport } from './report.js';
 /** The personalities: what `--firmware` names. */
 export type FirmwareName = 'seabios' | 'ovmf' | 'uboot';
 export const FIRMWARES: readonly FirmwareName[] = ['seabios', 'ovmf', 'uboot'];
+/** What `--firmware` takes: a personality, optionally pinned to a release (`seabios@1.17.0`). */
+export type FirmwareSpec = FirmwareName | `${FirmwareName}@${string}`;
+
+/** The personality a spec names (`seabios@1.17.0` -> seabios; `aavmf` -> ovmf). */
+export function firmwareNameOf(spec: string): FirmwareName {
+  const name = spec.split('@')[0]!;
+  return (name === 'aavmf' ? 'ovmf' : name) as FirmwareName;
+}
 
 export type Arch = 'x86_64' | 'aarch64';
 

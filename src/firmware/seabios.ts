@@ -32,11 +32,14 @@ const fallbackNotes = new WeakMap<SeaBiosProfile, string>();
 function fallbackNote(p: SeaBiosProfile): string {
   let n = fallbackNotes.get(p);
   if (n === undefined) {
-    n = `no valid RSDP in the F-segment after the loader: SeaBIOS 1.16 publishes its own ACPI tables (${p.fallbackTables.join(', ')}); their bytes are the firmware's own`;
+    n = `no valid RSDP in the F-segment after the loader: SeaBIOS publishes its own ACPI tables (${p.fallbackTables.join(', ')}); their bytes are the firmware's own`;
     fallbackNotes.set(p, n);
   }
   return n;
 }
+
+/** What SeaBIOS 1.17's acpi_setup prints instead of building tables. */
+const NO_FALLBACK = 'no valid RSDP in the F-segment after the loader, and this SeaBIOS has no tables of its own: "ACPI tables for qemu 1.6 and older are not supported any more." (the OS finds no ACPI)';
 
 const internal = (where: string) => `WARNING - internal error detected at ${where}!`;
 const noalloc = (where: string) => `WARNING - Unable to allocate resource at ${where}!`;
@@ -72,8 +75,10 @@ class SeaBiosRun {
   readonly high: ZoneAllocator;
   readonly fseg: ZoneAllocator;
   readonly loaded: Loaded[] = [];
+  readonly writeFileLine: number;
 
   constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
+    this.writeFileLine = profile.writeFileLine;
     this.memory = ctx.memory;
     this.fw = ctx.fw;
     this.high = new ZoneAllocator('ZoneHigh', profile.zoneHigh);
@@ -205,7 +210,7 @@ class SeaBiosRun {
     const bytes = new Uint8Array(size);
     storeLE(bytes, 0, size, value);
     if (!this.fw.dma) {
-      this.report.warnings.push(internal('qemu_cfg_write_file:417'));
+      this.report.warnings.push(internal(`qemu_cfg_write_file:${this.writeFileLine}`));
       return this.reject(index, command, where, 'fw_cfg writes need DMA');
     }
     this.fw.writeItem(dest.select, dstOffset, bytes); // the completion loop ignores the error bit
@@ -261,12 +266,19 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
   } else {
-    if (!loaderError) report.warnings.push(internal(`qemu_platform_setup:${profile.platformSetupLine ?? '?'}`));
-    // SeaBIOS 1.16 builds tables of its own (D1); their bytes are the firmware's, not modelled
-    const own = run.fseg.allocate(20, MALLOC_MIN_ALIGN);
-    report.rsdp = own === undefined ? null : { address: own, fromLoader: false };
-    report.tables = profile.fallbackTables.map((signature) => ({ signature, address: null, length: null, checksumOk: true, source: 'firmware' }));
-    report.notes.push(fallbackNote(profile));
+    if (!loaderError) report.warnings.push(internal(`qemu_platform_setup:${profile.platformSetupLine}`));
+    if (profile.fallback === 'none') {
+      // 1.17's acpi_setup refuses and returns: the OS finds no RSDP at all
+      report.rsdp = null;
+      report.tables = [];
+      report.notes.push(NO_FALLBACK);
+    } else {
+      // SeaBIOS up to 1.16 builds tables of its own (D1); their bytes are the firmware's, not modelled
+      const own = run.fseg.allocate(20, MALLOC_MIN_ALIGN);
+      report.rsdp = own === undefined ? null : { address: own, fromLoader: false };
+      report.tables = profile.fallbackTables.map((signature) => ({ signature, address: null, length: null, checksumOk: true, source: 'firmware' }));
+      report.notes.push(fallbackNote(profile));
+    }
   }
   if (report.outcome === 'ran' && report.warnings.length > 0) report.outcome = 'ran-with-warnings';
   return report;

@@ -57,6 +57,11 @@ export interface FwCfgDeviceOptions {
   dmaEnabled?: boolean;
   /** Program name in QEMU's messages, e.g. `qemu-system-x86_64`. */
   program?: string;
+  /**
+   * QEMU >= 10.0 (commit 5a7b6029c1e2): modifying an item keeps its callbacks'
+   * opaque; before, it was cleared, so a resized ACPI blob no longer rebuilt on select.
+   */
+  modifyKeepsOpaque?: boolean;
 }
 
 /** A host-side call that QEMU would stop with an assertion or exit(1). */
@@ -104,6 +109,7 @@ export class FwCfgDevice {
   readonly legacyOrder: boolean;
   readonly dmaEnabled: boolean;
   readonly program: string;
+  readonly modifyKeepsOpaque: boolean;
   /** Index limit of both item tables (`fw_cfg_max_entry`). */
   readonly maxEntry: number;
   /** Messages QEMU would print as warnings (legacy order, ...). */
@@ -130,6 +136,7 @@ export class FwCfgDevice {
     this.legacyOrder = options.legacyOrder ?? false;
     this.dmaEnabled = options.dmaEnabled ?? true;
     this.program = options.program ?? 'qemu-system-x86_64';
+    this.modifyKeepsOpaque = options.modifyKeepsOpaque ?? false;
     this.maxEntry = FW_CFG_FILE_FIRST + slots;
     this.entries = [Array.from({ length: this.maxEntry }, emptyItem), Array.from({ length: this.maxEntry }, emptyItem)];
   }
@@ -186,12 +193,15 @@ export class FwCfgDevice {
     this.addBytes(key, d);
   }
 
-  /** fw_cfg_modify_bytes_read: new data, callbacks' opaque cleared, read-only. Returns the old data. */
+  /**
+   * fw_cfg_modify_bytes_read: new data, read-only; the callbacks' opaque is
+   * cleared before QEMU 10.0 (see FwCfgDeviceOptions.modifyKeepsOpaque). Returns the old data.
+   */
   modifyBytes(key: number, data: Uint8Array): Uint8Array | null {
     const it = this.slot(key, 'modify_bytes');
     const old = it.data;
     it.data = data;
-    it.opaque = null;
+    if (!this.modifyKeepsOpaque) it.opaque = null;
     it.allowWrite = false;
     return old;
   }
@@ -297,7 +307,7 @@ export class FwCfgDevice {
 
   /**
    * fw_cfg_modify_file: replace an existing file's data and size, clearing its
-   * callbacks' opaque and making it read-only; or add it (read-only, no
+   * callbacks' opaque (before QEMU 10.0) and making it read-only; or add it (read-only, no
    * callbacks) when absent. Returns the old data (null when added).
    */
   modifyFile(name: string, data: Uint8Array): Uint8Array | null {

@@ -1,6 +1,6 @@
 /**
  * The reboot hazard: a blob the first rebuild resizes loses its select
- * callback (fw_cfg_modify_file clears it), so after a reset it serves the
+ * callback (fw_cfg_modify_file clears it before QEMU 10.0), so after a reset it serves the
  * machine-creation build padded to the new size and its select no longer
  * rebuilds; what the next boot gets depends on which file the firmware
  * selects first. For a vector this is found by living three boots per
@@ -36,7 +36,7 @@ export function rebootHazards(vector: Vector, items: ItemsCapture | undefined): 
   let triggersTold = false;
   const machine = parseMachineType(vector.manifest.machine_type);
   for (const firmware of ['seabios', 'ovmf'] as FirmwareName[]) {
-    if (firmwareRecordFor(firmware, machine.arch) === undefined) continue;
+    if (firmwareRecordFor(firmware, machine.arch, vector.manifest.packages) === undefined) continue;
     const { report, memories } = simulateLifecycle(vector, { policy: policyFor(releaseOf(vector)), hostPageSize: 0x1000, firmware, boots: BOOTS, ...(items ? { items } : {}) });
     // findings are text: the boots' guest memory can go back to the pool
     for (const m of memories) m?.release();

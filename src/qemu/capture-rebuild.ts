@@ -124,41 +124,7 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       const guest = new LiveGuest(q.qtest, await o.layout(q));
       const directoryAtStart = await readDirectoryPort(guest);
       const ramblockAtStart = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
-      const acpiKeys = new Map(directoryAtStart.filter((d) => ACPI_FILES.includes(d.name)).map((d) => [parseInt(d.select, 16), d]));
-      const traceFrom = q.stderr.length;
-      const started = Date.now();
-      await q.qmp.execute('cont');
-      o.progress(`${plan.firmware}: running until its first ACPI select (at most ${Math.round(o.bootTimeoutMs / 1000)} s)`);
-      let first: FirmwareRebuildJson['first_acpi_select'] = null;
-      const selectLine = new RegExp(`${TRACE_PREFIX}fw_cfg_select \\S+ key 0x([0-9a-f]+) `, 'gm');
-      const scan = () => {
-        for (const m of q.stderr.slice(traceFrom).matchAll(selectLine)) {
-          const d = acpiKeys.get(parseInt(m[1]!, 16));
-          if (d !== undefined) return { name: d.name, select: d.select, after_s: Math.round((Date.now() - started) / 100) / 10 };
-        }
-        return null;
-      };
-      for (;;) {
-        const running = q.running;
-        first = scan();
-        if (first !== null || Date.now() - started >= o.bootTimeoutMs) break;
-        if (!running) {
-          // the trace's last lines may arrive after the exit
-          await q.waitExit(500);
-          first = scan();
-          break;
-        }
-        await sleep(20);
-      }
-      if (q.running) {
-        try {
-          await q.qmp.execute('stop');
-        } catch {
-          // QEMU may be ending right now; the exit check below says so
-        }
-      }
-      // an abort on the rebuild kills QEMU within moments of the select
-      if (first !== null) await q.waitExit(300);
+      const first = await runToFirstAcpiSelect(q, directoryAtStart, o.bootTimeoutMs, (m) => o.progress(`${plan.firmware}: ${m}`));
       const base: Pick<FirmwareRebuildJson, 'firmware' | 'stage' | 'image' | 'argv' | 'first_acpi_select' | 'directory_at_start' | 'ramblock_at_start'> = {
         firmware: plan.firmware,
         stage,
@@ -199,4 +165,49 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Lets a paused QEMU (started with `-trace fw_cfg_select`) run until its
+ * firmware selects one of the ACPI files of `directory`, then stops it (or
+ * notes that QEMU ended: an abort at the rebuild kills it within moments of
+ * the select). Null when no ACPI select came within `bootTimeoutMs`.
+ */
+export async function runToFirstAcpiSelect(q: QemuProcess, directory: readonly DirectoryRowJson[], bootTimeoutMs: number, progress: (m: string) => void): Promise<FirmwareRebuildJson['first_acpi_select']> {
+  const acpiKeys = new Map(directory.filter((d) => ACPI_FILES.includes(d.name)).map((d) => [parseInt(d.select, 16), d]));
+  const traceFrom = q.stderr.length;
+  const started = Date.now();
+  await q.qmp.execute('cont');
+  progress(`running until its first ACPI select (at most ${Math.round(bootTimeoutMs / 1000)} s)`);
+  let first: FirmwareRebuildJson['first_acpi_select'] = null;
+  const selectLine = new RegExp(`${TRACE_PREFIX}fw_cfg_select \\S+ key 0x([0-9a-f]+) `, 'gm');
+  const scan = () => {
+    for (const m of q.stderr.slice(traceFrom).matchAll(selectLine)) {
+      const d = acpiKeys.get(parseInt(m[1]!, 16));
+      if (d !== undefined) return { name: d.name, select: d.select, after_s: Math.round((Date.now() - started) / 100) / 10 };
+    }
+    return null;
+  };
+  for (;;) {
+    const running = q.running;
+    first = scan();
+    if (first !== null || Date.now() - started >= bootTimeoutMs) break;
+    if (!running) {
+      // the trace's last lines may arrive after the exit
+      await q.waitExit(500);
+      first = scan();
+      break;
+    }
+    await sleep(20);
+  }
+  if (q.running) {
+    try {
+      await q.qmp.execute('stop');
+    } catch {
+      // QEMU may be ending right now; the caller's exit check says so
+    }
+  }
+  // an abort on the rebuild kills QEMU within moments of the select
+  if (first !== null) await q.waitExit(300);
+  return first;
 }

@@ -5,7 +5,7 @@
  * yields the captured rebuilt blobs (the machine state QEMU rebuilt from is
  * not modelled; its result is).
  */
-import { InputError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
 import { FW_CFG_FILE_DIR } from '../fwcfg/keys.js';
 import { isQemuWritableFile } from './known-files.js';
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
@@ -13,8 +13,8 @@ import type { Vector } from '../vectors/vector.js';
 import { QemuAbort, type AcpiBlobs } from './acpi-build.js';
 import { QemuMachine, type MachineFile } from './machine.js';
 import { buildRsdpRev0 } from './legacy-rsdp.js';
-import { parseMachineType } from './machine-type.js';
-import type { QemuHost } from './version.js';
+import { parseMachineType, programName } from './machine-type.js';
+import { unsupportedMachine, versionText, type QemuHost, type QemuPolicy } from './version.js';
 
 /** The stage whose blobs are "after the firmware's first select". */
 export function rebuildStage(vector: Vector): string {
@@ -64,8 +64,47 @@ export interface FromVectorOptions extends QemuHost {
   fileContents?: ReadonlyMap<string, Uint8Array>;
 }
 
+/** The `-machine` argument of the recorded command line (QEMU quotes it in some refusals), else the type's name. */
+export function machineArgOf(vector: Vector): string {
+  const args = vector.manifest.config_args;
+  const i = args.findIndex((a) => a === '-machine' || a === '-M');
+  return (i >= 0 ? args[i + 1] : undefined) ?? vector.manifest.machine_type;
+}
+
+/** The unversioned names QEMU resolves to its own newest versioned type. */
+const ALIASES: Record<string, string> = { q35: 'pc-q35', pc: 'pc-i440fx', virt: 'virt' };
+
+/**
+ * What a destination QEMU `policy`, started with this configuration's
+ * command line and `-incoming`, prints before it exits (or null when it
+ * takes the stream's machine): a machine type it lacks ends it at startup;
+ * an unversioned `-machine q35` means its own newest type, and a stream of
+ * another type is refused at the configuration section. Each seen live
+ * (test/migration-live.test.ts).
+ */
+export function destinationRefusal(vector: Vector, policy: QemuPolicy): string[] | null {
+  const arg = machineArgOf(vector);
+  const asked = arg.split(',')[0]!;
+  const streamType = vector.manifest.machine_type;
+  const alias = ALIASES[asked];
+  const local = alias === undefined ? streamType : `${alias}-${policy.latestMachineType}`;
+  const type = parseMachineType(local);
+  const program = programName(type);
+  const unsupported = unsupportedMachine(policy, type, program, arg);
+  if (unsupported !== null) return unsupported;
+  if (local !== streamType) return [`${program}: Machine type received is '${streamType}' and local is '${local}'`, `${program}: load of migration failed: Invalid argument`];
+  return null;
+}
+
 export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMachine {
   const type = parseMachineType(vector.manifest.machine_type);
+  const refusal = unsupportedMachine(o.policy, type, programName(type), machineArgOf(vector));
+  if (refusal !== null) {
+    // (an unversioned -machine would give another type there, whose tables this capture does not hold)
+    const family = type.family === 'q35' ? 'pc-q35' : type.family === 'pc' ? 'pc-i440fx' : type.family;
+    const range = type.family === 'q35' || type.family === 'pc' ? ` (it has ${family}-${o.policy.oldestMachineType[family as 'pc-q35']} to ${family}-${o.policy.latestMachineType})` : '';
+    throw new UsageError('UNSUPPORTED_MACHINE', `${vector.name} is a ${type.name} machine, which QEMU ${versionText(o.policy.version)} does not have${range}; capture the configuration on that release to model it there`);
+  }
   const before = vector.stage('before');
   // the ACPI build state adds these itself (the RSDP as a ROM blob or as a plain file)
   const acpiNames = new Set([TABLES_FILE, LOADER_FILE, RSDP_FILE]);
@@ -85,6 +124,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
     hostPageSize: o.hostPageSize,
     otherBlocks,
     files,
+    ...(vector.manifest.packages !== undefined ? { firmwarePackages: vector.manifest.packages } : {}),
     ...(hasAcpi ? { acpi: {
       initial: acpiBlobs(vector, 'before'),
       rebuild: (m) => {

@@ -27,6 +27,8 @@ export interface MachineConfig extends QemuHost {
   files?: MachineFile[];
   /** Overrides the machine type's fw_cfg DMA (`-global fw_cfg_io.dma_enabled=off`). */
   dmaEnabled?: boolean;
+  /** The firmware packages the configuration was captured with (`seabios`: `1.16.3-2`, ...): what a bare --firmware means. */
+  firmwarePackages?: Readonly<Record<string, string>>;
   /** Absent for machines without QEMU-built ACPI (acpi=off). */
   acpi?: { initial: AcpiBlobs; rebuild: (m: QemuMachine) => AcpiBlobs };
 }
@@ -40,6 +42,8 @@ export class QemuMachine {
   readonly hostPageSize: number;
   readonly program: string;
   readonly device: FwCfgDevice;
+  /** MachineConfig.firmwarePackages (empty when unknown). */
+  readonly firmwarePackages: Readonly<Record<string, string>>;
   readonly ramList = new RamList();
   readonly acpi: AcpiBuildState | undefined;
   /** q35 only: firmware enables MMCONFIG by setting bit 0. */
@@ -57,7 +61,8 @@ export class QemuMachine {
     this.policy = c.policy;
     this.hostPageSize = c.hostPageSize;
     this.program = programName(c.type);
-    this.device = new FwCfgDevice({ fileSlots: fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program });
+    this.firmwarePackages = c.firmwarePackages ?? {};
+    this.device = new FwCfgDevice({ fileSlots: fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program, modifyKeepsOpaque: c.policy.modifyKeepsCallback });
     for (const row of c.otherBlocks ?? []) {
       this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));
     }

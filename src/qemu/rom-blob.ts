@@ -35,7 +35,8 @@ export class RomBlob {
       hostPageSize: ctx.hostPageSize,
       messages: ctx.policy.ramSizeMessages,
       notifyUnalignedResize: ctx.policy.notifyUnalignedResize,
-      // fw_cfg_resized: the file keeps the same memory, gets the new unaligned size
+      // fw_cfg_resized: the file keeps the same memory, gets the new unaligned size (and, before
+      // 10.0, loses its select callback's opaque: FwCfgDeviceOptions.modifyKeepsOpaque)
       resized: (_idstr, size, host) => void ctx.device.modifyFile(name, new Uint8Array(host, 0, size)),
     });
     this.block.bytes().set(this.initial);

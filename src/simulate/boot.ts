@@ -8,26 +8,29 @@ import { LOADER_FILE } from '../loader/constants.js';
 import { GuestMemory, type RegionSpec } from '../memory/guest-memory.js';
 import type { FwCfgGuest } from '../firmware/fwcfg-guest.js';
 import { s3Enabled } from '../firmware/ovmf.js';
-import { FIRMWARES, type AnyFirmwareRecord, type FirmwareName, type MachineFacts } from '../firmware/record.js';
+import { FIRMWARES, firmwareNameOf, type AnyFirmwareRecord, type FirmwareName, type FirmwareSpec, type MachineFacts } from '../firmware/record.js';
 import { firmwareRecord, firmwareRecordFor } from '../firmware/records/index.js';
 import type { FirmwareReport } from '../firmware/report.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { UsageError } from '../errors.js';
 import { DRIVER_SCRATCH_SIZE, driverScratch, type GuestFactory } from './fwcfg-access.js';
 
-export { FIRMWARES, type FirmwareName };
+export { FIRMWARES, firmwareNameOf, type FirmwareName, type FirmwareSpec };
 
-export function parseFirmware(text: string | undefined): FirmwareName {
-  if (text === undefined || !(FIRMWARES as readonly string[]).includes(text)) {
-    throw new UsageError('USAGE', `--firmware ${text ?? '(missing)'}: use ${FIRMWARES.join(', ')}`);
+/** `--firmware NAME[@VERSION]`: the name is checked here, the version against the registry once the machine's architecture is known. */
+export function parseFirmware(text: string | undefined): FirmwareSpec {
+  const name = text?.split('@')[0];
+  const version = text?.split('@')[1];
+  if (text === undefined || name === undefined || !(FIRMWARES as readonly string[]).includes(firmwareNameOf(name)) || version === '' || text.split('@').length > 2) {
+    throw new UsageError('USAGE', `--firmware ${text ?? '(missing)'}: use ${FIRMWARES.join(', ')}, optionally @VERSION (e.g. seabios@1.17.0)`);
   }
-  return text as FirmwareName;
+  return text as FirmwareSpec;
 }
 
 export type { GuestFactory } from './fwcfg-access.js';
 
 export interface BootOptions {
-  firmware: FirmwareName;
+  firmware: FirmwareSpec;
   placements?: ReadonlyMap<string, number>;
   /** Whether the firmware programs the platform before its ACPI select (what real firmware does). */
   programPlatform?: boolean;
@@ -80,7 +83,7 @@ export function machineFacts(machine: QemuMachine): MachineFacts {
 
 /** The firmware release a boot runs: its registry record for this machine's architecture. */
 export function recordFor(machine: QemuMachine, firmware: FirmwareName | string): AnyFirmwareRecord {
-  return firmwareRecord(firmware, machine.type.arch, machine.type.name);
+  return firmwareRecord(firmware, machine.type.arch, machine.type.name, machine.firmwarePackages);
 }
 
 /**
@@ -119,7 +122,7 @@ export function firmwareMemory(machine: QemuMachine, ranges: { start: number; en
 
 /** Whether this firmware exists for the machine's architecture (SeaBIOS is x86 only). */
 export function runsOn(machine: QemuMachine, firmware: FirmwareName | string): boolean {
-  return firmwareRecordFor(firmware, machine.type.arch) !== undefined;
+  return firmwareRecordFor(firmware, machine.type.arch, machine.firmwarePackages) !== undefined;
 }
 
 /** RAM a guest has on this machine: below 4 GiB, and what QEMU maps above it (x86) for the rest. */

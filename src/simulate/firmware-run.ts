@@ -16,13 +16,13 @@ import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
 import { FIRMWARE_RECORDS } from '../firmware/records/index.js';
 import type { ModelOptions } from './options.js';
-import { boot, type FirmwareName } from './boot.js';
+import { boot, firmwareNameOf, type FirmwareSpec } from './boot.js';
 import { vectorFileContents } from './captures.js';
 import { guestFor } from './fwcfg-access.js';
 import { loaderView } from './rebuild-story.js';
 
 export interface FirmwareSimOptions extends ModelOptions {
-  firmware: FirmwareName;
+  firmware: FirmwareSpec;
 }
 
 export interface FirmwareSimReport {
@@ -40,9 +40,9 @@ export interface FirmwareSimReport {
 }
 
 /** The capture stage a firmware's boot was recorded in. */
-export function stageFor(vector: Vector, firmware: FirmwareName): string {
+export function stageFor(vector: Vector, firmware: FirmwareSpec): string {
   // its own stages first (any of its records'), then another firmware's rebuild
-  const own = FIRMWARE_RECORDS.filter((r) => r.name === firmware).flatMap((r) => r.stages);
+  const own = FIRMWARE_RECORDS.filter((r) => r.name === firmwareNameOf(firmware)).flatMap((r) => r.stages);
   const order = [...own, ...FIRMWARE_RECORDS.flatMap((r) => r.stages).filter((s) => !own.includes(s))];
   return order.find((s) => vector.hasStage(s)) ?? 'before';
 }
@@ -75,7 +75,7 @@ export interface BootOutcome {
 }
 
 /** One firmware boot; a QEMU abort during it is an outcome, not an error. */
-export function bootOrAbort(machine: QemuMachine, firmware: FirmwareName, placements?: ReadonlyMap<string, number>): BootOutcome {
+export function bootOrAbort(machine: QemuMachine, firmware: FirmwareSpec, placements?: ReadonlyMap<string, number>): BootOutcome {
   try {
     const b = boot(machine, { firmware, ...(placements ? { placements } : {}) }, guestFor);
     return { firmware: b.report, memory: b.memory, qemuError: null };

@@ -16,17 +16,18 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
 import type { QemuMachine } from '../qemu/machine.js';
 import { loadMigration, saveMigration } from '../qemu/migration.js';
+import { destinationRefusal } from '../qemu/from-vector.js';
 import { versionText, type QemuHost, type QemuPolicy } from '../qemu/version.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
-import type { FirmwareName } from './boot.js';
+import { recordFor, type FirmwareSpec } from './boot.js';
 import type { ModelOptions } from './options.js';
 import { bootOrAbort, firmwareMachine } from './firmware-run.js';
 import { osView, type OsView } from './os-view.js';
 import { acpiFiles, type AcpiFileView } from './rebuild-story.js';
 
 export interface LifecycleOptions extends ModelOptions {
-  firmware: FirmwareName;
+  firmware: FirmwareSpec;
   boots: number;
   /** Move the VM after this boot (1-based) to a fresh QEMU with `to`'s rules. */
   migrateAfter?: number;
@@ -61,7 +62,9 @@ export interface MigrationRecord {
 export interface LifecycleReport {
   vector: string;
   machineType: string;
-  firmware: FirmwareName;
+  firmware: FirmwareSpec;
+  /** The release that booted, as people name it (`SeaBIOS 1.16.3`): the configuration's own unless --firmware named one. */
+  firmwareRelease: string;
   boots: BootRecord[];
   migration: MigrationRecord | null;
   /** Why fewer boots ran than asked (QEMU aborted, the migration failed). */
@@ -93,7 +96,9 @@ function machineFor(vector: Vector, o: LifecycleOptions, policy: QemuPolicy, hos
 export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycle {
   let machine = machineFor(vector, o, o.policy, o.hostPageSize);
   let qemu = versionText(o.policy.version);
-  const report: LifecycleReport = { vector: vector.name, machineType: machine.type.name, firmware: o.firmware, boots: [], migration: null, stopped: null };
+  // resolved once: after a migration the guest keeps the source's firmware (its pc.bios block migrates)
+  const firmwareRelease = recordFor(machine, o.firmware).label;
+  const report: LifecycleReport = { vector: vector.name, machineType: machine.type.name, firmware: o.firmware, firmwareRelease, boots: [], migration: null, stopped: null };
   const memories: (GuestMemory | undefined)[] = [];
   const files: Map<string, Uint8Array>[] = [];
   for (let n = 1; n <= o.boots; n++) {
@@ -120,9 +125,16 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
     }
     if (o.migrateAfter === n && n < o.boots && o.to !== undefined) {
       const stream = saveMigration(machine);
+      const to = versionText(o.to.policy.version);
+      // the destination is started with the same -machine: a release without that type exits first
+      const refusal = destinationRefusal(vector, o.to.policy);
+      if (refusal !== null) {
+        report.migration = { afterBoot: n, from: qemu, to, loaded: false, errorLines: refusal, destinationRomBlocks: null };
+        report.stopped = `the migration after boot ${n} failed: QEMU ${to} has no machine type ${machine.type.name}`;
+        break;
+      }
       const dest = machineFor(vector, o, o.to.policy, o.to.hostPageSize);
       const r = loadMigration(dest, stream);
-      const to = versionText(o.to.policy.version);
       report.migration = { afterBoot: n, from: qemu, to, loaded: r.loaded, errorLines: r.loaded ? null : r.lines, destinationRomBlocks: r.loaded ? dest.romRows() : null };
       if (!r.loaded) {
         report.stopped = `the migration after boot ${n} failed: the destination QEMU ${to} exits`;

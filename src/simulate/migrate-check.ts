@@ -3,7 +3,7 @@
  * fresh QEMU `to` process with the same configuration?
  */
 import type { RamBlockRow } from '../memory/ram-list.js';
-import { machineFromVector } from '../qemu/from-vector.js';
+import { machineFromVector, destinationRefusal } from '../qemu/from-vector.js';
 import { loadMigration, saveMigration } from '../qemu/migration.js';
 import { versionText, type QemuPolicy } from '../qemu/version.js';
 import type { Vector } from '../vectors/vector.js';
@@ -33,6 +33,10 @@ export interface MigrateCheckReport {
   destinationRomBlocks: RamBlockRow[] | null;
 }
 
+function streamSummary(stream: ReturnType<typeof saveMigration>): NonNullable<MigrateCheckReport['stream']> {
+  return { totalBytes: stream.ram.totalBytes, blocks: stream.ram.blocks.map((b) => ({ name: b.idstr, used: b.usedLength })) };
+}
+
 export function migrateCheck(vector: Vector, o: MigrateCheckOptions): MigrateCheckReport {
   const base = { vector: vector.name, from: versionText(o.from.version), to: versionText(o.to.version), at: o.at };
   const src = machineFromVector(vector, { policy: o.from, hostPageSize: o.fromHostPage });
@@ -41,6 +45,9 @@ export function migrateCheck(vector: Vector, o: MigrateCheckOptions): MigrateChe
     if (err !== null) return { ...base, sourceError: err, loads: null, errorLines: null, stream: null, destinationRomBlocks: null };
   }
   const stream = saveMigration(src);
+  // the destination is started with the same -machine: a release without that type exits first
+  const refusal = destinationRefusal(vector, o.to);
+  if (refusal !== null) return { ...base, sourceError: null, loads: false, errorLines: refusal, stream: streamSummary(stream), destinationRomBlocks: null };
   const dest = machineFromVector(vector, { policy: o.to, hostPageSize: o.toHostPage });
   const r = loadMigration(dest, stream);
   return {
@@ -48,7 +55,7 @@ export function migrateCheck(vector: Vector, o: MigrateCheckOptions): MigrateChe
     sourceError: null,
     loads: r.loaded,
     errorLines: r.loaded ? null : r.lines,
-    stream: { totalBytes: stream.ram.totalBytes, blocks: stream.ram.blocks.map((b) => ({ name: b.idstr, used: b.usedLength })) },
+    stream: streamSummary(stream),
     destinationRomBlocks: r.loaded ? dest.romRows() : null,
   };
 }

@@ -76,11 +76,11 @@ const firmwareRun = object({
   ramblock_after: nullable(array(ramRow)),
   roms: array(romBlob),
 });
-const format3: Check<{ machine_type: string; qemu_version: string | null; host_page_size?: number; creation: { roms: RomBlobJson[] }; firmware: { booted: CaptureFirmware | null; runs: FirmwareRebuildJson[] } }> = object({
+const format3: Check<{ machine_type: string; qemu_version: string | null; host_page_size?: number; creation: { roms: RomBlobJson[]; loaded_seabios_version?: string | null }; firmware: { booted: CaptureFirmware | null; runs: FirmwareRebuildJson[] } }> = object({
   machine_type: string,
   qemu_version: nullable(string),
   host_page_size: optional(size),
-  creation: object({ how: string, roms: array(romBlob) }),
+  creation: object({ how: string, roms: array(romBlob), loaded_seabios_version: optional(nullable(string)) }),
   firmware: object({ booted: nullable(oneOf('seabios', 'ovmf', 'aavmf')), runs: array(firmwareRun), unavailable: array(object({ firmware: string, reason: string })) }),
   directory_before_acpi_select: array(dirRow),
   ramblock_at_start: array(ramRow),
@@ -191,6 +191,7 @@ function captureConfiguration(source: FileSource, items: ItemsCapture): Configur
     qemu_binary: (items.json['qemu_binary_path'] as string | undefined) ?? userArgv[0] ?? 'qemu-system-x86_64',
     machine_type: j.machine_type,
     config_args: userArgv.slice(1),
+    packages: firmwarePackages(j),
     stages,
     summary: {},
     from_capture: true,
@@ -200,6 +201,21 @@ function captureConfiguration(source: FileSource, items: ItemsCapture): Configur
   const vector = Vector.fromManifest(source, manifest, items);
   const release = j.qemu_version === null ? null : (/^(\d+\.\d+)/.exec(j.qemu_version)?.[1] ?? null);
   return { kind: 'capture', vector, items, firmwareRuns: j.firmware.runs, bootedFirmware: j.firmware.booted, qemuRelease: release, hostPageSize: j.host_page_size ?? null };
+}
+
+/** The Debian package each detected firmware version stands for, as a vector's `packages` names them. */
+const PACKAGE_OF: Record<string, string> = { seabios: 'seabios', ovmf: 'ovmf', aavmf: 'qemu-efi-aarch64', uboot: 'u-boot-qemu' };
+
+/** The firmware versions a capture detected (the image QEMU loaded, or the host's package), by package. */
+function firmwarePackages(j: { firmware: { runs: readonly Pick<FirmwareRebuildJson, 'firmware' | 'image'>[] }; creation?: { loaded_seabios_version?: string | null } | null }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const run of j.firmware.runs) {
+    const pkg = PACKAGE_OF[run.firmware];
+    if (pkg !== undefined && run.image.version !== null) out[pkg] = run.image.version;
+  }
+  const loaded = j.creation?.loaded_seabios_version;
+  if (loaded !== undefined && loaded !== null) out['seabios'] = loaded;
+  return out;
 }
 
 /** The vector of a vector or capture directory (what every modelling command opens). */

@@ -4,7 +4,7 @@
  * typed; everything else is kept as it is. `vectorManifest` checks a parsed
  * manifest against these types.
  */
-import { array, boolean, guid, hex, integer, object, optional, record, relativePath, rule, sha256, size, string, u32, unknownValue, type Check } from './schema.js';
+import { array, boolean, guid, hex, integer, nullable, object, optional, record, relativePath, rule, sha256, size, string, u32, unknownValue, type Check } from './schema.js';
 
 export interface RamBlockRow {
   name: string;
@@ -76,7 +76,7 @@ export interface StageManifest {
   };
   allocations?: AllocationRow[];
   write_pointers?: WritePointerRow[];
-  rsdp?: Record<string, unknown>;
+  rsdp?: Record<string, unknown> | null;
   tables_in_memory?: TableRow[];
   os_visible_tables_from_loader?: boolean;
   [k: string]: unknown;
@@ -89,6 +89,8 @@ export interface VectorManifest {
   qemu_version: string;
   machine_type: string;
   config_args: string[];
+  /** Debian package versions behind the capture (`seabios`, `ovmf`, `qemu-efi-aarch64`, ...). */
+  packages?: Record<string, string>;
   stages: Record<string, StageManifest>;
   summary: Record<string, unknown>;
   [k: string]: unknown;
@@ -117,7 +119,7 @@ const stageManifest = object({
   firmware_view: optional(object({ first_acpi_file_select: string, loader_size_in_directory_firmware_read: size, loader_commands_firmware_could_read: size })),
   allocations: optional(array(object({ file: string, align: size, zone: size, base: size, length: size, path: relativePath }))),
   write_pointers: optional(array(object({ dest_file: string, dst_offset: optional(size), size: optional(size), value: optional(size) }))),
-  rsdp: optional(record(unknownValue)),
+  rsdp: optional(nullable(record(unknownValue))),
   tables_in_memory: optional(array(object({ signature: string, length: size, address: hex(64), checksum_ok: boolean, path: optional(relativePath) }))),
   os_visible_tables_from_loader: optional(boolean),
 });
@@ -130,6 +132,7 @@ export const vectorManifest: Check<VectorManifest> = object({
   qemu_version: string,
   machine_type: string,
   config_args: array(string),
+  packages: optional(record(string)),
   stages: record(stageManifest),
   summary: record(unknownValue),
 });

@@ -17,6 +17,6 @@ export function packageRoot(): string {
   }
 }
 
-export function embeddedVector(config: string): string {
-  return join(packageRoot(), 'spec-vectors', 'qemu-7.2', config);
+export function embeddedVector(config: string, set = 'qemu-7.2'): string {
+  return join(packageRoot(), 'spec-vectors', set, config);
 }

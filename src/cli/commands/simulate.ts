@@ -6,7 +6,7 @@ import { hostPageFor, policyFor, releaseOf } from '../../simulate/options.js';
 import { simulateRebuild, type AcpiFileView, type RebuildReport } from '../../simulate/rebuild-story.js';
 import { Vector } from '../../vectors/vector.js';
 import type { ItemsCapture } from '../../vectors/items-capture.js';
-import { FIRMWARES, type FirmwareName } from '../../simulate/boot.js';
+import { parseFirmware, type FirmwareSpec } from '../../simulate/boot.js';
 import { simulateFirmware } from '../../simulate/firmware-run.js';
 import { bootAccount, firmwareJson, placements, writeAllocations } from '../boot-output.js';
 import { acpiBlobsFromItems } from '../../qemu/from-vector.js';
@@ -37,12 +37,11 @@ export function simulate(argv: string[], io: Io): number {
     'to-host-page': { type: 'string' },
   });
   const dir = onePositional('simulate', positionals, 'vector directory');
-  const firmware = (values['firmware'] ?? 'none') as string;
-  if (firmware !== 'none' && !(FIRMWARES as readonly string[]).includes(firmware)) throw new UsageError('USAGE', `simulate: --firmware ${firmware}: use none, ${FIRMWARES.join(', ')}`);
+  const firmware = values['firmware'] === undefined || values['firmware'] === 'none' ? 'none' : parseFirmware(values['firmware'] as string);
   const vector = openVector(dir);
   const capture = itemsCaptureFor(vector, values['capture'] as string | undefined);
   if (values['boots'] !== undefined || values['migrate-after'] !== undefined) return simulateBoots(vector, firmware, values, capture, io);
-  if (firmware !== 'none') return simulateBoot(vector, firmware as FirmwareName, values, capture, io);
+  if (firmware !== 'none') return simulateBoot(vector, firmware as FirmwareSpec, values, capture, io);
   const unprogrammed = capture === undefined ? undefined : acpiBlobsFromItems(capture.items);
   const report = simulateRebuild(vector, {
     ...(unprogrammed ? { unprogrammed } : {}),
@@ -72,7 +71,7 @@ function simulateBoots(vector: Vector, firmware: string, values: Record<string, 
   const life = simulateLifecycle(vector, {
     policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
     hostPageSize,
-    firmware: firmware as FirmwareName,
+    firmware: firmware as FirmwareSpec,
     boots,
     placements: placements('simulate', values['place']),
     ...(capture ? { items: capture } : {}),
@@ -86,7 +85,7 @@ function simulateBoots(vector: Vector, firmware: string, values: Record<string, 
   return 0;
 }
 
-function simulateBoot(vector: Vector, firmware: FirmwareName, values: Record<string, unknown>, capture: ItemsCapture | undefined, io: Io): number {
+function simulateBoot(vector: Vector, firmware: FirmwareSpec, values: Record<string, unknown>, capture: ItemsCapture | undefined, io: Io): number {
   const sim = simulateFirmware(vector, {
     policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
     hostPageSize: hostPageFor(values['host-page'] as string | undefined),

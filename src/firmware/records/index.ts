@@ -6,11 +6,11 @@
 import { UsageError } from '../../errors.js';
 import type { AnyFirmwareRecord, Arch, FirmwareName } from '../record.js';
 import { FIRMWARES } from '../record.js';
-import { AAVMF_2022_11, OVMF_2022_11 } from './ovmf.js';
-import { SEABIOS_1_16_2 } from './seabios.js';
+import { AAVMF_2022_11, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08 } from './ovmf.js';
+import { SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0 } from './seabios.js';
 import { UBOOT_2023_01 } from './uboot.js';
 
-export const FIRMWARE_RECORDS: readonly AnyFirmwareRecord[] = [SEABIOS_1_16_2, OVMF_2022_11, AAVMF_2022_11, UBOOT_2023_01];
+export const FIRMWARE_RECORDS: readonly AnyFirmwareRecord[] = [SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08, AAVMF_2022_11, UBOOT_2023_01];
 
 /** What a bare name means on each architecture (the releases the shared captures were made with). */
 const DEFAULTS: Record<FirmwareName, Partial<Record<Arch, AnyFirmwareRecord>>> = {
@@ -19,22 +19,46 @@ const DEFAULTS: Record<FirmwareName, Partial<Record<Arch, AnyFirmwareRecord>>> =
   uboot: { x86_64: UBOOT_2023_01, aarch64: UBOOT_2023_01 },
 };
 
-/** The record for `name` (`seabios`, `ovmf@2022.11`, `aavmf`) on `arch`; undefined when that firmware does not run there. */
-export function firmwareRecordFor(spec: string, arch: Arch): AnyFirmwareRecord | undefined {
-  const [name, version] = spec.split('@') as [string, string | undefined];
+/** The Debian package that ships each firmware on an architecture (a vector's `packages` names them). */
+const PACKAGE: Record<FirmwareName, Partial<Record<Arch, string>>> = {
+  seabios: { x86_64: 'seabios' },
+  ovmf: { x86_64: 'ovmf', aarch64: 'qemu-efi-aarch64' },
+  uboot: { x86_64: 'u-boot-qemu', aarch64: 'u-boot-qemu' },
+};
+
+/** The upstream release in a package or image version: `1.16.3-2`, `1.16.3-debian-1.16.3-2` -> 1.16.3; `2025.02-8+deb13u1` -> 2025.02. */
+export function upstreamRelease(version: string): string | undefined {
+  return /^(\d+\.\d+(?:\.\d+)?)(?=$|[-+~])/.exec(version)?.[1];
+}
+
+/**
+ * The record for `name` (`seabios`, `ovmf@2022.11`, `aavmf`) on `arch`;
+ * undefined when that firmware does not run there. A bare name means the
+ * release the capture ran with when `shipped` (its packages) names one, else
+ * the release the shared 7.2 captures were made with.
+ */
+export function firmwareRecordFor(spec: string, arch: Arch, shipped?: Readonly<Record<string, string>>): AnyFirmwareRecord | undefined {
+  const [name, given] = spec.split('@') as [string, string | undefined];
   // AAVMF is OVMF's arm build: either name reaches it
   const kind = (name === 'aavmf' ? 'ovmf' : name) as FirmwareName;
   if (!(FIRMWARES as readonly string[]).includes(kind)) throw new UsageError('UNKNOWN_FIRMWARE', `firmware ${JSON.stringify(spec)}: use ${FIRMWARES.join(', ')} (optionally @VERSION)`);
-  if (version === undefined) return DEFAULTS[kind][arch];
   const same = FIRMWARE_RECORDS.filter((r) => r.name === kind && r.arches.includes(arch));
+  if (same.length === 0) return undefined;
+  const pkg = PACKAGE[kind][arch];
+  const packaged = given === undefined && pkg !== undefined ? shipped?.[pkg] : undefined;
+  // a version that is not the firmware's own release (microvm's image comes in QEMU's package, `1:7.2+dfsg-...`) says nothing
+  const version = given ?? (packaged === undefined ? undefined : upstreamRelease(packaged));
+  if (version === undefined) return DEFAULTS[kind][arch];
   const hit = same.find((r) => r.version === version);
-  if (hit === undefined) throw new UsageError('UNKNOWN_FIRMWARE', `firmware ${JSON.stringify(spec)} is not modelled on ${arch} (modelled: ${same.map((r) => r.id).join(', ') || 'none'})`);
-  return hit;
+  if (hit !== undefined) return hit;
+  const modelled = same.map((r) => r.id).join(', ');
+  if (given !== undefined) throw new UsageError('UNKNOWN_FIRMWARE', `firmware ${JSON.stringify(spec)} is not modelled on ${arch} (modelled: ${modelled})`);
+  throw new UsageError('UNKNOWN_FIRMWARE', `${name} ${packaged} (the release this configuration was captured with) is not modelled on ${arch} (modelled: ${modelled}); name one with --firmware ${name}@VERSION`);
 }
 
 /** The record a bare name means on `arch`, or a usage error saying it does not run there. */
-export function firmwareRecord(spec: string, arch: Arch, machine: string): AnyFirmwareRecord {
-  const r = firmwareRecordFor(spec, arch);
+export function firmwareRecord(spec: string, arch: Arch, machine: string, shipped?: Readonly<Record<string, string>>): AnyFirmwareRecord {
+  const r = firmwareRecordFor(spec, arch, shipped);
   if (r === undefined) throw new UsageError('FIRMWARE_ARCH', `${spec} does not run on ${machine} (${arch})`);
   return r;
 }

@@ -1,7 +1,7 @@
 /** OVMF (x86) and AAVMF (arm) releases (src/firmware/ovmf.ts is their core). */
 import type { FirmwareRecord } from '../record.js';
 import { runOvmf } from '../ovmf.js';
-import { aavmfProfile, ovmfProfile, type OvmfProfile } from '../profiles.js';
+import { aavmfProfile, OVMF_2022_11_LAYOUT, ovmfProfile, type OvmfProfile, type OvmfRelease } from '../profiles.js';
 
 const MiB = 0x100000;
 
@@ -26,7 +26,7 @@ export const OVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   // 2022.11 and older put MMCONFIG at 0xb0000000 (../shared/vectors/README.md: 2025.02 moved it to 0xe0000000)
   platform: { pciexbar: 0xb0000000 },
   driverStyle: () => 'ovmf',
-  profile: (m) => ovmfProfile(m.lowRam.end),
+  profile: (m) => ovmfProfile(m.lowRam.end, OVMF_2022_11_LAYOUT),
   workRanges,
   run: (ctx, p, m) => runOvmf(ctx, p, { s3: m.arch === 'x86_64' && m.s3 }),
 };
@@ -40,3 +40,37 @@ export const AAVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   evidence: 'Debian qemu-efi-aarch64 2022.11-6+deb12u2: spec-vectors/qemu-7.2/virt-aarch64 (after-aavmf, aavmf-memory)',
   profile: (m) => aavmfProfile(m.lowRam.end),
 };
+
+/** Another OVMF release: 2022.11's core with its own layout, platform programming and evidence. */
+function ovmf(version: string, release: Omit<OvmfRelease, 'version'>, pciexbar: number, evidence: string): FirmwareRecord<OvmfProfile> {
+  const layout: OvmfRelease = { version, ...release };
+  return { ...OVMF_2022_11, id: `ovmf@${version}`, version, label: `OVMF ${version}`, evidence, platform: { pciexbar }, profile: (m) => ovmfProfile(m.lowRam.end, layout) };
+}
+
+export const OVMF_2020_11 = ovmf(
+  '2020.11',
+  // q35 and pc under QEMU 5.2: RSDPs, roots, FACS and table copies where 2022.11 puts them
+  { shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2020.11 on q35/pc 2 GiB: RSDP, roots and table copies observed (2022.11 layout)' },
+  0xb0000000,
+  'Debian ovmf 2020.11-2+deb11u3 under QEMU 5.2: spec-vectors/qemu-5.2 (after-ovmf, ovmf-memory)',
+);
+
+export const OVMF_2025_02 = ovmf(
+  '2025.02',
+  { shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
+  // MMCONFIG moved to 0xe0000000 (the after-ovmf stages' mch_pciexbar)
+  0xe0000000,
+  'Debian ovmf 2025.02-8+deb13u1 under QEMU 10.0: spec-vectors/qemu-10.0 (after-ovmf, ovmf-memory)',
+);
+
+export const OVMF_2026_08 = ovmf(
+  '2026.08',
+  {
+    // every observed address 0x2ed000 above 2025.02's: RSDP 0x7fe6b014, XSDT 0x7fe6a0e8, vmgenid blob 0x7fee9000
+    shift: 0x2ed000,
+    directoryRead: 'once-early',
+    provenance: 'OVMF 2026.08 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2025.02 layout moved up 0x2ed000)',
+  },
+  0xe0000000,
+  'Debian ovmf 2026.08+ds-2 under QEMU 11.1: spec-vectors/qemu-11.1 (after-ovmf, ovmf-memory)',
+);

@@ -11,7 +11,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../errors.js';
-import { QemuError } from './errors.js';
+import { QemuError, QemuExited } from './errors.js';
 import { findOnPath } from './find-binary.js';
 import { QmpClient } from './qmp-client.js';
 import { QtestClient } from './qtest-client.js';
@@ -133,7 +133,7 @@ export class QemuProcess {
           // give stderr a moment to drain
           setTimeout(() => {
             const first = stderr.split('\n').find((l) => l.trim() !== '') ?? '';
-            reject(new InputError('QEMU_EXITED', `${options.binary} exited (${signal ?? `status ${code}`}) before qtest connected${first ? `: ${first.trim()}` : ''}`));
+            reject(new QemuExited(`${options.binary} exited (${signal ?? `status ${code}`}) before qtest connected${first ? `: ${first.trim()}` : ''}`, stderr, { code, signal }));
           }, 50);
         });
       });
@@ -155,7 +155,7 @@ export class QemuProcess {
       if (ended) {
         await new Promise((r) => setTimeout(r, 50));
         const first = stderr.split('\n').find((l) => l.trim() !== '' && !/^(\d+@[\d.]+:)?fw_cfg_/.test(l)) ?? '';
-        throw new InputError('QEMU_EXITED', `${options.binary} exited (${status}) at start${first ? `: ${first.trim()}` : ''}`);
+        throw new QemuExited(`${options.binary} exited (${status}) at start${first ? `: ${first.trim()}` : ''}`, stderr, { code: child.exitCode, signal: child.signalCode });
       }
       throw err;
     }
