@@ -8,6 +8,7 @@
 import type { MachineFamily } from '../qemu/machine-type.js';
 import type { Range } from './zone-allocator.js';
 import type { Bin } from './page-allocator.js';
+import type { SeaBiosFallback } from './seabios-acpi.js';
 
 export interface SeaBiosProfile {
   /** ZoneHigh: 16 MiB carved from the top of RAM below 4 GiB. */
@@ -18,8 +19,13 @@ export interface SeaBiosProfile {
   fsegZoneEnd: number;
   /** ZoneTmpHigh, where the loader script itself is copied. */
   tmpHigh: Range;
-  /** Tables SeaBIOS 1.16 builds itself when no valid RSDP came out of the loader (D1). */
+  /**
+   * Tables SeaBIOS 1.16 builds itself when no valid RSDP came out of the loader (D1).
+   * @deprecated the fallback builds them (seabios-acpi.ts) and reports what it built; unused.
+   */
   fallbackTables: string[];
+  /** What the release does when no valid RSDP came out of the loader (default: acpi.c's tables, 1.16.x's lines). */
+  fallback?: SeaBiosFallback;
   /** Which numbers were observed on this machine family, and which are assumed. */
   provenance: string;
   /** The source line of qemu_platform_setup's "internal error" warning in this release (its record's). */

@@ -17,5 +17,5 @@ export const SEABIOS_1_16_2: FirmwareRecord<SeaBiosProfile> = {
   // qemu_platform_setup's "internal error" warning is line 251 in 1.16.2
   profile: (m) => ({ ...seaBiosProfile(m.family, m.lowRam.end, m.numa), platformSetupLine: 251 }),
   workRanges: (p) => [p.tmpHigh, p.zoneHigh],
-  run: (ctx, p) => runSeaBios(ctx, p),
+  run: (ctx, p, m) => runSeaBios(ctx, p, { facts: m, platform: SEABIOS_1_16_2.platform }),
 };
