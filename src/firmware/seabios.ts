@@ -229,6 +229,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machin
   if (loader === undefined || loader.size === 0) {
     loaderError = true; // romfile_loadfile returns NULL: no message
     report.outcome = 'not-run';
+    report.notes.push(loader === undefined ? 'QEMU serves no etc/table-loader' : 'etc/table-loader is empty (romfile_loadfile gives nothing, silently)');
   } else {
     // malloc_tmphigh: the zone below ZoneHigh, fresh each boot
     const buf = new ZoneAllocator('ZoneTmpHigh', profile.tmpHigh).allocate(loader.size + 1, MALLOC_MIN_ALIGN)!;
