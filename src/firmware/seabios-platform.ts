@@ -100,7 +100,13 @@ export function seabiosPlatform(fw: FwCfgGuest, romfiles: SeaBiosRomfiles, m: Se
     cpus = 1;
     notes.push('the machine serves no FW_CFG_NB_CPUS (0x05), and CMOS is not modelled: SeaBIOS counts 1 CPU (QEMU always serves its numbered items; give the configuration\'s fw_cfg item capture)');
   }
+  // etc/max-cpus is QEMU's APIC ID limit (the highest possible CPU's APIC ID + 1)
   const maxCpus = Math.max(romfiles.loadInt('etc/max-cpus', 0), cpus);
+  if (maxCpus > cpus && maxCpus < 256) {
+    notes.push(
+      `the APIC ID limit (${maxCpus}) exceeds the CPUs that start (${cpus}): their APIC IDs are taken as 0..${cpus - 1}, QEMU's numbering when each socket's cores and threads are powers of two or there is one socket; other topologies leave gaps (SeaBIOS marks the CPUs it finds) that this model does not see`,
+    );
+  }
   const pm: PmDevice | undefined = m.family === 'q35' ? 'ich9' : m.family === 'pc' && m.qemuAcpi ? 'piix4' : undefined;
   // pci_setup: the window starts at RamSize; the host bridge's setup moves it
   let pciStart = ramSize;
@@ -119,7 +125,7 @@ export function seabiosPlatform(fw: FwCfgGuest, romfiles: SeaBiosRomfiles, m: Se
     pmBase: romfiles.find(LOADER_FILE) !== undefined ? 0x600 : 0xb000,
     ramSize,
     maxCpus,
-    // only CPUs found in xAPIC mode are recorded; QEMU's default topology numbers APIC IDs 0..n-1
+    // smp_scan records the APIC IDs of the CPUs that start (in xAPIC mode only)
     present: (id) => maxCpus < 256 && id < cpus,
     hpet: hpetAnswers(fw),
     irq0Override: romfiles.loadInt('etc/irq0-override', 0) !== 0,
