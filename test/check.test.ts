@@ -7,21 +7,10 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, truncateSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fwcfg } from './helpers/cli.js';
-import { QEMU_X86 } from './helpers/qemu.js';
-import { findFirmwareImage, RealBootUnavailable } from '../src/qemu/live/firmware-images.js';
+import { x86FirmwareMissing } from './helpers/qemu.js';
 
 
-function skipReason(): string | undefined {
-  if (QEMU_X86 === undefined) return 'qemu-system-x86_64 not installed';
-  try {
-    findFirmwareImage('ovmf', QEMU_X86);
-  } catch (err) {
-    if (err instanceof RealBootUnavailable) return err.message;
-    throw err;
-  }
-  return undefined;
-}
-const skip = skipReason();
+const skip = x86FirmwareMissing('ovmf');
 const live = skip === undefined ? test.serial : test.skip;
 const suffix = skip === undefined ? '' : ` (skipped: ${skip})`;
 

@@ -3,13 +3,9 @@ import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHex, toHex } from '../src/bytes.js';
 import { realVerdict } from '../src/bootreal/verdict.js';
-import { boot } from '../src/simulate/boot.js';
-import { loadCase, type CorpusCase } from '../src/simulate/corpus-case.js';
-import { execMachine } from '../src/simulate/exec-machine.js';
-import { guestFor } from '../src/simulate/fwcfg-access.js';
-import { policyFor } from '../src/simulate/options.js';
+import { loadCase } from '../src/simulate/corpus-case.js';
+import { bootCase } from './helpers/corpus.js';
 import { ROOT } from './helpers/paths.js';
 
 const CORPUS = join(ROOT, 'spec-vectors/firmware-conformance');
@@ -44,18 +40,6 @@ function verdictOf(o: Outcome, firmware: 'seabios' | 'ovmf') {
   });
 }
 
-function run(c: CorpusCase, firmware: 'seabios' | 'ovmf', placements: Map<string, number>, o: Outcome) {
-  const files = c.files.map((f) => ({ ...f }));
-  if (c.target !== undefined) files.push({ name: c.target.name, data: c.target.preset.slice(), writable: true });
-  const machine = execMachine(files, policyFor(undefined), { dma: c.dma });
-  // S3 on or off (-global ICH9-LPC.disable_s3=1) as the real QEMU served etc/system-states
-  const states = o.fw_cfg?.readback?.['etc/system-states']?.bytes_hex;
-  if (states !== undefined) machine.device.fileItem('etc/system-states')!.data!.set(fromHex(states)!);
-  const b = boot(machine, { firmware, placements }, guestFor);
-  const wp = c.target === undefined ? undefined : toHex(machine.device.fileItem(c.target.name)!.data!);
-  return { ...b, wp };
-}
-
 test('the corpus is here: the 27 copied cases and the generated ones, each recorded on both firmwares', (t) => {
   const generated = execFileSync(process.execPath, [join(ROOT, 'scripts/gen-conformance-cases.mjs'), '--list'], { encoding: 'utf8' }).trim().split('\n');
   const copied = cases.filter((id) => !generated.includes(id));
@@ -77,7 +61,7 @@ for (const id of cases) {
     const o = JSON.parse(readFileSync(join(c.dir, 'seabios/outcome.json'), 'utf8')) as Outcome;
     const pins = new Map<string, number>();
     for (const [file, a] of Object.entries(o.allocations)) if (a.copies.length === 1) pins.set(file, hexNum(a.copies[0]!.base));
-    const { report, memory, wp } = run(c, 'seabios', pins, o);
+    const { report, memory, wp } = bootCase(c, 'seabios', pins, o);
     t.deepEqual(report.warnings, (o.log.warnings ?? []).map((w) => w.text), 'warnings');
     t.is(report.outcome, verdictOf(o, 'seabios'), 'verdict');
     for (const [file, a] of Object.entries(o.allocations)) {
@@ -98,7 +82,7 @@ for (const id of cases) {
   test(`${id}: OVMF model = real OVMF 2022.11 (completion, installed tables, write-back, kept blobs)`, (t) => {
     const c = loadCase(join(CORPUS, id));
     const o = JSON.parse(readFileSync(join(c.dir, 'ovmf/outcome.json'), 'utf8')) as Outcome;
-    const { report, memory, wp } = run(c, 'ovmf', new Map(), o);
+    const { report, memory, wp } = bootCase(c, 'ovmf', new Map(), o);
     t.is(report.outcome !== 'hung', o.run.completed, `completed (ours: ${report.outcome} ${report.warnings.join('; ')})`);
     t.is(wp, o.write_pointer.after_hex, 'write-back');
     t.is(report.outcome, verdictOf(o, 'ovmf'), 'verdict (real: inferred from the tables installed and the write-back kept)');

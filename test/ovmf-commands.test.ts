@@ -56,6 +56,7 @@ function rig(t: { teardown(fn: () => void): void }, files: ExecFile[], dma = tru
     dma: inner.dma,
     directory: () => inner.directory(),
     readItem: (select, length, dest) => inner.readItem(select, length, dest),
+    readBytes: (select, offset, length) => inner.readBytes(select, offset, length),
     writeItem(select, offset, data) {
       writes.push([select, offset, [...data]]);
       return inner.writeItem(select, offset, data);

@@ -156,21 +156,17 @@ export function compareBoot(model: ModelBoot, b: ConfigBoot, live: LiveBoot): Bo
   const lr = live.firmware.rsdp;
   add('RSDP the OS takes', (mr?.address ?? null) === (lr?.address ?? null) && (mr?.fromLoader ?? null) === (lr?.fromLoader ?? null), `model ${mr === null ? 'none' : `${hx(mr.address)}${mr.fromLoader ? ' (a loader copy)' : " (the firmware's own)"}`}; live ${lr === null ? 'none' : `${hx(lr.address)}${lr.fromLoader ? ' (a loader copy)' : " (the firmware's own)"}`}`);
 
-  const tableText = (t: FirmwareReport['tables']) => t.map((x) => `${x.signature}${x.address === null ? '' : `@${hx(x.address)}`}${x.checksumOk ? '' : '(bad checksum)'}`).join(' ');
+  const tableText = (t: FirmwareReport['tables']) => t.map((x) => `${x.signature}@${hx(x.address)}${x.checksumOk ? '' : '(bad checksum)'}`).join(' ');
   const modelTables = mf?.tables ?? [];
-  // the firmware's own tables: the model knows which, not where (their bytes are the firmware's)
-  const own = modelTables.some((t) => t.source === 'firmware');
-  const liveTables = own ? live.firmware.tables.map((t) => ({ ...t, address: null })) : live.firmware.tables;
-  add(own ? "tables the OS reaches (the firmware's own: signatures only)" : 'tables the OS reaches', tableText(modelTables) === tableText(liveTables), `model ${tableText(modelTables) || 'none'}; live ${tableText(liveTables) || 'none'}`);
-  if (!own) {
-    for (const t of modelTables) {
-      if (t.address === null || t.length === null || t.length > 0x100000) continue;
-      const want = readOr(model.memory, t.address, t.length);
-      const got = readOr(liveRam, t.address, t.length);
-      if (want === undefined || got === undefined) continue;
-      const d = byteDiff(want, got);
-      add(`table bytes: ${t.signature} at ${hx(t.address)}`, d === undefined, d ?? `${t.length} bytes equal`);
-    }
+  // the firmware's own tables (SeaBIOS's fallback) are held to the live boot like the loader's
+  add('tables the OS reaches', tableText(modelTables) === tableText(live.firmware.tables), `model ${tableText(modelTables) || 'none'}; live ${tableText(live.firmware.tables) || 'none'}`);
+  for (const t of modelTables) {
+    if (t.length > 0x100000) continue;
+    const want = readOr(model.memory, t.address, t.length);
+    const got = readOr(liveRam, t.address, t.length);
+    if (want === undefined || got === undefined) continue;
+    const d = byteDiff(want, got);
+    add(`table bytes: ${t.signature} at ${hx(t.address)}`, d === undefined, d ?? `${t.length} bytes equal`);
   }
 
   add('what the OS gets', m.os.tables === live.os.tables, `model ${m.os.tables}; live ${live.os.tables}${live.os.reasons.length > 0 ? ` (${live.os.reasons[0]}${live.os.reasons.length > 1 ? `, +${live.os.reasons.length - 1} more` : ''})` : ''}`);

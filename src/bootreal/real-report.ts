@@ -64,9 +64,11 @@ export function realReport(o: Observation): FirmwareReport {
     writeBackKept: wps.some((w) => w.kept),
   });
   if (outcome === 'hung') notes.push(`no "${r.marker}" within the time bound: the firmware never finished its boot (stopped after ${r.stoppedAfterS.toFixed(1)} s)`);
+  // why it ran none: what a report's reader is told first
+  if (outcome === 'not-run') notes.push(loader === undefined ? 'QEMU serves no etc/table-loader' : 'the firmware never selected etc/table-loader');
   if (record.verdictNote !== undefined && loader !== undefined && o.loaderSelected) notes.push(record.verdictNote);
 
-  if (!record.tablesViaProtocol && o.rsdp !== undefined && !fromLoaderRsdp) notes.push("the RSDP is not in any of the loader's copies: SeaBIOS published tables of its own; their bytes are the firmware's");
+  if (!record.tablesViaProtocol && o.rsdp !== undefined && !fromLoaderRsdp) notes.push("the RSDP is not in any of the loader's copies: SeaBIOS published tables of its own");
   if (record.tablesViaProtocol && o.walk !== undefined && o.walk.tables.every((t) => t.signature === 'RSDT' || t.signature === 'XSDT')) {
     notes.push('ACPI is published with empty roots (no table behind the RSDP): tables were uninstalled after a late failure (D4)');
   }

@@ -61,7 +61,7 @@ export function firmwareJson(r: FirmwareReport): Record<string, unknown> {
 export function bootAccount(r: FirmwareReport): string {
   const out: string[] = [];
   const name = { seabios: 'SeaBIOS', ovmf: 'OVMF', uboot: 'U-Boot' }[r.firmware] ?? r.firmware;
-  if (r.outcome === 'not-run') out.push(`${name} does not run the loader (${r.warnings[0] ?? r.notes[0] ?? 'no etc/table-loader'})`);
+  if (r.outcome === 'not-run') out.push(`${name} does not run the loader (${r.notes[0] ?? r.warnings[0] ?? 'no etc/table-loader'})`);
   else {
     const partial = r.loaderBytesRead < r.loaderSizeNow ? ` of the ${r.loaderSizeNow} the file holds now` : '';
     out.push(`${name} reads ${r.loaderBytesRead} bytes of etc/table-loader${partial} and runs ${r.commandsExecuted} commands (${r.commandsAvailable} available now)`);
@@ -74,10 +74,7 @@ export function bootAccount(r: FirmwareReport): string {
   else {
     const whose = r.tables.some((t) => t.source === 'firmware') ? "the firmware's own tables" : r.osTablesFromLoader ? "QEMU's tables" : 'tables';
     out.push(`The OS finds the RSDP at ${hx(r.rsdp.address)}${r.rsdp.fromLoader ? " (the loader's)" : ''} and ${whose}:`);
-    for (const t of r.tables) {
-      const where = t.address === null ? '(address not modelled)' : `at ${hx(t.address)}, ${t.length} bytes`;
-      out.push(`  ${t.signature} ${where}${t.checksumOk ? '' : ' BAD CHECKSUM'}`);
-    }
+    for (const t of r.tables) out.push(`  ${t.signature} at ${hx(t.address)}, ${t.length} bytes${t.checksumOk ? '' : ' BAD CHECKSUM'}`);
   }
   for (const n of r.notes) out.push(`  note: ${n}`);
   return out.join('\n') + '\n';

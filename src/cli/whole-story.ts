@@ -200,7 +200,7 @@ export function storyText(s: WholeStory): string {
       continue;
     }
     const fw = b.firmware;
-    const ran = fw === null ? 'does not run' : fw.outcome === 'not-run' ? `runs no loader (${fw.warnings[0] ?? fw.notes[0] ?? 'QEMU serves no etc/table-loader'})` : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
+    const ran = fw === null ? 'does not run' : fw.outcome === 'not-run' ? `runs no loader (${fw.notes[0] ?? fw.warnings[0] ?? 'QEMU serves no etc/table-loader'})` : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
     out.push(`   ${label}: ${ran}; the OS gets ${osText(b)}`);
     if (b.os.tables !== 'firmware') for (const w of fw?.warnings ?? []) out.push(`     warning: ${w}`);
   }

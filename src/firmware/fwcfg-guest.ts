@@ -21,6 +21,13 @@ export interface FwCfgGuest {
   /** Select `select` and read `length` bytes into guest memory at `dest`. */
   readItem(select: number, length: number, dest: GuestAddress): void;
   /**
+   * `length` bytes of the item from `offset` (select, skip, read) into the
+   * firmware's own variables: the small values firmware keeps on its stack,
+   * not in memory this model tracks. Past the item's end it reads zeros, as
+   * QEMU serves them.
+   */
+  readBytes(select: number, offset: number, length: number): Uint8Array;
+  /**
    * Write `data` into the item at `offset` by the firmware's idiom: 'done'
    * when the DMA transfer completed, 'error' when the device set the error
    * bit, 'no-dma' when the firmware had no DMA to use.

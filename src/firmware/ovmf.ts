@@ -185,7 +185,7 @@ function installed(state: OvmfLoaderState, report: FirmwareReport, protocol: Acp
 /** A guest whose directory is the one read now (a release that caches it early in the boot). */
 function directoryReadOnce(fw: FwCfgGuest): FwCfgGuest {
   const dir = fw.directory();
-  return { dma: fw.dma, directory: () => dir, readItem: (s, l, d) => fw.readItem(s, l, d), writeItem: (s, o, b) => fw.writeItem(s, o, b) };
+  return { dma: fw.dma, directory: () => dir, readItem: (s, l, d) => fw.readItem(s, l, d), readBytes: (s, o, l) => fw.readBytes(s, o, l), writeItem: (s, o, b) => fw.writeItem(s, o, b) };
 }
 
 export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: OvmfOptions): FirmwareReport {

@@ -8,6 +8,7 @@
 import type { MachineFamily } from '../qemu/machine-type.js';
 import type { Range } from './zone-allocator.js';
 import type { Bin } from './page-allocator.js';
+import type { SeaBiosFallback } from './seabios-acpi.js';
 
 export interface SeaBiosProfile {
   /** ZoneHigh: 16 MiB carved from the top of RAM below 4 GiB. */
@@ -18,10 +19,8 @@ export interface SeaBiosProfile {
   fsegZoneEnd: number;
   /** ZoneTmpHigh, where the loader script itself is copied. */
   tmpHigh: Range;
-  /** Tables SeaBIOS builds itself when no valid RSDP came out of the loader (D1); empty when the release has no fallback. */
-  fallbackTables: string[];
-  /** What the release does when the loader left no valid RSDP: its own tables (up to 1.16), or nothing (1.17: "not supported any more"). */
-  fallback: 'own-tables' | 'none';
+  /** What the release does when no valid RSDP came out of the loader: acpi.c's own tables (up to 1.16, seabios-acpi.ts), or nothing (1.17: "not supported any more"). */
+  fallback: SeaBiosFallback;
   /** Which numbers were observed on this machine family, and which are assumed. */
   provenance: string;
   /** The source line of qemu_platform_setup's "internal error" warning in this release. */
@@ -45,7 +44,7 @@ export interface SeaBiosLayout {
   observed: string;
   platformSetupLine: number;
   writeFileLine: number;
-  fallback: 'own-tables' | 'none';
+  fallback: SeaBiosFallback;
 }
 
 const MiB = 0x100000;
@@ -57,9 +56,7 @@ export function seaBiosProfile(family: MachineFamily, ramBelow4G: number, numa: 
   const top = ramBelow4G;
   const zoneHigh = { start: top - 16 * MiB, end: top };
   const tmpHigh = { start: top - 32 * MiB, end: top - 16 * MiB };
-  const fallbackTables =
-    layout.fallback === 'none' ? [] : ['RSDT', 'FACP', 'FACS', 'DSDT', 'SSDT', 'APIC', 'HPET', ...(numa ? ['SRAT'] : []), ...(family === 'q35' ? ['MCFG'] : [])];
-  const lines = { platformSetupLine: layout.platformSetupLine, writeFileLine: layout.writeFileLine, fallback: layout.fallback, fallbackTables };
+  const lines = { platformSetupLine: layout.platformSetupLine, writeFileLine: layout.writeFileLine, fallback: layout.fallback };
   const x86 = (end: number, provenance: string): SeaBiosProfile => ({
     zoneHigh,
     fsegRoom: { start: end - FSEG_ROOM, end },
@@ -83,7 +80,6 @@ export function seaBiosProfile(family: MachineFamily, ramBelow4G: number, numa: 
         tmpHigh,
         provenance: `microvm: top of both zones observed with 1.16.2's image, sizes assumed${layout.release === '1.16.2' ? '' : `; assumed unchanged in ${layout.release}`}`,
         ...lines,
-        fallbackTables: [],
       };
     default:
       return x86(layout.fsegRoomEnd.q35, `${family}: not observed, q35 numbers assumed`);

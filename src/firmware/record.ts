@@ -35,6 +35,8 @@ export interface MachineFacts {
   numa: boolean;
   /** etc/system-states enables S3 (OVMF's WRITE_POINTER path depends on it). */
   s3: boolean;
+  /** QEMU builds ACPI (acpi=on; absent: assumed on): on pc the PIIX4 PM function SeaBIOS's own tables need exists only then. */
+  qemuAcpi?: boolean;
 }
 
 export interface FirmwareRecord<Profile = unknown> {

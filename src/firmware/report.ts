@@ -34,10 +34,10 @@ export interface WritePointerReport {
 
 export interface TableReport {
   signature: string;
-  address: number | null;
-  length: number | null;
+  address: number;
+  length: number;
   checksumOk: boolean;
-  /** 'loader': bytes the loader placed; 'firmware': the firmware's own tables (bytes not modelled); 'protocol': OVMF's copies. */
+  /** 'loader': bytes the loader placed; 'firmware': the firmware's own tables (SeaBIOS's acpi_setup, seabios-acpi.ts); 'protocol': OVMF's copies. */
   source: 'loader' | 'firmware' | 'protocol';
 }
 

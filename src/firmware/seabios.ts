@@ -3,46 +3,34 @@
  * the directory read once at fw_cfg init, warn-and-continue on every error,
  * ZoneHigh/ZoneFSeg top-down allocation with alignment >= 16, subtract-style
  * checksums, narrow pointers truncated, WRITE_POINTER by fw_cfg DMA, and the
- * RSDP found by scanning the F-segment. Warning lines are the ones SeaBIOS
+ * RSDP found by scanning the F-segment; when there is none, the release's
+ * own tables (seabios-acpi.ts) or none (profile.fallback). Warning lines are the ones SeaBIOS
  * prints (function:line of 1.16.2; the corpus shows allocate:87/100,
  * add_checksum:152, write_pointer:205, execute:218, qemu_cfg_write_file:417,
  * qemu_platform_setup:251).
  */
 import { sum8 } from '../acpi/checksum.js';
-import { scanForRsdp, walkTables } from '../acpi/walk.js';
+import { readRsdp, scanForRsdp, walkTables } from '../acpi/walk.js';
 import { LoaderCursor } from '../loader/codec.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import { ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { FirmwareContext } from './context.js';
+import type { MachineFacts } from './record.js';
+import { acpiSetup, LEGACY_ACPI_1_16 } from './seabios-acpi.js';
 import { addLE, byte55, commandName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
 import { placed, type PlacedAllocator } from './pinning.js';
 import { ZoneAllocator } from './zone-allocator.js';
+import { internalError, noAlloc } from './seabios-warnings.js';
 
 export type { FirmwareContext } from './context.js';
 
 const MALLOC_MIN_ALIGN = 16;
 /** sizeof(struct romfile_wr_pointer_entry) on i386: u64, u32, u16, u8, pad, hlist_node. */
 const WR_POINTER_STORE = 24;
-
-const fallbackNotes = new WeakMap<SeaBiosProfile, string>();
-function fallbackNote(p: SeaBiosProfile): string {
-  let n = fallbackNotes.get(p);
-  if (n === undefined) {
-    n = `no valid RSDP in the F-segment after the loader: SeaBIOS publishes its own ACPI tables (${p.fallbackTables.join(', ')}); their bytes are the firmware's own`;
-    fallbackNotes.set(p, n);
-  }
-  return n;
-}
-
-/** What SeaBIOS 1.17's acpi_setup prints instead of building tables. */
-const NO_FALLBACK = 'no valid RSDP in the F-segment after the loader, and this SeaBIOS has no tables of its own: "ACPI tables for qemu 1.6 and older are not supported any more." (the OS finds no ACPI)';
-
-const internal = (where: string) => `WARNING - internal error detected at ${where}!`;
-const noalloc = (where: string) => `WARNING - Unable to allocate resource at ${where}!`;
 
 interface Loaded {
   file: FwCfgDirEntry;
@@ -110,7 +98,7 @@ class SeaBiosRun {
 
   /** A rejection with SeaBIOS's warning line for it. */
   reject(index: number, command: string, where: string, reason: string): EntryOutcome {
-    this.report.warnings.push(internal(where));
+    this.report.warnings.push(internalError(where));
     return outcome(index, command, 'rejected', reason);
   }
 
@@ -145,7 +133,7 @@ class SeaBiosRun {
     const zone = entry.zone === ZONE_HIGH ? this.high : this.fseg;
     const base = (entry.zone === ZONE_HIGH ? this.highPlaced : this.fsegPlaced).allocate(entry.file, file.size, align);
     if (base === undefined) {
-      this.report.warnings.push(noalloc('romfile_loader_allocate:87'));
+      this.report.warnings.push(noAlloc('romfile_loader_allocate:87'));
       return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);
     }
     this.fw.readItem(file.select, file.size, base);
@@ -210,19 +198,26 @@ class SeaBiosRun {
     const bytes = new Uint8Array(size);
     storeLE(bytes, 0, size, value);
     if (!this.fw.dma) {
-      this.report.warnings.push(internal(`qemu_cfg_write_file:${this.writeFileLine}`));
+      this.report.warnings.push(internalError(`qemu_cfg_write_file:${this.writeFileLine}`));
       return this.reject(index, command, where, 'fw_cfg writes need DMA');
     }
     this.fw.writeItem(dest.select, dstOffset, bytes); // the completion loop ignores the error bit
     this.report.writePointers.push({ destFile: dest.name, offset: dstOffset, size, value, kept: true });
     const store = this.high.allocate(WR_POINTER_STORE, MALLOC_MIN_ALIGN);
-    if (store === undefined) this.report.warnings.push(noalloc('romfile_loader_write_pointer:194'));
+    if (store === undefined) this.report.warnings.push(noAlloc('romfile_loader_write_pointer:194'));
     else this.report.scratch.push({ start: store, end: store + WR_POINTER_STORE, what: 'write-pointer record for S3 replay' });
     return outcome(index, command, 'applied');
   }
 }
 
-export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): FirmwareReport {
+/** What runSeaBios needs of the machine and of the release beyond its profile. */
+export interface SeaBiosRunFacts {
+  facts: MachineFacts;
+  /** The release's platform programming (its record's): the PCIEXBAR base MCFG reports. */
+  platform: { pciexbar: number };
+}
+
+export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machine: SeaBiosRunFacts): FirmwareReport {
   const { memory, fw } = ctx;
   const run = new SeaBiosRun(ctx, profile);
   const report = run.report;
@@ -236,6 +231,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
   if (loader === undefined || loader.size === 0) {
     loaderError = true; // romfile_loadfile returns NULL: no message
     report.outcome = 'not-run';
+    report.notes.push(loader === undefined ? 'QEMU serves no etc/table-loader' : 'etc/table-loader is empty (romfile_loadfile gives nothing, silently)');
   } else {
     // malloc_tmphigh: the zone below ZoneHigh, fresh each boot
     const buf = new ZoneAllocator('ZoneTmpHigh', profile.tmpHigh).allocate(loader.size + 1, MALLOC_MIN_ALIGN)!;
@@ -243,7 +239,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     fw.readItem(loader.select, loader.size, buf);
     report.loaderBytesRead = loader.size;
     if (loader.size % ENTRY_SIZE !== 0) {
-      report.warnings.push(internal('romfile_loader_execute:218'));
+      report.warnings.push(internalError('romfile_loader_execute:218'));
       loaderError = true;
       report.outcome = 'rejected';
     } else {
@@ -266,20 +262,42 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile): Firmw
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
   } else {
-    if (!loaderError) report.warnings.push(internal(`qemu_platform_setup:${profile.platformSetupLine}`));
-    if (profile.fallback === 'none') {
-      // 1.17's acpi_setup refuses and returns: the OS finds no RSDP at all
-      report.rsdp = null;
-      report.tables = [];
-      report.notes.push(NO_FALLBACK);
-    } else {
-      // SeaBIOS up to 1.16 builds tables of its own (D1); their bytes are the firmware's, not modelled
-      const own = run.fseg.allocate(20, MALLOC_MIN_ALIGN);
-      report.rsdp = own === undefined ? null : { address: own, fromLoader: false };
-      report.tables = profile.fallbackTables.map((signature) => ({ signature, address: null, length: null, checksumOk: true, source: 'firmware' }));
-      report.notes.push(fallbackNote(profile));
-    }
+    if (!loaderError) report.warnings.push(internalError(`qemu_platform_setup:${profile.platformSetupLine}`));
+    fallback(run, profile, machine);
   }
   if (report.outcome === 'ran' && report.warnings.length > 0) report.outcome = 'ran-with-warnings';
   return report;
+}
+
+const NO_FALLBACK_NOTE = 'no valid RSDP in the F-segment after the loader, and this SeaBIOS builds no ACPI tables of its own: the OS finds none';
+
+/** No valid RSDP: the release's own tables (acpi_setup), published as the OS will find them. */
+function fallback(run: SeaBiosRun, profile: SeaBiosProfile, m: SeaBiosRunFacts): void {
+  const report = run.report;
+  const policy = profile.fallback ?? LEGACY_ACPI_1_16;
+  report.rsdp = null;
+  if (policy.tables === 'none') {
+    report.notes.push(NO_FALLBACK_NOTE);
+    return;
+  }
+  const own = acpiSetup({
+    memory: run.memory,
+    fw: run.fw,
+    directory: run.romfiles,
+    high: run.high,
+    fseg: run.fseg,
+    tmpRoom: profile.tmpHigh.end - profile.tmpHigh.start,
+    machine: { family: m.facts.family, pciexbar: m.platform.pciexbar, qemuAcpi: m.facts.qemuAcpi ?? true, ramTop: profile.zoneHigh.end },
+    rsdpNoRoomAt: policy.rsdpNoRoomAt,
+  });
+  report.warnings.push(...own.warnings);
+  report.scratch.push(...own.written);
+  report.notes.push(...own.notes);
+  const rsdp = own.rsdp === undefined ? undefined : readRsdp(run.memory, own.rsdp);
+  if (rsdp === undefined) return;
+  report.rsdp = { address: rsdp.address, fromLoader: false };
+  const walk = walkTables(run.memory, rsdp);
+  report.tables = walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'firmware' }));
+  for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
+  report.notes.push("no valid RSDP in the F-segment after the loader: SeaBIOS built its own ACPI tables (src/fw/acpi.c acpi_setup) and the OS finds those");
 }

@@ -47,6 +47,26 @@ export class ZoneAllocator {
     return end <= this.zone.start || start >= this.zone.end ? 'outside' : 'overlap';
   }
 
+  /**
+   * free(): [start, end) is free again, one gap with the free space on either
+   * side (alloc_free hands a block's range to the block below it; the slack
+   * above the block was already its own, so both sides merge).
+   */
+  release(start: number, end: number): void {
+    let i = this.gaps.findIndex((g) => g.start < end);
+    if (i < 0) i = this.gaps.length;
+    const above = this.gaps[i - 1];
+    const below = this.gaps[i];
+    if (above !== undefined && above.start === end) {
+      above.start = start;
+      if (below !== undefined && below.end === start) {
+        above.start = below.start;
+        this.gaps.splice(i, 1);
+      }
+    } else if (below !== undefined && below.end === start) below.end = end;
+    else this.gaps.splice(i, 0, { start, end });
+  }
+
   private carve(i: number, start: number, end: number): void {
     const g = this.gaps[i]!;
     const above = end < g.end;

@@ -78,6 +78,7 @@ export function machineFacts(machine: QemuMachine): MachineFacts {
     lowRam: ramBelow4G(machine),
     numa: (machine.device.item(0x0d)?.data?.[0] ?? 0) > 0,
     s3: s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined),
+    qemuAcpi: machine.acpi !== undefined,
   };
 }
 

@@ -48,6 +48,7 @@ export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory
     readItem(select, length, dest) {
       driver.readInto(select, 0, length, dest);
     },
+    readBytes: (select, offset, length) => driver.read(select, offset, length),
     writeItem(select, offset, data): WriteResult {
       if (!driver.dma) {
         // OVMF falls back to data-port writes, which QEMU ignores; SeaBIOS does not try

@@ -1,4 +1,5 @@
 import { findOnPath } from '../../src/qemu/live/find-binary.js';
+import { findFirmwareImage, RealBootUnavailable } from '../../src/qemu/live/firmware-images.js';
 
 export const QEMU_X86 = findOnPath('qemu-system-x86_64');
 export const QEMU_ARM = findOnPath('qemu-system-aarch64');
@@ -8,4 +9,16 @@ export function qemuFor(config: string): { binary: string | undefined; skip: str
   const arm = config === 'virt';
   const name = arm ? 'qemu-system-aarch64' : 'qemu-system-x86_64';
   return { binary: arm ? QEMU_ARM : QEMU_X86, skip: `${name} not found` };
+}
+
+/** Why a live x86 boot of `firmware` cannot run here (no QEMU, or no image of it), or undefined when it can. */
+export function x86FirmwareMissing(firmware: 'seabios' | 'ovmf'): string | undefined {
+  if (QEMU_X86 === undefined) return 'qemu-system-x86_64 not installed';
+  try {
+    findFirmwareImage(firmware, QEMU_X86);
+  } catch (err) {
+    if (err instanceof RealBootUnavailable) return err.message;
+    throw err;
+  }
+  return undefined;
 }

@@ -71,23 +71,21 @@ export function tables(argv: string[], io: Io): number {
   }
   const seen = new Map<string, number>();
   const written: { signature: string; path: string; address: number; length: number }[] = [];
-  const skipped: string[] = [];
-  for (const t of report?.tables ?? []) {
-    if (t.address === null || t.length === null || memory === undefined) {
-      skipped.push(t.signature);
-      continue;
-    }
+  // SeaBIOS's fallback: tables it built itself rather than QEMU's (written like the others)
+  const firmwareOwn: string[] = [];
+  for (const t of memory === undefined ? [] : (report?.tables ?? [])) {
     const n = (seen.get(t.signature) ?? 0) + 1;
     seen.set(t.signature, n);
     const path = join(out, `${t.signature}${n === 1 ? '' : n}.dat`);
-    writeOutput(path, memory.read(t.address, t.length));
+    writeOutput(path, memory!.read(t.address, t.length));
     written.push({ signature: t.signature, path, address: t.address, length: t.length });
+    if (t.source === 'firmware') firmwareOwn.push(t.signature);
   }
-  if (values['json'] === true) io.out(jsonText({ written, firmwareOwn: skipped }));
+  if (values['json'] === true) io.out(jsonText({ written, firmwareOwn }));
   else {
     let text = written.map((w) => `${w.path}  ${w.signature} at 0x${w.address.toString(16)}, ${w.length} bytes\n`).join('');
-    if (skipped.length > 0) text += `not written (the firmware's own tables, bytes not modelled): ${skipped.join(', ')}\n`;
-    if (written.length === 0 && skipped.length === 0) text += 'the OS would find no ACPI tables\n';
+    if (firmwareOwn.length > 0) text += `the firmware's own tables (no valid RSDP came out of the loader): ${firmwareOwn.join(', ')}\n`;
+    if (written.length === 0) text += 'the OS would find no ACPI tables\n';
     io.out(text);
   }
   return 0;
