@@ -125,7 +125,7 @@ function tableBox(t: TableBox, axis: AddressAxis, y0: number): Html {
   const w = Math.max(2, axis.x(t.end) - x0);
   const state = t.reached === null ? 'unreached' : t.reached ? 'reached' : 'bad';
   const top = t.loose ? y0 + 8 : y0 + 16;
-  const label = w >= t.signature.length * 6 + 2 ? html`<text class="sig" x="${r1(x0 + w / 2)}" y="${top + (y0 + STRIP_H - 4 - top) / 2 + 3}">${t.signature}</text>` : null;
+  const label = w >= t.signature.length * 5.6 + 2 ? html`<text class="sig" x="${r1(x0 + w / 2)}" y="${top + (y0 + STRIP_H - 4 - top) / 2 + 3}">${t.signature}</text>` : null;
   const what = t.reached === null ? 'not reached by the OS' : t.reached ? 'reached by the OS' : 'reached by the OS, checksum fails';
   return html`<g class="table ${state}${t.loose ? ' loose' : ''}" data-table="${t.signature}"><title>${t.signature} at ${hx(t.start)}, ${t.end - t.start} bytes: ${what}</title><rect x="${r1(x0)}" y="${top}" width="${r1(w)}" height="${y0 + STRIP_H - 4 - top}"/>${label}</g>`;
 }
