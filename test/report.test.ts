@@ -10,6 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { BOOTS, wholeStory, type WholeStory } from '../src/cli/whole-story.js';
 import { decodeLoader } from '../src/loader/codec.js';
 import { LOADER_FILE } from '../src/loader/constants.js';
+import { AddressAxis } from '../src/report/address-axis.js';
+import { diffBoots } from '../src/report/boot-diff.js';
 import { BootCollector, reportHtml } from '../src/report/report.js';
 import { stageFor } from '../src/simulate/firmware-run.js';
 import { openConfiguration } from '../src/vectors/configuration.js';
@@ -60,6 +62,35 @@ test('every string from the capture is escaped: names, messages, file names', (t
   t.false(html.includes('<img'), 'no markup gets through');
   t.false(html.includes(`"alert(1)"`), 'quotes are escaped in attributes too');
   t.true(html.includes('&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;&#39;'));
+});
+
+test('the address axis: a 20-byte RSDP and a 128 KiB blob are both visible, 2 GiB of free RAM costs less than the blob, order is kept', (t) => {
+  const rsdp = { start: 0xf59e0, end: 0xf59f4 };
+  const blob = { start: 0x7ffde000, end: 0x7fffe000 };
+  const axis = new AddressAxis([{ start: 0, end: 0x80000000 }], [rsdp, blob], [0xf0000, 0x100000]);
+  const w = (s: { start: number; end: number }) => axis.x(s.end) - axis.x(s.start);
+  t.true(w(rsdp) >= 20, `RSDP ${w(rsdp)} px`);
+  t.true(w(blob) > w(rsdp) && w(blob) < 5 * w(rsdp), `blob ${w(blob)} px`);
+  const free = axis.pieces.find((p) => p.kind === 'free' && p.start === 0x100000)!;
+  t.true(free.x1 - free.x0 < w(blob) && free.x1 - free.x0 < 2 * w(rsdp), `the free RAM between them is drawn compressed: ${free.x1 - free.x0} px`);
+  const xs = [0, 0xf0000, rsdp.start, rsdp.start + 10, rsdp.end, 0x100000, 0x40000000, blob.start, blob.start + 0x1000, blob.end, 0x80000000].map((a) => axis.x(a));
+  t.deepEqual(
+    xs,
+    [...xs].sort((a, b) => a - b),
+  );
+  t.is(axis.x(rsdp.start + 10), (axis.x(rsdp.start) + axis.x(rsdp.end)) / 2, 'linear inside a piece');
+});
+
+test("the seed's second SeaBIOS boot differs from the first only in bytes the first never patched: the RSDP's pointer and checksum (its last two commands)", (t) => {
+  const r = render('seed');
+  const [first, second] = r.collected.pictures.get('seabios')!;
+  const v = fromVector(r.vector, 'seabios');
+  // the fields of the rebuilt loader's commands SeaBIOS never read at boot 1
+  const unread = v.entries.slice(v.read).flatMap((e) => (e.type === 'addPointer' && e.destFile === 'etc/acpi/rsdp' ? [[e.offset, e.offset + e.size]] : e.type === 'addChecksum' && e.file === 'etc/acpi/rsdp' ? [[e.offset, e.offset + 1]] : []));
+  t.is(unread.length, 2);
+  const diff = diffBoots(first!, second!).find((d) => d.name === 'etc/acpi/rsdp')!;
+  t.true(diff.differing > 0);
+  for (const range of diff.ranges) for (let i = range.offset; i < range.offset + range.length; i++) if (range.before[i - range.offset] !== range.after[i - range.offset]) t.true(unread.some(([a, b]) => i >= a! && i < b!), `byte ${i}`);
 });
 
 test('report: usage errors are one line on stderr, exit 2, nothing on stdout', async (t) => {
@@ -169,6 +200,7 @@ async function checkPage(t: import('ava').ExecutionContext, page: Page, r: Rende
   // every finding is there, and every in-page link lands on something
   t.is(await count('[data-finding]'), r.story.lint.findings.length);
   t.deepEqual(await page.evaluate<string[]>(`[...document.querySelectorAll('a[href^="#"]')].map((a) => a.getAttribute('href')).filter((h) => !document.getElementById(h.slice(1)))`), [], `${config}: dangling links`);
+  t.deepEqual(await page.evaluate<string[]>(`[...document.querySelectorAll('[id]')].map((e) => e.id).filter((id, i, all) => all.indexOf(id) !== i)`), [], `${config}: ids given twice`);
 
   // readable at 1280 px: the page itself does not scroll sideways (wide maps scroll in their own box)
   t.true((await page.evaluate<number>('document.documentElement.scrollWidth')) <= 1280, `${config}: page width`);

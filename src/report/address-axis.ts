@@ -4,8 +4,8 @@
  * drawn (RAM, the F-segment, blobs, tables), and each piece gets a width
  * that grows with the logarithm of its byte count. Pieces nothing is drawn
  * in (free RAM, holes between RAM ranges) get a narrower log width, so 2 GiB
- * of nothing costs less room than 36 bytes of RSDP. Inside a piece the scale
- * is linear, so a pointer field lands where it really is inside its blob.
+ * of nothing costs about as much room as a small table. Inside a piece the
+ * scale is linear, so a pointer field lands where it really is in its blob.
  */
 
 export interface Span {

@@ -106,7 +106,7 @@ export function reportHtml(story: ReportStory, source: ReportSource): string {
   const findingIds = new Map(story.lint.findings.map((f, i) => [f, `finding-${i + 1}`]));
   const romIds = new Map(story.creation.map((b) => [b.ramblock, ids.make('rom', b.ramblock)]));
   const bootsIds = new Map(story.firmware.map((f) => [f.firmware as string, ids.make('boots', f.firmware)]));
-  const links: Links = { groups, findingId: (f) => findingIds.get(f)!, romRowId: (b) => romIds.get(b) ?? ids.make('rom', b), bootsId: (fw) => bootsIds.get(fw)! };
+  const links: Links = { groups, findingId: (f) => findingIds.get(f)!, romRowId: (b) => romIds.get(b)!, bootsId: (fw) => bootsIds.get(fw)! };
 
   const releases = storyReleases(story);
   const gauges = romGauges(story, source);
