@@ -12,6 +12,7 @@ import { lint, usage as lintUsage } from './commands/lint.js';
 import { fuzz, usage as fuzzUsage } from './commands/fuzz.js';
 import { simulate, usage as simulateUsage } from './commands/simulate.js';
 import { qtest, usage as qtestUsage } from './commands/qtest.js';
+import { report, usage as reportUsage } from './commands/report.js';
 import { bootRealCommand, usage as bootRealUsage } from './commands/boot-real.js';
 import { processIo, type Io } from './output.js';
 
@@ -29,6 +30,7 @@ const COMMANDS: Record<string, { run: Command; usage: string }> = {
   lint: { run: lint, usage: lintUsage },
   fuzz: { run: fuzz, usage: fuzzUsage },
   check: { run: check, usage: checkUsage },
+  report: { run: report, usage: reportUsage },
   capture: { run: capture, usage: captureUsage },
   qtest: { run: qtest, usage: qtestUsage },
 };

@@ -15,47 +15,29 @@ import type { FirmwareName } from '../simulate/boot.js';
 import { FIRMWARE_RECORDS, firmwareRecordFor } from '../firmware/records/index.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import { REBUILD_STAGES } from '../qemu/from-vector.js';
-import { simulateLifecycle, type BootRecord } from '../simulate/lifecycle.js';
+import { simulateLifecycle, type BootRecord, type Lifecycle } from '../simulate/lifecycle.js';
 import { migrateCheck, type MigrateCheckReport } from '../simulate/migrate-check.js';
 import { policyFor } from '../simulate/options.js';
 import type { Configuration } from '../vectors/configuration.js';
 import type { CaptureFirmware } from '../vectors/capture-json.js';
+import type { StoryBlob, StoryConfiguration, StoryFirmware } from '../report/story.js';
 import { bootRecordJson } from './lifecycle-output.js';
 
 /** QEMU releases whose ROM sizing and migration rules the model holds (src/qemu/version.ts). */
 export const MODELLED_QEMU: readonly string[] = modelledQemuVersions();
-const BOOTS = 3;
+/** Boots per firmware: the first, and two reboots (a resized blob's lost trigger shows at boot 2). */
+export const BOOTS = 3;
 
-export interface BlobHeadroom {
-  file: string;
-  ramblock: string;
-  size: number;
-  used: number;
-  max: number;
+/** A ROM blob at creation as the report draws it (report/story.ts), and its headroom. */
+export interface BlobHeadroom extends StoryBlob {
   /** Bytes the file may still grow before QEMU refuses the resize. */
   headroom: number;
-  /** After the rebuild a firmware's boot triggered, as recorded (the command line's firmware first); null: none recorded. */
-  sizeAfterBoot: number | null;
-  /** The loader only: its commands at creation and after the first boot's rebuild. */
-  commands?: { creation: number; afterBoot: number | null };
-  /** Per modelled QEMU: the block's maximum there and whether the rebuilt size fits. */
-  byQemu: { qemu: string; max: number; fits: boolean | null }[];
 }
 
-export interface FirmwareStory {
-  firmware: FirmwareName;
-  /** As people call it on this machine (OVMF's arm build is AAVMF). */
-  label: string;
-  /** The firmware the capture's command line boots. */
-  booted: boolean;
-  /** What QEMU printed if it ended during this firmware's boot on the capture's own QEMU (recorded live). */
-  recordedExit: { status: string; stderr: string[] } | null;
-  boots: BootRecord[];
-  stopped: string | null;
-}
+export type FirmwareStory = StoryFirmware;
 
 export interface WholeStory {
-  configuration: { name: string; kind: string; dir: string; qemu: string; qemuRelease: string | null; machineType: string; hostPageSize: number; argv: string[] };
+  configuration: StoryConfiguration;
   creation: BlobHeadroom[];
   firmware: FirmwareStory[];
   migration: MigrateCheckReport[];
@@ -77,7 +59,12 @@ function firmwareOrder(cfg: Configuration): FirmwareName[] {
   return booted === undefined || !all.includes(booted) ? all : [booted, ...all.filter((f) => f !== booted)];
 }
 
-export function wholeStory(cfg: Configuration, progress: (m: string) => void = () => undefined): WholeStory {
+export interface StoryOptions {
+  /** Sees each firmware's life, guest memory and served files included, before the memory goes back to the pool (the HTML report draws from it). */
+  observe?: (firmware: FirmwareName, life: Lifecycle) => void;
+}
+
+export function wholeStory(cfg: Configuration, progress: (m: string) => void = () => undefined, options: StoryOptions = {}): WholeStory {
   const vector = cfg.vector;
   const release = cfg.qemuRelease ?? '7.2';
   const policy = policyFor(release);
@@ -93,7 +80,8 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
     progress(`simulating ${BOOTS} boots under ${fw}`);
     const run = cfg.firmwareRuns.find((r) => CAPTURE_TO_MODEL[r.firmware] === fw);
     const recordedExit = run?.outcome === 'qemu-exited' ? { status: run.exit?.signal ?? `exit status ${run.exit?.code}`, stderr: run.stderr } : null;
-    const life = simulateLifecycle(vector, { policy, hostPageSize, firmware: fw, boots: BOOTS, ...(vector.items ? { items: vector.items } : {}) });
+    const life = simulateLifecycle(vector, { policy, hostPageSize, firmware: fw, boots: BOOTS, keepFiles: options.observe !== undefined, ...(vector.items ? { items: vector.items } : {}) });
+    options.observe?.(fw, life);
     life.memories.forEach((m) => m?.release());
     firmware.push({ firmware: fw, label: record.label.split(' ')[0]!, booted: cfg.bootedFirmware !== null && CAPTURE_TO_MODEL[cfg.bootedFirmware] === fw, recordedExit, boots: life.report.boots, stopped: life.report.stopped });
   }

@@ -17,7 +17,7 @@ import { guestFor } from '../simulate/fwcfg-access.js';
 import { policyFor, releaseOf } from '../simulate/options.js';
 import type { Vector } from '../vectors/vector.js';
 import { UsageError } from '../errors.js';
-import { finding, type Finding } from './findings.js';
+import { aboutFile, finding, type Finding } from './findings.js';
 import { OVMF_TABLE_CAP, staticHazards } from './static-hazards.js';
 import { rebootHazards } from './reboot-hazard.js';
 
@@ -143,11 +143,14 @@ function loaderHazards(vector: Vector): Finding[] {
     const count = (b: Uint8Array) => decodeLoader(b).filter((e) => e.type !== 'padding').length;
     if (after.length > before.length) {
       findings.push(
-        finding(
-          'error',
-          before.length / 128,
-          'STALE_LOADER_SIZE',
-          `the firmware's select grows etc/table-loader from ${before.length} to ${after.length} bytes: a firmware that read the directory first (SeaBIOS, OVMF) reads ${before.length} and runs ${Math.min(count(after), before.length / 128)} of ${count(after)} commands`,
+        aboutFile(
+          finding(
+            'error',
+            before.length / 128,
+            'STALE_LOADER_SIZE',
+            `the firmware's select grows etc/table-loader from ${before.length} to ${after.length} bytes: a firmware that read the directory first (SeaBIOS, OVMF) reads ${before.length} and runs ${Math.min(count(after), before.length / 128)} of ${count(after)} commands`,
+          ),
+          LOADER_FILE,
         ),
       );
     }
@@ -157,8 +160,8 @@ function loaderHazards(vector: Vector): Finding[] {
       for (const [name, initial] of [[TABLES_FILE, vector.romBytes('before', TABLES_FILE)], [LOADER_FILE, before]] as const) {
         const grown = name === LOADER_FILE ? after.length : vector.romBytes(stage, TABLES_FILE).length;
         const max = hostPageAlign(romBlobMaxSize(policy, name, initial.length) || initial.length, 0x1000);
-        if (hostPageAlign(grown, 0x1000) > max) findings.push(finding('error', -1, 'ROM_MAX', `QEMU ${v}: ${name} grows to 0x${grown.toString(16)}, past its RAM block's maximum 0x${max.toString(16)}: QEMU aborts`));
-        else if (grown > max / 2 && v !== '5.2') findings.push(finding('warning', -1, 'ROM_HEADROOM', `QEMU ${v}+: ${name} uses 0x${grown.toString(16)} of its 0x${max.toString(16)} maximum`));
+        if (hostPageAlign(grown, 0x1000) > max) findings.push(aboutFile(finding('error', -1, 'ROM_MAX', `QEMU ${v}: ${name} grows to 0x${grown.toString(16)}, past its RAM block's maximum 0x${max.toString(16)}: QEMU aborts`), name));
+        else if (grown > max / 2 && v !== '5.2') findings.push(aboutFile(finding('warning', -1, 'ROM_HEADROOM', `QEMU ${v}+: ${name} uses 0x${grown.toString(16)} of its 0x${max.toString(16)} maximum`), name));
       }
     }
   }

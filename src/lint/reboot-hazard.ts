@@ -15,7 +15,7 @@ import { policyFor, releaseOf } from '../simulate/options.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
 import { parseMachineType } from '../qemu/machine-type.js';
-import { finding, type Finding } from './findings.js';
+import { aboutFile, finding, type Finding } from './findings.js';
 
 const BOOTS = 3;
 
@@ -27,7 +27,7 @@ function lostTriggers(life: LifecycleReport): Finding[] {
     .filter((f) => !f.selectRebuilds && first.directory.find((g) => g.name === f.name)?.selectRebuilds === true)
     .map((f) => {
       const was = first.directory.find((g) => g.name === f.name)!.size;
-      return finding('warning', -1, 'REBOOT_LOST_TRIGGER', `${f.name}: the first rebuild resizes it (${was} -> ${f.size} bytes); after a reset it serves the machine-creation build padded to ${f.size} bytes and its select no longer rebuilds`);
+      return aboutFile(finding('warning', -1, 'REBOOT_LOST_TRIGGER', `${f.name}: the first rebuild resizes it (${was} -> ${f.size} bytes); after a reset it serves the machine-creation build padded to ${f.size} bytes and its select no longer rebuilds`), f.name);
     });
 }
 
@@ -69,11 +69,14 @@ export function captureRebootHazards(capture: ItemsCapture, hostPageSize = 0x100
     if (served === undefined) continue;
     if (hostPageAlign(r.bytes.length, hostPageSize) !== hostPageAlign(served.bytes.length, hostPageSize)) {
       out.push(
-        finding(
-          'warning',
-          -1,
-          'REBOOT_LOST_TRIGGER',
-          `${r.name}: the rebuild after the firmware programs PCIEXBAR resizes it (${served.bytes.length} -> ${r.bytes.length} bytes): from boot 2 on its select no longer rebuilds and it serves the machine-creation build padded with zeros (a QEMU vector of this configuration, with the creation build, tells at which boot tables break)`,
+        aboutFile(
+          finding(
+            'warning',
+            -1,
+            'REBOOT_LOST_TRIGGER',
+            `${r.name}: the rebuild after the firmware programs PCIEXBAR resizes it (${served.bytes.length} -> ${r.bytes.length} bytes): from boot 2 on its select no longer rebuilds and it serves the machine-creation build padded with zeros (a QEMU vector of this configuration, with the creation build, tells at which boot tables break)`,
+          ),
+          r.name,
         ),
       );
     }

@@ -18,7 +18,7 @@ import { FIRMWARE_RECORDS } from '../firmware/records/index.js';
 import type { ModelOptions } from './options.js';
 import { boot, firmwareNameOf, type FirmwareSpec } from './boot.js';
 import { vectorFileContents } from './captures.js';
-import { guestFor } from './fwcfg-access.js';
+import { guestFor, type GuestFactory } from './fwcfg-access.js';
 import { loaderView } from './rebuild-story.js';
 
 export interface FirmwareSimOptions extends ModelOptions {
@@ -75,9 +75,9 @@ export interface BootOutcome {
 }
 
 /** One firmware boot; a QEMU abort during it is an outcome, not an error. */
-export function bootOrAbort(machine: QemuMachine, firmware: FirmwareSpec, placements?: ReadonlyMap<string, number>): BootOutcome {
+export function bootOrAbort(machine: QemuMachine, firmware: FirmwareSpec, placements?: ReadonlyMap<string, number>, guest: GuestFactory = guestFor): BootOutcome {
   try {
-    const b = boot(machine, { firmware, ...(placements ? { placements } : {}) }, guestFor);
+    const b = boot(machine, { firmware, ...(placements ? { placements } : {}) }, guest);
     return { firmware: b.report, memory: b.memory, qemuError: null };
   } catch (err) {
     if (!(err instanceof QemuAbort)) throw err;

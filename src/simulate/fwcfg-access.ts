@@ -66,3 +66,27 @@ export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory
     },
   };
 };
+
+/**
+ * The same guest, keeping for each file the firmware reads its whole content
+ * as QEMU served it at that read (after any rebuild the read's select set
+ * off): the loader a firmware ran is the one it read, which a later rebuild
+ * in the same boot may already have replaced by the time the boot ends.
+ */
+export function servedRecorder(inner: GuestFactory, served: Map<string, Uint8Array>): GuestFactory {
+  return (machine, memory, firmware, scratch) => {
+    const guest = inner(machine, memory, firmware, scratch);
+    return {
+      dma: guest.dma,
+      directory: () => guest.directory(),
+      writeItem: (select, offset, data) => guest.writeItem(select, offset, data),
+      readBytes: (select, offset, length) => guest.readBytes(select, offset, length),
+      readItem(select, length, dest) {
+        guest.readItem(select, length, dest);
+        const name = machine.device.fileRecords().find((r) => r.select === select)?.name;
+        const data = name === undefined ? undefined : machine.device.fileItem(name)?.data;
+        if (name !== undefined && data != null && !served.has(name)) served.set(name, data.slice());
+      },
+    };
+  };
+}

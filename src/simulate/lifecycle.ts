@@ -20,9 +20,10 @@ import { destinationRefusal } from '../qemu/from-vector.js';
 import { versionText, type QemuHost, type QemuPolicy } from '../qemu/version.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
-import { recordFor, type FirmwareSpec } from './boot.js';
+import { ramRanges, recordFor, type FirmwareSpec } from './boot.js';
 import type { ModelOptions } from './options.js';
 import { bootOrAbort, firmwareMachine } from './firmware-run.js';
+import { guestFor, servedRecorder } from './fwcfg-access.js';
 import { osView, type OsView } from './os-view.js';
 import { acpiFiles, type AcpiFileView } from './rebuild-story.js';
 
@@ -32,7 +33,7 @@ export interface LifecycleOptions extends ModelOptions {
   /** Move the VM after this boot (1-based) to a fresh QEMU with `to`'s rules. */
   migrateAfter?: number;
   to?: QemuHost;
-  /** Copy QEMU's fw_cfg files after each boot into `files` (a live comparison needs them; lint does not). */
+  /** Copy QEMU's fw_cfg files after each boot into `files`, and as the firmware read them into `served` (a live comparison and the report need them; lint does not). */
   keepFiles?: boolean;
 }
 
@@ -77,6 +78,10 @@ export interface Lifecycle {
   memories: (GuestMemory | undefined)[];
   /** With keepFiles: QEMU's fw_cfg files after each boot (the ACPI files and the writable ones), as a live observer reads them back; empty otherwise. */
   files: Map<string, Uint8Array>[];
+  /** With keepFiles: each file the firmware read in each boot, whole, as QEMU served it at that read (the loader it ran, the tables it patched); empty otherwise. */
+  served: Map<string, Uint8Array>[];
+  /** The guest's RAM on this machine (below 4 GiB, and above it on x86), for pictures of where things landed. */
+  ram: { start: number; end: number }[];
 }
 
 /** The files a boot can change: QEMU's ACPI blobs (rebuilds) and its writable files (write-backs). */
@@ -101,11 +106,13 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
   const report: LifecycleReport = { vector: vector.name, machineType: machine.type.name, firmware: o.firmware, firmwareRelease, boots: [], migration: null, stopped: null };
   const memories: (GuestMemory | undefined)[] = [];
   const files: Map<string, Uint8Array>[] = [];
+  const served: Map<string, Uint8Array>[] = [];
   for (let n = 1; n <= o.boots; n++) {
     if (n > 1) machine.systemReset();
     const directory = acpiFiles(machine);
     const rebuildsBefore = machine.acpi?.rebuilds.length ?? 0;
-    const { firmware, memory, qemuError } = bootOrAbort(machine, o.firmware, o.placements);
+    const read = new Map<string, Uint8Array>();
+    const { firmware, memory, qemuError } = bootOrAbort(machine, o.firmware, o.placements, o.keepFiles === true ? servedRecorder(guestFor, read) : guestFor);
     const rebuild = machine.acpi?.rebuilds[rebuildsBefore];
     report.boots.push({
       boot: n,
@@ -119,6 +126,7 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
     });
     memories.push(memory);
     files.push(o.keepFiles === true ? filesAfterBoot(machine) : new Map());
+    served.push(read);
     if (qemuError !== null) {
       report.stopped = `QEMU aborted during boot ${n}`;
       break;
@@ -144,5 +152,5 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
       qemu = to;
     }
   }
-  return { report, memories, files };
+  return { report, memories, files, served, ram: ramRanges(machine) };
 }

@@ -1,4 +1,4 @@
-/** `fwcfg check [--out DIR] [--json] [--timeout S] [--quiet] -- [BINARY] QEMU_ARGS...`: capture the user's command line, then tell its whole story. */
+/** `fwcfg check [--out DIR] [--json] [--html FILE] [--timeout S] [--quiet] -- [BINARY] QEMU_ARGS...`: capture the user's command line, then tell its whole story (and draw it). */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,10 +6,11 @@ import { UsageError } from '../../errors.js';
 import { captureQemu } from '../../qemu/capture.js';
 import { openConfiguration } from '../../vectors/configuration.js';
 import { parse } from '../args.js';
-import { jsonText, type Io } from '../output.js';
+import { jsonText, writeOutput, type Io } from '../output.js';
+import { checkHtmlPath, storyWithReport } from '../report-output.js';
 import { storyJson, storyText, wholeStory } from '../whole-story.js';
 
-export const usage = 'fwcfg check [--out DIR] [--json] [--timeout SECONDS] [--quiet] -- [qemu-system-*] QEMU_ARGS...   (or fwcfg check VECTOR_OR_CAPTURE_DIR)';
+export const usage = 'fwcfg check [--out DIR] [--json] [--html FILE] [--timeout SECONDS] [--quiet] -- [qemu-system-*] QEMU_ARGS...   (or fwcfg check VECTOR_OR_CAPTURE_DIR [--json] [--html FILE])';
 
 export async function check(argv: string[], io: Io): Promise<number> {
   const dash = argv.indexOf('--');
@@ -17,10 +18,14 @@ export async function check(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parse('check', own, {
     out: { type: 'string' },
     json: { type: 'boolean' },
+    html: { type: 'string' },
     timeout: { type: 'string' },
     quiet: { type: 'boolean' },
   });
   const progress = values['quiet'] === true ? () => undefined : (m: string) => io.err(`check: ${m}\n`);
+  const html = values['html'] as string | undefined;
+  // before a capture that may take minutes
+  if (html !== undefined) checkHtmlPath('check: --html', html);
   let dir: string;
   let temporary: string | undefined;
   if (dash < 0) {
@@ -49,8 +54,12 @@ export async function check(argv: string[], io: Io): Promise<number> {
     }
   }
   try {
-    const story = wholeStory(openConfiguration(dir), progress);
-    io.out(values['json'] === true ? jsonText({ capture: temporary === undefined ? dir : null, ...storyJson(story) }) : storyText(story) + (temporary === undefined && dash >= 0 ? `capture kept in ${dir}\n` : ''));
+    const cfg = openConfiguration(dir);
+    const drawn = html === undefined ? undefined : storyWithReport(cfg, progress);
+    const story = drawn?.story ?? wholeStory(cfg, progress);
+    if (drawn !== undefined) writeOutput(html!, drawn.html);
+    const kept = temporary === undefined && dash >= 0 ? `capture kept in ${dir}\n` : '';
+    io.out(values['json'] === true ? jsonText({ capture: temporary === undefined ? dir : null, ...storyJson(story), ...(html !== undefined ? { html } : {}) }) : storyText(story) + kept + (html !== undefined ? `report written to ${html}\n` : ''));
     return story.errors > 0 ? 1 : 0;
   } finally {
     if (temporary !== undefined) rmSync(temporary, { recursive: true, force: true });
