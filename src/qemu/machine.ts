@@ -27,6 +27,8 @@ export interface MachineConfig extends QemuHost {
   files?: MachineFile[];
   /** Overrides the machine type's fw_cfg DMA (`-global fw_cfg_io.dma_enabled=off`). */
   dmaEnabled?: boolean;
+  /** Overrides the machine type's fw_cfg file slots (`-global fw_cfg_io.x-file-slots=N`). */
+  fileSlots?: number;
   /** Absent for machines without QEMU-built ACPI (acpi=off). */
   acpi?: { initial: AcpiBlobs; rebuild: (m: QemuMachine) => AcpiBlobs };
 }
@@ -57,7 +59,7 @@ export class QemuMachine {
     this.policy = c.policy;
     this.hostPageSize = c.hostPageSize;
     this.program = programName(c.type);
-    this.device = new FwCfgDevice({ fileSlots: fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program });
+    this.device = new FwCfgDevice({ fileSlots: c.fileSlots ?? fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program });
     for (const row of c.otherBlocks ?? []) {
       this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));
     }
