@@ -10,7 +10,7 @@ import { LOADER_FILE } from '../loader/constants.js';
 import { decodeLoader } from '../loader/codec.js';
 import { hostPageAlign } from '../memory/address.js';
 import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
-import { parseQemuVersion, qemuPolicy } from '../qemu/version.js';
+import { modelledQemuVersions, parseQemuVersion, qemuPolicy } from '../qemu/version.js';
 import type { FirmwareName } from '../simulate/boot.js';
 import { FIRMWARE_RECORDS, firmwareRecordFor } from '../firmware/records/index.js';
 import { parseMachineType } from '../qemu/machine-type.js';
@@ -21,9 +21,8 @@ import { policyFor } from '../simulate/options.js';
 import type { Configuration } from '../vectors/configuration.js';
 import type { CaptureFirmware } from '../vectors/capture-json.js';
 import { bootRecordJson } from './lifecycle-output.js';
+import type { FirmwareReport } from '../firmware/report.js';
 
-/** QEMU releases whose ROM sizing and migration rules the model holds (src/qemu/version.ts). */
-export const MODELLED_QEMU = ['5.2', '6.0', '7.2'] as const;
 const BOOTS = 3;
 
 export interface BlobHeadroom {
@@ -114,7 +113,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
       max: r.max_length,
       headroom: r.max_length - r.fw_cfg_size,
       sizeAfterBoot: rebuiltSize,
-      byQemu: MODELLED_QEMU.map((q) => {
+      byQemu: modelledQemuVersions().map((q) => {
         const max = hostPageAlign(romBlobMaxSize(qemuPolicy(parseQemuVersion(q)), r.fw_cfg_file, r.fw_cfg_size) || r.fw_cfg_size, hostPageSize);
         return { qemu: q, max, fits: rebuiltSize === null ? null : hostPageAlign(rebuiltSize, hostPageSize) <= max };
       }),
@@ -122,7 +121,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
   });
 
   progress('checking migration to each modelled QEMU');
-  const migration = MODELLED_QEMU.map((to) => migrateCheck(vector, { from: policy, to: policyFor(to), fromHostPage: hostPageSize, toHostPage: hostPageSize, at: 'booted' }));
+  const migration = modelledQemuVersions().map((to) => migrateCheck(vector, { from: policy, to: policyFor(to), fromHostPage: hostPageSize, toHostPage: hostPageSize, at: 'booted' }));
   progress('linting');
   const lint = lintVector(vector);
   return {
@@ -153,7 +152,7 @@ function osText(b: BootRecord): string {
     case 'qemu':
       return "QEMU's tables, intact";
     case 'firmware':
-      return `the firmware's own tables, not QEMU's: ${fallbackWhy(b)}`;
+      return `the firmware's own tables, not QEMU's: ${fallbackWhy(b.firmware)}`;
     case 'none':
       return b.qemuError !== null ? 'nothing: QEMU is gone' : `no ACPI tables${b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}`;
     case 'broken':
@@ -162,8 +161,7 @@ function osText(b: BootRecord): string {
 }
 
 /** Why a firmware gave the OS its own tables (SeaBIOS's fallback when its loader run fails). */
-function fallbackWhy(b: BootRecord): string {
-  const fw = b.firmware;
+export function fallbackWhy(fw: FirmwareReport | null): string {
   if (fw === null) return 'the loader did not run';
   if (fw.outcome === 'not-run') return 'there is no loader to run, so the firmware built its own';
   const unread = fw.commandsAvailable - fw.commandsExecuted;

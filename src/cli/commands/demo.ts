@@ -17,29 +17,42 @@ import { migrateCheck } from '../../simulate/migrate-check.js';
 import { policyFor } from '../../simulate/options.js';
 import { simulateRebuild } from '../../simulate/rebuild-story.js';
 import { simulateLifecycle } from '../../simulate/lifecycle.js';
-import { parse } from '../args.js';
+import { Command } from '@commander-js/extra-typings';
 import { bootAccount } from '../boot-output.js';
 import { embeddedVector } from '../../vectors/package-root.js';
-import type { Io } from '../output.js';
+import { byteCount, hx } from '../output.js';
 import type { RamBlockRow } from '../../memory/ram-list.js';
+import { examples, type CliCommand } from '../program.js';
+import { inputDir } from '../values.js';
+import { fallbackWhy } from '../whole-story.js';
 
-export const usage = 'fwcfg demo [VECTOR_DIR | CAPTURE_DIR]';
+export const demoCommand: CliCommand = {
+  name: 'demo',
+  build: (cli) =>
+    new Command('demo')
+      .summary('the seed configuration\'s story end to end, from real QEMU 7.2 captures (what npm start runs)')
+      .description(
+        "Tell one configuration's story from its captures: the loader QEMU builds, the rebuild the firmware's select triggers, the RAM blocks under QEMU 5.2's and 7.2's maxima, SeaBIOS's and OVMF's boots, migration back to 5.2, a reboot. Without DIR: the seed (q35 + nvdimm + vmgenid + intel-iommu), whose loader outgrew its 4 KiB block.",
+      )
+      .argument('[DIR]', 'a vector or capture directory (default: the embedded seed)', inputDir('', 'a vector or capture'))
+      .addHelpText('after', examples('fwcfg demo', 'fwcfg demo spec-vectors/qemu-7.2/q35'))
+      .action((dir) => void cli.io.out(demoText(dir ?? embeddedVector('seed'), dir === undefined))),
+};
 
-const hx = (n: number) => '0x' + n.toString(16);
 const rows = (r: RamBlockRow[]) => r.map((b) => `    ${b.name.padEnd(24)} used ${hx(b.used).padStart(7)}  max ${hx(b.max).padStart(8)}`).join('\n');
 
-export function demo(argv: string[], io: Io): number {
-  const { positionals } = parse('demo', argv, {});
-  const vector = openVector(positionals[0] ?? embeddedVector('seed'));
+function demoText(dir: string, embedded: boolean): string {
+  const vector = openVector(dir);
   const items = itemsCaptureFor(vector, undefined);
-  const out: string[] = [`${vector.manifest.description}`, `captured on ${vector.manifest.qemu_version}`, ''];
+  const argv = [String(vector.manifest['qemu_binary'] ?? 'qemu-system-x86_64'), ...vector.manifest.config_args];
+  const out: string[] = [`The ${vector.name} configuration${embedded ? ' (embedded in spec-vectors/)' : ''}, captured on ${vector.manifest.qemu_version}:`, `  ${argv.join(' ')}`, ''];
 
   const before = decodeLoader(vector.romBytes('before', LOADER_FILE));
   const stage = vector.hasStage('after') ? 'after' : vector.stageNames[1]!;
   const after = decodeLoader(vector.romBytes(stage, LOADER_FILE));
   const count = (es: typeof before) => es.filter((e) => e.type !== 'padding').length;
-  out.push(`1. At machine creation QEMU's loader holds ${count(before)} commands in ${before.length * 128} bytes.`);
-  out.push(`   When the firmware programs MMCONFIG and selects an ACPI file, QEMU rebuilds: ${count(after)} commands, padded to ${after.length * 128} bytes.`);
+  out.push(`1. At machine creation QEMU's loader holds ${count(before)} commands in ${byteCount(before.length * 128)}.`);
+  out.push(`   When the firmware programs MMCONFIG and selects an ACPI file, QEMU rebuilds: ${count(after)} commands, padded to ${byteCount(after.length * 128)}.`);
   const annotate = tableAnnotator(new Map([[TABLES_FILE, vector.romBytes(stage, TABLES_FILE)]]));
   const commands = after.filter((e) => e.type !== 'padding');
   for (let i = 0; i < commands.length; i++) {
@@ -47,7 +60,7 @@ export function demo(argv: string[], io: Io): number {
     out.push(`   ${formatEntryLine(commands[i]!, i, annotate(commands[i]!))}`);
   }
   if (after.length * 128 > before.length * 128) {
-    out.push(`   A firmware that took the size from the directory before that select reads ${before.length * 128} bytes: entries ${count(before)} to ${count(after) - 1} never run.`);
+    out.push(`   A firmware that took the size from the directory before that select reads ${byteCount(before.length * 128)}: entries ${count(before)} to ${count(after) - 1} never run.`);
   }
   out.push('');
 
@@ -65,7 +78,12 @@ export function demo(argv: string[], io: Io): number {
   ] as const) {
     const sim = simulateFirmware(vector, { policy: policyFor('7.2'), hostPageSize: 0x1000, firmware, ...(items ? { items } : {}) });
     out.push(`${n}. Booted by ${firmwareRecordFor(firmware, 'x86_64')!.label} on QEMU 7.2:`);
-    if (sim.report.firmware !== null) out.push(...bootAccount(sim.report.firmware).trimEnd().split('\n').map((l) => `   ${l}`));
+    const r = sim.report.firmware;
+    if (r !== null) {
+      out.push(...bootAccount(r).trimEnd().split('\n').map((l) => `   ${l}`));
+      // what a firmware's own tables mean for the OS, in a sentence: the loader run failed and the firmware noticed
+      if (r.tables.some((t) => t.source === 'firmware')) out.push(`   Why: ${fallbackWhy(r)}.`);
+    }
     out.push('');
   }
 
@@ -82,6 +100,6 @@ export function demo(argv: string[], io: Io): number {
     const os = { qemu: "QEMU's tables, intact", firmware: "the firmware's own tables", none: 'no ACPI tables', broken: 'broken tables' }[b.os.tables];
     out.push(`     It runs ${b.firmware?.commandsExecuted ?? 0} commands of the ${b.firmware?.loaderBytesRead ?? 0}-byte loader it read; the OS gets ${os}${b.os.tables === 'broken' ? `: ${b.os.reasons[0]}` : b.os.tables === 'none' && b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}.`);
   }
-  io.out(out.join('\n') + '\n');
-  return 0;
+  out.push('', 'Next:', '  fwcfg check -- qemu-system-x86_64 -machine q35 -m 2G     the same story for your own command line', `  fwcfg simulate ${embedded ? 'spec-vectors/qemu-7.2/seed' : dir} --firmware seabios --boots 3   every boot of this VM`, '  fwcfg --help                                             every command; fwcfg COMMAND --help explains its flags');
+  return out.join('\n') + '\n';
 }
