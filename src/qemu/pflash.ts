@@ -28,8 +28,8 @@
  *   (word 0: manufacturer 0x89, word 1: device 0x18, others 0).
  * - accesses reach the device in pieces of at most 4 bytes, aligned.
  *
- * Sources: shared/spec/fw-cfg-guests.md for the guest side; the rest is the
- * live QEMU's answers, recorded as tests.
+ * Source: the live QEMU's answers (the specs in shared/spec/ say nothing of
+ * flash), recorded in spec-vectors/pflash/virt-flash.txt.
  */
 import type { MmioOps } from '../memory/address-space.js';
 
