@@ -21,6 +21,7 @@ import { policyFor } from '../simulate/options.js';
 import type { Configuration } from '../vectors/configuration.js';
 import type { CaptureFirmware } from '../vectors/capture-json.js';
 import { bootRecordJson } from './lifecycle-output.js';
+import { byteCount, hx } from './output.js';
 import type { FirmwareReport } from '../firmware/report.js';
 
 const BOOTS = 3;
@@ -145,7 +146,6 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
 
 // ------------------------------------------------------------------ text
 
-const hx = (n: number) => '0x' + n.toString(16);
 
 function osText(b: BootRecord): string {
   switch (b.os.tables) {
@@ -176,9 +176,9 @@ export function storyText(s: WholeStory): string {
   out.push('1. At machine creation (the ACPI ROM blobs and their RAM blocks):');
   if (s.creation.length === 0) out.push('   none: QEMU builds no ACPI tables for this machine');
   for (const b of s.creation) {
-    const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${hx(b.sizeAfterBoot)}` : '';
+    const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${byteCount(b.sizeAfterBoot)}` : '';
     const cmds = b.commands === undefined ? '' : b.commands.afterBoot === null || b.commands.afterBoot === b.commands.creation ? ` (${b.commands.creation} commands)` : ` (${b.commands.creation} commands, ${b.commands.afterBoot} after the rebuild)`;
-    out.push(`   ${b.file.padEnd(18)} ${hx(b.size).padStart(8)} bytes in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${cmds}${grown}`);
+    out.push(`   ${b.file.padEnd(18)} ${byteCount(b.size).padStart(22)} in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${cmds}${grown}`);
     const misfits = b.byQemu.filter((q) => q.fits === false);
     if (misfits.length > 0) out.push(`      too large for QEMU ${misfits.map((q) => `${q.qemu} (max ${hx(q.max)})`).join(', ')}: that QEMU aborts at the rebuild`);
   }

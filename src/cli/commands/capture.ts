@@ -3,6 +3,7 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
 import { captureQemu } from '../../qemu/capture.js';
 import { outDirOption } from '../options.js';
+import { byteCount, hx } from '../output.js';
 import { examples, type CliCommand } from '../program.js';
 import { seconds } from '../values.js';
 
@@ -45,13 +46,13 @@ export const captureCommand: CliCommand = {
         const items = result.json.items;
         const files = items.filter((i) => i.kind === 'file').length;
         io.out(`${o.out}: ${items.length} items (${items.length - files} keys, ${files} files), ${result.json.memory_contents?.length ?? 0} memory runs, layout ${result.json.layout}, id ${result.json.id}\n`);
-        for (const c of result.json.rebuild?.size_changes ?? []) io.out(`rebuild: ${c.name} 0x${c.before.toString(16)} -> 0x${c.after.toString(16)}\n`);
+        for (const c of result.json.rebuild?.size_changes ?? []) io.out(`rebuild: ${c.name} ${byteCount(c.before)} -> ${byteCount(c.after)}\n`);
         if (result.json.rebuild !== undefined && result.json.rebuild.size_changes.length === 0) io.out('rebuild: no size changes\n');
         if (result.json.machine_type) io.out(`QEMU ${result.json.qemu_version ?? '?'}, machine ${result.json.machine_type}, host pages ${result.json.host_page_size}\n`);
-        for (const r of result.json.creation?.roms ?? []) io.out(`creation: ${r.name} ${r.fw_cfg_size} bytes (block used 0x${r.used.toString(16)}, max 0x${r.max.toString(16)})\n`);
+        for (const r of result.json.creation?.roms ?? []) io.out(`creation: ${r.name} ${byteCount(r.fw_cfg_size)}, block used ${hx(r.used)}, max ${hx(r.max)}\n`);
         for (const run of result.json.firmware?.runs ?? []) {
           const who = `${run.firmware}${run.image.version ? ` ${run.image.version}` : ''}${result.json.firmware?.booted === run.firmware ? ' (the command line boots it)' : ''}`;
-          if (run.outcome === 'rebuilt') io.out(`${who}: first ACPI select ${run.first_acpi_select!.name}; rebuilt ${run.roms.map((r) => `${r.name} ${r.fw_cfg_size}`).join(', ')}\n`);
+          if (run.outcome === 'rebuilt') io.out(`${who}: first ACPI select ${run.first_acpi_select!.name}; rebuilt ${run.roms.map((r) => `${r.name} ${byteCount(r.fw_cfg_size)}`).join(', ')}\n`);
           else if (run.outcome === 'qemu-exited' && run.exit === null) io.out(`${who}: QEMU did not start with it:\n${run.stderr.map((l) => `  ${l}\n`).join('')}`);
           else if (run.outcome === 'qemu-exited') io.out(`${who}: QEMU ended (${run.exit?.signal ?? `status ${run.exit?.code}`}) on the way:\n${run.stderr.map((l) => `  ${l}\n`).join('')}`);
           else io.out(`${who}: no ACPI select within the boot timeout\n`);

@@ -82,7 +82,13 @@ function demoText(dir: string, embedded: boolean): string {
     if (r !== null) {
       out.push(...bootAccount(r).trimEnd().split('\n').map((l) => `   ${l}`));
       // what a firmware's own tables mean for the OS, in a sentence: the loader run failed and the firmware noticed
-      if (r.tables.some((t) => t.source === 'firmware')) out.push(`   Why: ${fallbackWhy(r)}.`);
+      if (r.tables.some((t) => t.source === 'firmware')) {
+        // the commands it never reached are listed in 1.; what they would have done is why the warning comes
+        const unrun = commands.slice(r.commandsExecuted);
+        const files = [...new Set(unrun.map((e) => ('destFile' in e ? e.destFile : 'file' in e ? e.file : '')).filter((f) => f !== ''))];
+        out.push(`   Why: ${fallbackWhy(r)}.`);
+        if (unrun.length > 0 && r.warnings.length > 0) out.push(`   The commands it never ran (entries ${r.commandsExecuted} to ${commands.length - 1}, above) patch ${files.join(', ')}; without them no valid RSDP is in the F-segment, and "${r.warnings.at(-1)}" is SeaBIOS saying so after its loader run, before it builds tables of its own.`);
+      }
     }
     out.push('');
   }
