@@ -89,7 +89,7 @@ export function commanderOutcome(err: CommanderError, sub: CommandUnknownOpts | 
       break;
     case 'commander.optionMissingArgument': {
       const flags = /'(.*)'/.exec(head)?.[1] ?? '';
-      line = `${plain(flags)} needs a value (${flags})`;
+      line = `${plain(flags)} needs a value (${plain(flags)} ${/<.*>/.exec(flags)?.[0] ?? 'VALUE'})`;
       break;
     }
     case 'commander.missingMandatoryOptionValue': {

@@ -22,7 +22,7 @@ export const captureCommand: CliCommand = {
       .addOption(new Option('--rebuild', 'on q35, also the rebuild after programming PCIEXBAR only'))
       .addOption(new Option('--force', 'overwrite a capture already in DIR'))
       .addOption(new Option('--config <NAME>', "the configuration's name in items.json (default: the machine type), e.g. --config seed"))
-      .addOption(new Option('--description <TEXT>', 'a line saying what the configuration is'))
+      .addOption(new Option('--description <TEXT>', 'a line saying what the configuration is, kept in items.json, e.g. --description "q35 with an NVDIMM"'))
       .addOption(new Option('--timeout <SECONDS>', 'how long each QEMU start may take (default 30), e.g. --timeout 60').argParser(seconds('--timeout')))
       .addOption(new Option('--boot-timeout <SECONDS>', "how long a firmware may take to reach its first ACPI select (default 120), e.g. --boot-timeout 300").argParser(seconds('--boot-timeout')))
       .addOption(new Option('--quiet', 'no progress lines on stderr'))

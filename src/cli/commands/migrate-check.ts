@@ -17,7 +17,7 @@ export const migrateCheckCommand: CliCommand = {
       .argument('<DIR>', 'a vector or capture directory', inputDir('', 'a vector or capture'))
       .addOption(new Option('--from <VERSION>', `the source QEMU release (${qemuReleases()}), e.g. --from 7.2`).argParser(qemuRelease('--from')).makeOptionMandatory())
       .addOption(new Option('--to <VERSION>', `the destination QEMU release (${qemuReleases()}), e.g. --to 5.2`).argParser(qemuRelease('--to')).makeOptionMandatory())
-      .addOption(new Option('--at <POINT>', "when the VM migrates: creation (before the guest runs) or booted (after the firmware's select rebuilt the tables; the default)").argParser(oneOf('--at', ['creation', 'booted'] as const)))
+      .addOption(new Option('--at <POINT>', "when the VM migrates: creation (before the guest runs) or booted (after the firmware's select rebuilt the tables; the default), e.g. --at creation").argParser(oneOf('--at', ['creation', 'booted'] as const)))
       .addOption(hostPageOption("the source host's page size"))
       .addOption(toHostPageOption("the destination host's page size (default: the source's)"))
       .addOption(jsonOption())
