@@ -116,7 +116,9 @@ const CASES: [string[], RegExp][] = [
   [['capture', '--out', EMPTY], /QEMU arguments go after --/],
   [['capture', '--out', FILE, '--', 'qemu-system-x86_64'], /exists and is not a directory/],
   [['capture', '--out', EMPTY, '--timeout', 'soon', '--', 'qemu-system-x86_64'], /--timeout soon: seconds/],
-  [['capture', '--out', EMPTY, 'stray', '--', 'qemu-system-x86_64'], /unexpected argument "stray"/],
+  [['capture', '--out', EMPTY, 'stray', '--', 'qemu-system-x86_64'], /unexpected "stray" before --/],
+  [['capture', '--out', EMPTY, 'qemu-system-x86_64'], /QEMU arguments go after --/],
+  [['check', 'qemu-system-x86_64', '-machine', 'q35'], /unknown option -machine; .* \(QEMU's arguments go after --\)/],
   // boot-real (refused before any QEMU starts)
   [['boot-real', '--firmware', 'seabios'], /give a loader script/],
   [['boot-real', LOADER, '--firmware', 'uboot'], /--firmware uboot: use seabios, ovmf/],

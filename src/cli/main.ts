@@ -53,7 +53,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   } catch (err) {
     if (err instanceof CommanderError) {
       const { status, line } = commanderOutcomeOf(err, sub);
-      if (line !== undefined) io.err(`fwcfg: ${sub === undefined ? '' : `${sub.name()}: `}${line}\n`);
+      // `fwcfg check qemu-system-x86_64 -machine q35`: QEMU's flags read as ours for want of --
+      const hint = entry?.qemuCommandLine === true && dash < 0 && err.code === 'commander.unknownOption' ? " (QEMU's arguments go after --)" : '';
+      if (line !== undefined) io.err(`fwcfg: ${sub === undefined ? '' : `${sub.name()}: `}${line}${hint}\n`);
       return status;
     }
     if (err instanceof FwCfgError) {

@@ -17,6 +17,8 @@ export const captureCommand: CliCommand = {
         "Start the installed QEMU paused with this command line, read every fw_cfg item as a guest reads it, the memory map and non-zero RAM/ROM pages, the ACPI blobs as QEMU built them at creation, and per firmware the rebuild its boot triggers. Format: docs/capture-format.md. Progress on stderr.",
       )
       .usage('--out DIR [options] -- [qemu-system-*] QEMU_ARGS...')
+      // anything before -- that is not a flag: most likely a QEMU command line missing its --
+      .argument('[QEMU_ARGS...]', "QEMU's command line, after --: the binary (default qemu-system-x86_64) and its arguments")
       .addOption(outDirOption('the capture directory').makeOptionMandatory())
       .addOption(new Option('--no-firmware', 'skip the creation blobs and the per-firmware rebuilds (items and memory only)'))
       .addOption(new Option('--rebuild', 'on q35, also the rebuild after programming PCIEXBAR only'))
@@ -27,9 +29,10 @@ export const captureCommand: CliCommand = {
       .addOption(new Option('--boot-timeout <SECONDS>', "how long a firmware may take to reach its first ACPI select (default 120), e.g. --boot-timeout 300").argParser(seconds('--boot-timeout')))
       .addOption(new Option('--quiet', 'no progress lines on stderr'))
       .addHelpText('after', examples('fwcfg capture --out /tmp/q35 -- qemu-system-x86_64 -machine q35 -m 2G', 'fwcfg capture --out /tmp/virt --quiet -- qemu-system-aarch64 -machine virt -cpu max'))
-      .action(async (o) => {
+      .action(async (stray, o) => {
         const qemuArgs = cli.qemuArgs;
         if (qemuArgs === undefined || qemuArgs.length === 0) throw new UsageError('USAGE', 'QEMU arguments go after --, e.g. fwcfg capture --out DIR -- qemu-system-x86_64 -machine q35');
+        if (stray.length > 0) throw new UsageError('USAGE', `unexpected ${JSON.stringify(stray[0])} before --: QEMU's arguments go after it`);
         const result = await captureQemu({
           out: o.out,
           qemuArgs,
