@@ -81,7 +81,7 @@ live(`fwcfg capture --rebuild of the seed configuration: every item as the share
     const { binary, args } = replayArgs(seed, tmp);
     const r = await fwcfg('capture', '--out', join(out, 'seed'), '--rebuild', '--config', 'seed', '--', binary, ...args);
     t.is(r.code, 0, r.stderr);
-    t.regex(r.stdout, /31 items \(12 keys, 19 files\), 2 memory runs, layout io, id 3\nrebuild: etc\/table-loader 0x1000 -> 0x2000\n/);
+    t.regex(r.stdout, /31 items \(12 keys, 19 files\), 2 memory runs, layout io, id 3\nrebuild: etc\/table-loader 4096 bytes \(0x1000\) -> 8192 bytes \(0x2000\)\n/);
     t.regex(r.stderr, /^capture: started qemu-system-x86_64 \(pid \d+\)\n/);
     const cap = loadItemsCapture(join(out, 'seed'));
     const shared = sharedCapture('seed');
