@@ -62,6 +62,8 @@ const CASES: [string[], RegExp][] = [
   [['simulate', Q35, '--firmware', 'seabios', '--place', 'etc/acpi/tables=0x100000000'], /is not inside pc-q35-7\.2's RAM/],
   [['simulate', Q35, '--firmware', 'seabios', '--place', 'etc/nope=0x1000000'], /the loader never ALLOCATEs "etc\/nope"/],
   [['simulate', Q35, '--firmware', 'seabios', '--place', 'etc/acpi/tables=0x7f000000', '--place', 'etc/acpi/tables=0x7e000000'], /pinned twice/],
+  [['simulate', SEED, '--firmware', 'seabios', '--boots', '2', '--boots', '3'], /--boots is given twice \(the second time as 3\); give it once/],
+  [['simulate', SEED, '--firmware', 'seabios', '--firmware', 'ovmf'], /--firmware is given twice/],
   [['simulate', SEED, '--firmware', 'none', '--out', EMPTY], /--out goes with a firmware boot/],
   [['simulate', SEED, '--firmware', 'none', '--place', 'etc/acpi/tables=0x7f000000'], /--place goes with a firmware boot/],
   [['simulate', SEED, '--firmware', 'ovmf', '--select', 'etc/acpi/rsdp'], /--select goes with --firmware none/],
@@ -151,6 +153,7 @@ test('unknown commands and top-level options are one line too; no command at all
     [['frobnicate'], /^fwcfg: unknown command "frobnicate"; fwcfg --help lists the commands\n$/],
     [['simulte'], /^fwcfg: unknown command "simulte" \(did you mean simulate\?\)/],
     [['--frob'], /^fwcfg: unknown option --frob/],
+    [['help', 'frob'], /^fwcfg: unknown command "frob"; fwcfg --help lists the commands\n$/],
   ] as const) {
     const r = await fwcfg(...argv);
     t.is(r.code, 2);

@@ -45,6 +45,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     cli.qemuArgs = argv.slice(dash + 1);
   }
   let sub: CommandUnknownOpts | undefined;
+  // `fwcfg help NAME` of no command: one line, as `fwcfg NAME` gets
+  if (argv[0] === 'help' && argv[1] !== undefined && !COMMANDS.some((c) => c.name === argv[1])) return main([argv[1]], io);
   try {
     const program = buildProgram(cli, COMMANDS);
     sub = program.commands.find((c) => c.name() === argv[0]);

@@ -11,6 +11,7 @@ import { FIRMWARE_RECORDS } from '../firmware/records/index.js';
 import { modelledQemuVersions } from '../qemu/version.js';
 import { packageRoot } from '../vectors/package-root.js';
 import type { Io } from './output.js';
+import { onlyOnce, REPEATABLE } from './values.js';
 
 /** What a command's action reads and sets besides its flags. */
 export interface Cli {
@@ -57,6 +58,9 @@ export function buildProgram(cli: Cli, commands: readonly CliCommand[]): Command
   program.addHelpText('after', '\nRun `fwcfg COMMAND --help` for what each flag does, with examples. Errors: one line on stderr, exit 2.\n');
   for (const c of commands) {
     const cmd = c.build(cli);
+    for (const o of cmd.options as unknown as { required: boolean; long?: string; parseArg?: (text: string, previous: unknown) => unknown }[]) {
+      if (o.required && o.long !== undefined && !(o.parseArg !== undefined && REPEATABLE.has(o.parseArg))) o.parseArg = onlyOnce(o.long, o.parseArg);
+    }
     // (addCommand does not pass the program's settings on: each command gets them here)
     cmd.exitOverride().configureOutput(output).showSuggestionAfterError(true).helpOption('-h, --help', 'explain this command and its flags');
     program.addCommand(cmd);

@@ -23,9 +23,26 @@ function refuse(flag: string, text: string, why: string, code: ErrorCode = 'USAG
   throw new UsageError(code, `${flag === '' ? '' : `${flag} `}${q(text)}: ${why}`);
 }
 
+/** Marks the parsers of flags that may be given more than once. */
+export const REPEATABLE = new WeakSet<object>();
+
 /** Repeatable flags (`--file A=x --file B=y`): commander folds each occurrence into the list. */
 export function repeatable<T>(parse: Parse<T>): (text: string, previous: T[] | undefined) => T[] {
-  return (text, previous) => [...(previous ?? []), parse(text)];
+  const fold = (text: string, previous: T[] | undefined): T[] => [...(previous ?? []), parse(text)];
+  REPEATABLE.add(fold);
+  return fold;
+}
+
+/**
+ * A flag with one value given twice (`--firmware seabios --firmware ovmf`) is
+ * a mistake, not a choice of the last: every such flag's parser refuses a
+ * second occurrence.
+ */
+export function onlyOnce(flag: string, parse: ((text: string, previous: unknown) => unknown) | undefined): (text: string, previous: unknown) => unknown {
+  return (text, previous) => {
+    if (previous !== undefined) throw new UsageError('USAGE', `${flag} is given twice (the second time as ${q(text)}); give it once`);
+    return parse === undefined ? text : parse(text, undefined);
+  };
 }
 
 // ------------------------------------------------------------------ numbers
