@@ -129,10 +129,11 @@ export function firmwareSpec(flag: string, extra: readonly string[] = []): Parse
 
 // ------------------------------------------------------------------ paths
 
-function kindOf(path: string): 'file' | 'dir' | 'other' | undefined {
+/** What is at a path; 'other' is a pipe or socket (`<(...)` gives one), 'device' a character or block device. */
+function kindOf(path: string): 'file' | 'dir' | 'device' | 'other' | undefined {
   try {
     const s = statSync(path);
-    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : 'other';
+    return s.isDirectory() ? 'dir' : s.isFile() ? 'file' : s.isCharacterDevice() || s.isBlockDevice() ? 'device' : 'other';
   } catch {
     return undefined;
   }
@@ -151,6 +152,8 @@ export function inputFile(flag: string, what: string, allowStdin = false): Parse
     const kind = kindOf(text);
     if (kind === undefined) refuse(flag, text, `no such file (${what})`, 'READ_FAILED');
     if (kind === 'dir') refuse(flag, text, `is a directory; ${what} is a file`, 'READ_FAILED');
+    // /dev/zero would be read until memory runs out
+    if (kind === 'device') refuse(flag, text, `is a device; ${what} is a file`, 'READ_FAILED');
     return text;
   };
 }
@@ -170,7 +173,9 @@ export function inputDir(flag: string, what: string): Parse<string> {
 export function inputPath(flag: string, what: string): Parse<string> {
   return (text) => {
     notAnOption(flag, text, what);
-    if (kindOf(text) === undefined) refuse(flag, text, `no such file or directory (${what})`, 'READ_FAILED');
+    const kind = kindOf(text);
+    if (kind === undefined) refuse(flag, text, `no such file or directory (${what})`, 'READ_FAILED');
+    if (kind === 'device') refuse(flag, text, `is a device, not ${what}`, 'READ_FAILED');
     return text;
   };
 }
@@ -211,9 +216,11 @@ export function namedFile(flag: string): Parse<{ name: string; path: string }> {
   return (text) => {
     notAnOption(flag, text, 'NAME=PATH');
     const [name, path] = pair(flag, text, 'NAME', 'PATH');
+    // QEMU's -fw_cfg refuses it so (checked on 7.2): a directory entry holds 55 bytes and a NUL
+    if (new TextEncoder().encode(name).length > 55) refuse(flag, text, 'name too long (max. 55 char), as QEMU\'s -fw_cfg says');
     const kind = kindOf(path);
     if (kind === undefined) refuse(flag, text, `no such file ${q(path)} (the bytes of fw_cfg file ${name})`, 'READ_FAILED');
-    if (kind === 'dir') refuse(flag, text, `${q(path)} is a directory; the bytes of fw_cfg file ${name} are a file`, 'READ_FAILED');
+    if (kind === 'dir' || kind === 'device') refuse(flag, text, `${q(path)} is a ${kind === 'dir' ? 'directory' : 'device'}; the bytes of fw_cfg file ${name} are a file`, 'READ_FAILED');
     return { name, path };
   };
 }
