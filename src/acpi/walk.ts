@@ -118,6 +118,12 @@ export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpI
 const entryRefs: Record<'RSDT' | 'XSDT', string[]> = { RSDT: [], XSDT: [] };
 const entryRef = (kind: 'RSDT' | 'XSDT', i: number): string => (entryRefs[kind][i] ??= `${kind}[${i}]`);
 
+/** A signature as a person reads it: `FACP`, or its bytes in hex when they are not printable (`00 00 00 00`). */
+export function signatureText(signature: string): string {
+  if (/^[\x20-\x7e]{4}$/.test(signature)) return signature;
+  return `signature bytes ${[...signature].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(' ')}`;
+}
+
 export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
   const tables: FoundTable[] = [];
   const byAddress = new Map<number, FoundTable>();
@@ -133,7 +139,7 @@ export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
       const signature = signatureAt(mem, address);
       const length = mem.readU32LE(address + 4);
       if (length < (facs ? 64 : 36)) {
-        problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? signature : JSON.stringify(signature)} has length ${length}`);
+        problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? `${signature} with length ${length}, too short for a table` : `no table there (${signatureText(signature)}, length ${length})`}`);
         return undefined;
       }
       const t: FoundTable = { signature, address, length, checksumOk: facs || mem.inspect(address, length, sum8) === 0, referencedBy: [ref] };

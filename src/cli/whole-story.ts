@@ -22,6 +22,8 @@ import type { Configuration } from '../vectors/configuration.js';
 import type { CaptureFirmware } from '../vectors/capture-json.js';
 import type { StoryBlob, StoryConfiguration, StoryFirmware } from '../report/story.js';
 import { bootRecordJson } from './lifecycle-output.js';
+import { byteCount, hx } from './output.js';
+import type { FirmwareReport } from '../firmware/report.js';
 
 /** QEMU releases whose ROM sizing and migration rules the model holds (src/qemu/version.ts). */
 export const MODELLED_QEMU: readonly string[] = modelledQemuVersions();
@@ -102,7 +104,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
       max: r.max_length,
       headroom: r.max_length - r.fw_cfg_size,
       sizeAfterBoot: rebuiltSize,
-      byQemu: MODELLED_QEMU.map((q) => {
+      byQemu: modelledQemuVersions().map((q) => {
         const max = hostPageAlign(romBlobMaxSize(qemuPolicy(parseQemuVersion(q)), r.fw_cfg_file, r.fw_cfg_size) || r.fw_cfg_size, hostPageSize);
         return { qemu: q, max, fits: rebuiltSize === null ? null : hostPageAlign(rebuiltSize, hostPageSize) <= max };
       }),
@@ -110,7 +112,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
   });
 
   progress('checking migration to each modelled QEMU');
-  const migration = MODELLED_QEMU.map((to) => migrateCheck(vector, { from: policy, to: policyFor(to), fromHostPage: hostPageSize, toHostPage: hostPageSize, at: 'booted' }));
+  const migration = modelledQemuVersions().map((to) => migrateCheck(vector, { from: policy, to: policyFor(to), fromHostPage: hostPageSize, toHostPage: hostPageSize, at: 'booted' }));
   progress('linting');
   const lint = lintVector(vector);
   return {
@@ -134,14 +136,13 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
 
 // ------------------------------------------------------------------ text
 
-const hx = (n: number) => '0x' + n.toString(16);
 
 function osText(b: BootRecord): string {
   switch (b.os.tables) {
     case 'qemu':
       return "QEMU's tables, intact";
     case 'firmware':
-      return `the firmware's own tables, not QEMU's: ${fallbackWhy(b)}`;
+      return `the firmware's own tables, not QEMU's: ${fallbackWhy(b.firmware)}`;
     case 'none':
       return b.qemuError !== null ? 'nothing: QEMU is gone' : `no ACPI tables${b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}`;
     case 'broken':
@@ -150,8 +151,7 @@ function osText(b: BootRecord): string {
 }
 
 /** Why a firmware gave the OS its own tables (SeaBIOS's fallback when its loader run fails). */
-function fallbackWhy(b: BootRecord): string {
-  const fw = b.firmware;
+export function fallbackWhy(fw: FirmwareReport | null): string {
   if (fw === null) return 'the loader did not run';
   if (fw.outcome === 'not-run') return 'there is no loader to run, so the firmware built its own';
   const unread = fw.commandsAvailable - fw.commandsExecuted;
@@ -166,9 +166,9 @@ export function storyText(s: WholeStory): string {
   out.push('1. At machine creation (the ACPI ROM blobs and their RAM blocks):');
   if (s.creation.length === 0) out.push('   none: QEMU builds no ACPI tables for this machine');
   for (const b of s.creation) {
-    const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${hx(b.sizeAfterBoot)}` : '';
+    const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${byteCount(b.sizeAfterBoot)}` : '';
     const cmds = b.commands === undefined ? '' : b.commands.afterBoot === null || b.commands.afterBoot === b.commands.creation ? ` (${b.commands.creation} commands)` : ` (${b.commands.creation} commands, ${b.commands.afterBoot} after the rebuild)`;
-    out.push(`   ${b.file.padEnd(18)} ${hx(b.size).padStart(8)} bytes in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${cmds}${grown}`);
+    out.push(`   ${b.file.padEnd(18)} ${byteCount(b.size).padStart(22)} in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${cmds}${grown}`);
     const misfits = b.byQemu.filter((q) => q.fits === false);
     if (misfits.length > 0) out.push(`      too large for QEMU ${misfits.map((q) => `${q.qemu} (max ${hx(q.max)})`).join(', ')}: that QEMU aborts at the rebuild`);
   }
