@@ -36,7 +36,7 @@ test('simulate --qemu of a release without the capture\'s machine type is refuse
   const r = await fwcfg('simulate', seed, '--firmware', 'none', '--qemu', '5.2');
   t.is(r.code, 2);
   t.is(r.stdout, '');
-  t.is(r.stderr, 'fwcfg: seed is a pc-q35-7.2 machine, which QEMU 5.2 does not have (it has pc-q35-2.4 to pc-q35-5.2); capture the configuration on that release to model it there\n');
+  t.is(r.stderr, 'fwcfg: simulate: seed is a pc-q35-7.2 machine, which QEMU 5.2 does not have (it has pc-q35-2.4 to pc-q35-5.2); capture the configuration on that release to model it there\n');
 });
 
 test('simulate --reset tells what a rebooted guest reads', async (t) => {
@@ -77,7 +77,8 @@ test('bad input: one line, exit 2', async (t) => {
     [['simulate', '/nonexistent', '--firmware', 'none'], /^fwcfg: simulate: \/nonexistent: no such directory \(a vector or capture\)\n$/],
     [['simulate', seed, '--firmware', 'none', '--qemu', 'six'], /^fwcfg: simulate: --qemu six: QEMU version "six" is not major\.minor/],
     [['simulate', seed, '--firmware', 'none', '--host-page', '8192'], /^fwcfg: simulate: --host-page 8192: a host page size in bytes: 4096 or 65536\n$/],
-    [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: simulate: --firmware bochs: use none, seabios, ovmf, uboot, optionally NAME@VERSION \(seabios@1\.16\.2, /],
+    [['simulate', seed, '--firmware', 'seabios@1.15.0'], /^fwcfg: simulate: --firmware seabios@1\.15\.0: seabios 1\.15\.0 is not modelled \(modelled: seabios@1\.14\.0, seabios@1\.16\.2, seabios@1\.16\.3, seabios@1\.17\.0\)\n$/],
+    [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: simulate: --firmware bochs: use none, seabios, ovmf, uboot, optionally NAME@VERSION \(seabios@1\.14\.0, seabios@1\.16\.2, /],
     [['migrate-check', seed, '--from', '7.2'], /^fwcfg: migrate-check: --to <VERSION> is required \(usage: fwcfg migrate-check \[options\] <DIR>\)\n$/],
     [['migrate-check', seed, '--from', '7.2', '--to', '5.2', '--at', 'later'], /--at later: use creation, booted/],
     [['simulate', QEMU_VECTORS, '--firmware', 'none'], /qemu-7\.2: neither a QEMU vector \(manifest\.json\) nor a capture \(items\.json\)/],

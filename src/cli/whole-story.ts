@@ -209,6 +209,10 @@ export function storyText(s: WholeStory): string {
     else if (m.loads) out.push(`   to ${m.to}: the stream loads`);
     else out.push(`   to ${m.to}: the destination refuses it:`, ...(m.errorLines ?? []).map((l) => `     ${l}`));
   }
+  // an unversioned -machine is each release's own newest type: say how to get a VM that can move
+  if (s.migration.some((m) => m.errorLines?.some((l) => l.includes('Machine type received')))) {
+    out.push(`   (-machine ${s.configuration.machineType.replace(/-\d+\.\d+$/, '').replace('pc-i440fx', 'pc').replace('pc-q35', 'q35')} means each release's own newest machine type; start the VM with a versioned one both releases have, e.g. -machine ${s.configuration.machineType}, to migrate it)`);
+  }
   out.push('');
 
   const warnings = s.lint.findings.filter((f) => f.severity === 'warning').length;
