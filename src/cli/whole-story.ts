@@ -191,6 +191,7 @@ export function storyText(s: WholeStory): string {
     const ran = fw === null ? 'does not run' : fw.outcome === 'not-run' ? `runs no loader (${fw.notes[0] ?? fw.warnings[0] ?? 'QEMU serves no etc/table-loader'})` : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
     out.push(`   ${label}: ${ran}; the OS gets ${osText(b)}`);
     if (b.os.tables !== 'firmware') for (const w of fw?.warnings ?? []) out.push(`     warning: ${w}`);
+    for (const m of fw?.measurements ?? []) out.push(`     measures into PCR ${m.pcr}: ${m.file} (${m.length} bytes)${m.digests.sha256 !== undefined ? `, sha256 ${m.digests.sha256}` : `, sha1 ${m.digests.sha1}`}`);
   }
   out.push('');
 
