@@ -25,6 +25,7 @@ import { QemuProcess } from './live/qemu-process.js';
 import { migrateToFile, readRamBlocks } from './live/ram-stream.js';
 import { parseRamBlocks } from './monitor-text.js';
 import { seabiosVersionIn } from './seabios-image.js';
+import { UEFI_VERSION_WINDOW, uefiVersionIn } from './uefi-version.js';
 
 export const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp'];
 
@@ -143,6 +144,11 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       const directoryAfter = await readDirectoryPort(guest);
       const ramblockAfter = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
       let roms: RomBlobJson[] = [];
+      if (first !== null && plan.firmware === 'ovmf') {
+        const version = await uefiVersionInRam(q, dir);
+        // what ran wins over what a package database says of the path (a wrapper's chroot has its own)
+        if (version !== null) base.image = { ...plan.image, version, versionFrom: 'the firmware version string in guest RAM at its first ACPI select (PcdFirmwareVersionString)' };
+      }
       if (first !== null) {
         const { blocks, seabiosVersion } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
         if (plan.firmware === 'seabios' && seabiosVersion !== null) base.image = { ...plan.image, version: seabiosVersion, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
@@ -164,6 +170,17 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** OVMF's own version string, from the low RAM of a stopped guest (uefi-version.ts). */
+async function uefiVersionInRam(q: QemuProcess, dir: string): Promise<string | null> {
+  const path = join(dir, 'uefi-low-ram.bin');
+  try {
+    await q.qmp.execute('pmemsave', { val: 0, size: UEFI_VERSION_WINDOW, filename: path });
+    return uefiVersionIn(new Uint8Array(readFileSync(path)));
+  } finally {
+    rmSync(path, { force: true });
   }
 }
 
