@@ -12,7 +12,10 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '../errors.js';
 import { captureArgs } from '../qemu/capture.js';
+import type { CaptureFirmware } from '../vectors/capture-json.js';
+import type { ItemsCaptureJson } from '../vectors/items-capture.js';
 import { QemuError } from '../qemu/live/errors.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { parseMachineType } from '../qemu/machine-type.js';
@@ -49,6 +52,23 @@ export interface MeasuredBoot {
 }
 
 const POLL_MS = 3000;
+
+/**
+ * The real boot a capture's firmware run stands for: the capture's QEMU, the
+ * machine's arguments (given: a capture writes its temporary paths $TMP),
+ * and the very images that run used (OVMF: its code as QEMU opened it and
+ * the variable store template it copied; SeaBIOS: QEMU's default BIOS).
+ */
+export function captureBootInput(capture: ItemsCaptureJson, firmware: CaptureFirmware, args: readonly string[]): MeasuredBootInput {
+  const run = capture.firmware?.runs.find((r) => r.firmware === firmware && r.outcome === 'rebuilt');
+  if (run === undefined) throw new InputError('NO_STAGE', `the capture has no ${firmware} run that reached its first ACPI select`);
+  const binary = String(capture['qemu_binary_path'] ?? (capture['user_argv'] as string[] | undefined)?.[0] ?? 'qemu-system-x86_64');
+  // SeaBIOS is QEMU's default; a command line's own firmware options are in `args`
+  if (firmware === 'seabios' || run.image.source === 'command line') return { binary, args };
+  const [code, varsTemplate] = run.image.files;
+  if (code === undefined || varsTemplate === undefined) throw new InputError('BAD_CAPTURE', `the capture's ${firmware} run gives no code and variable store template to boot with`);
+  return { binary, args, pflash: { code, varsTemplate } };
+}
 
 /** The log with the most events (a firmware keeps one; copies of its header elsewhere parse to fewer). */
 function fullest(logs: readonly TcgEventLog[]): TcgEventLog | undefined {
