@@ -24,6 +24,8 @@ const grows = ['-machine', 'q35,nvdimm=on', '-m', '2G,slots=2,maxmem=4G', '-obje
 const CONFIGS = {
   'q35-crb-10.0': { suite: 'trixie', args: (t) => [...base, '-machine', 'q35', '-m', '2G', ...vtpm(t, 'tpm-crb')], boots: { ovmf: 2, seabios: 1 } },
   'grows-crb-10.0': { suite: 'trixie', args: (t) => [...base, ...grows, ...vtpm(t, 'tpm-crb')], boots: { ovmf: 2 } },
+  // a pinned VM generation ID: with guid=auto each QEMU would draw its own, and the measurement with it
+  'q35-vmgenid-crb-10.0': { suite: 'trixie', args: (t) => [...base, '-machine', 'q35', '-m', '2G', '-device', 'vmgenid,guid=324e6eaf-d1d1-4bf6-bf41-b9bb6c91fb87', ...vtpm(t, 'tpm-crb')], boots: { ovmf: 1 } },
   'pc-tis-10.0': { suite: 'trixie', args: (t) => [...base, '-machine', 'pc', '-m', '2G', ...vtpm(t, 'tpm-tis')], boots: { ovmf: 1 } },
   'q35-crb-11.1': { suite: 'sid', args: (t) => [...base, '-machine', 'q35', '-m', '2G', ...vtpm(t, 'tpm-crb')], boots: { ovmf: 1 } },
   'grows-crb-11.1': { suite: 'sid', args: (t) => [...base, ...grows, ...vtpm(t, 'tpm-crb')], boots: { ovmf: 2 } },

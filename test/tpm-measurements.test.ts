@@ -153,6 +153,15 @@ test('readable: simulate lists each measurement with its PCR, event, file, lengt
   t.is(checkJson.firmware.find((f) => f.firmware === 'ovmf')!.boots[0]!.firmware.measurements.length, 4);
 });
 
+test('a VM generation ID is measured with its GUID: pinned on the command line it is predictable, and the report says a guid=auto QEMU measures another', async (t) => {
+  const r = await fwcfg('simulate', join(SET, 'q35-vmgenid-crb-10.0', 'capture'), '--firmware', 'ovmf', '--json');
+  const fw = (JSON.parse(r.stdout) as { firmware: { measurements: MeasurementJson[]; notes: string[] } }).firmware;
+  t.true(fw.measurements.some((m) => m.file === 'etc/vmgenid_guid'));
+  t.true(fw.notes.some((n) => /etc\/vmgenid_guid covers the VM generation ID .* guid=auto .* pin it with -device vmgenid,guid=UUID/.test(n)));
+  const plain = await fwcfg('simulate', join(SET, 'q35-crb-10.0', 'capture'), '--firmware', 'ovmf', '--json');
+  t.false((JSON.parse(plain.stdout) as { firmware: { notes: string[] } }).firmware.notes.some((n) => n.includes('vmgenid')));
+});
+
 test('the TPM from etc/tpm/config: version byte 2 is TPM 2.0, 1 is TPM 1.2, none or short is no TPM', (t) => {
   const config = readFileSync(join(SET, 'q35-crb-10.0', 'capture', loadItemsCapture(join(SET, 'q35-crb-10.0', 'capture')).json.items.find((i) => i.name === 'etc/tpm/config')!.bin!));
   t.is(tpmFromConfig(config), '2.0');

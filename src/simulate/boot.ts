@@ -13,6 +13,7 @@ import { firmwareRecord, firmwareRecordFor } from '../firmware/records/index.js'
 import type { FirmwareReport } from '../firmware/report.js';
 import { TPM_CONFIG_FILE, tpmFromConfig, type TpmVersion } from '../firmware/tpm.js';
 import type { QemuMachine } from '../qemu/machine.js';
+import { VMGENID_FILE } from '../qemu/built-files.js';
 import { UsageError } from '../errors.js';
 import { DRIVER_SCRATCH_SIZE, driverScratch, type GuestFactory } from './fwcfg-access.js';
 
@@ -176,6 +177,8 @@ export function boot(machine: QemuMachine, o: BootOptions, guestFor: GuestFactor
   const ctx = { memory, fw, placements, ...(o.programPlatform === false ? {} : { programPlatform: () => machine.programPlatform(record.platform.pciexbar) }) };
   const report: FirmwareReport = record.run(ctx, profile, facts);
   if (facts.tpm !== undefined && record.measures.kind === 'none') report.notes.push(`the machine has a TPM ${facts.tpm}; ${record.label} measures nothing of the loader or its files into it`);
+  // a digest over a GUID QEMU draws anew at each start (guid=auto, the default) holds for that GUID alone
+  if (report.measurements.some((m) => m.file === VMGENID_FILE)) report.notes.push(`the measurement of ${VMGENID_FILE} covers the VM generation ID this machine serves; a QEMU started with vmgenid's guid=auto (the default) draws another and measures another digest: pin it with -device vmgenid,guid=UUID`);
   report.scratch.push({ start: scratch, end: scratch + DRIVER_SCRATCH_SIZE, what: 'the fw_cfg driver: DMA descriptor and bounce buffer' });
   // what the loader file holds now (after any rebuild the boot triggered)
   const now = machine.device.fileItem(LOADER_FILE)?.data;
