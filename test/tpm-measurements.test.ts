@@ -151,6 +151,10 @@ test('readable: simulate lists each measurement with its PCR, event, file, lengt
   t.regex(check.stdout, /OVMF: runs .*\n {5}measures into PCR 1: etc\/table-loader \(4096 bytes\), sha256 [0-9a-f]{64}\n {5}measures into PCR 1: etc\/acpi\/rsdp \(20 bytes\)/);
   const checkJson = JSON.parse((await fwcfg('check', capture, '--json')).stdout) as { firmware: { firmware: string; boots: { firmware: { measurements: MeasurementJson[] } }[] }[] };
   t.is(checkJson.firmware.find((f) => f.firmware === 'ovmf')!.boots[0]!.firmware.measurements.length, 4);
+  // where a reboot makes the firmware read other bytes, the reboots section says what boot 2 measures
+  t.notRegex(check.stdout, /measures other bytes/);
+  const grown = await fwcfg('check', join(SET, 'grows-crb-10.0', 'capture'));
+  t.regex(grown.stdout, /OVMF {5}boot 1: .*\n {5}boot 2 measures other bytes than boot 1:\n {7}measures into PCR 1: etc\/table-loader \(8192 bytes\), sha256 [0-9a-f]{64}\n/);
 });
 
 test('a VM generation ID is measured with its GUID: pinned on the command line it is predictable, and the report says a guid=auto QEMU measures another', async (t) => {
