@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { firmwareLabel } from './firmware-label.js';
 import type { FirmwareReport } from '../firmware/report.js';
+import type { Measurement } from '../firmware/measurement.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { byteCount, hx, makeOutputDir, writeOutput } from './output.js';
 
@@ -35,7 +36,19 @@ export function firmwareJson(r: FirmwareReport): Record<string, unknown> {
     warnings: r.warnings,
     notes: r.notes,
     entries: r.entries,
+    measurements: r.measurements,
   };
+}
+
+/** The TPM events a boot extended, in order, each with its digests (one bank a line). */
+export function measurementLines(ms: readonly Measurement[], indent = '  '): string[] {
+  if (ms.length === 0) return [];
+  const out = [`${indent}TPM measurements, in order:`];
+  for (const m of ms) {
+    out.push(`${indent}  PCR ${m.pcr}, event type ${hx(m.eventType)} "${m.eventData}": ${m.file} (${m.length} bytes)`);
+    for (const [bank, digest] of Object.entries(m.digests)) out.push(`${indent}    ${bank.padEnd(6)} ${digest}`);
+  }
+  return out;
 }
 
 export interface AccountOptions {
@@ -67,6 +80,7 @@ export function bootAccount(r: FirmwareReport, o: AccountOptions = {}): string {
     out.push(`The OS finds the RSDP at ${hx(r.rsdp.address)}${r.rsdp.fromLoader ? " (the loader's)" : ''} and ${whose}:`);
     for (const t of r.tables) out.push(`  ${t.signature} at ${hx(t.address)}, ${t.length} bytes${t.checksumOk ? '' : ' BAD CHECKSUM'}`);
   }
+  out.push(...measurementLines(r.measurements));
   for (const n of r.notes) if (!(o.omitWalkNotes === true && n.startsWith(WALK_NOTE))) out.push(`  note: ${n}`);
   return out.join('\n') + '\n';
 }

@@ -12,6 +12,7 @@ import { hostPageAlign } from '../memory/address.js';
 import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
 import { modelledQemuVersions, parseQemuVersion, qemuPolicy } from '../qemu/version.js';
 import type { FirmwareName } from '../simulate/boot.js';
+import type { Measurement } from '../firmware/measurement.js';
 import { FIRMWARE_RECORDS, firmwareRecordFor } from '../firmware/records/index.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import { REBUILD_STAGES } from '../qemu/from-vector.js';
@@ -137,6 +138,11 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
 // ------------------------------------------------------------------ text
 
 
+/** One line per TPM measurement: the file, the bytes read, the SHA-256 digest (SHA-1 for a TPM 1.2). */
+function measuredLines(ms: readonly Measurement[], indent = '     '): string[] {
+  return ms.map((m) => `${indent}measures into PCR ${m.pcr}: ${m.file} (${m.length} bytes), ${m.digests.sha256 !== undefined ? `sha256 ${m.digests.sha256}` : `sha1 ${m.digests.sha1}`}`);
+}
+
 function osText(b: BootRecord): string {
   switch (b.os.tables) {
     case 'qemu':
@@ -191,6 +197,7 @@ export function storyText(s: WholeStory): string {
     const ran = fw === null ? 'does not run' : fw.outcome === 'not-run' ? `runs no loader (${fw.notes[0] ?? fw.warnings[0] ?? 'QEMU serves no etc/table-loader'})` : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
     out.push(`   ${label}: ${ran}; the OS gets ${osText(b)}`);
     if (b.os.tables !== 'firmware') for (const w of fw?.warnings ?? []) out.push(`     warning: ${w}`);
+    out.push(...measuredLines(fw?.measurements ?? []));
   }
   out.push('');
 
@@ -200,6 +207,10 @@ export function storyText(s: WholeStory): string {
     out.push(`   ${f.label.padEnd(8)} ${per.join('; ')}${f.stopped !== null ? ` (stopped: ${f.stopped})` : ''}`);
     const firstBad = f.boots.find((b) => b.boot > 1 && b.os.tables !== f.boots[0]?.os.tables);
     if (firstBad !== undefined) out.push(`     boot ${firstBad.boot}: ${osText(firstBad)}`);
+    // what the TPM sees changes with the reboot when the firmware reads other bytes (the size the reset kept)
+    const first = JSON.stringify(f.boots[0]?.firmware?.measurements ?? []);
+    const other = f.boots.find((b) => b.boot > 1 && JSON.stringify(b.firmware?.measurements ?? []) !== first);
+    if (other !== undefined) out.push(`     boot ${other.boot} measures other bytes than boot 1:`, ...measuredLines(other.firmware?.measurements ?? [], '       '));
   }
   out.push('');
 

@@ -9,7 +9,9 @@
 import type { FwCfgDriverStyle } from '../fwcfg/driver.js';
 import type { MachineFamily } from '../qemu/machine-type.js';
 import type { FirmwareContext } from './context.js';
+import type { MeasurementPolicy } from './measurement.js';
 import type { FirmwareReport } from './report.js';
+import type { TpmVersion } from './tpm.js';
 
 /** The personalities: what `--firmware` names. */
 export type FirmwareName = 'seabios' | 'ovmf' | 'uboot';
@@ -37,6 +39,8 @@ export interface MachineFacts {
   s3: boolean;
   /** QEMU builds ACPI (acpi=on; absent: assumed on): on pc the PIIX4 PM function SeaBIOS's own tables need exists only then. */
   qemuAcpi?: boolean;
+  /** The machine's TPM (etc/tpm/config, firmware/tpm.ts); absent: none. */
+  tpm?: TpmVersion;
 }
 
 export interface FirmwareRecord<Profile = unknown> {
@@ -53,6 +57,8 @@ export interface FirmwareRecord<Profile = unknown> {
   boundsChecked: boolean;
   /** Where its numbers come from. */
   evidence: string;
+  /** Whether and how it measures the loader and its blobs into a TPM (firmware/measurement.ts). */
+  measures: MeasurementPolicy;
   /** What it programs before its first ACPI select, as far as the model needs it: q35's MMCONFIG base. */
   platform: { pciexbar: number };
   /** The fw_cfg driver idiom it uses on an architecture. */

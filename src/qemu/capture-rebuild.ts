@@ -26,6 +26,7 @@ import { migrateToFile, readRamBlocks } from './live/ram-stream.js';
 import { parseRamBlocks } from './monitor-text.js';
 import { seabiosVersionIn } from './seabios-image.js';
 import { KNOWN_IMAGES, type KnownImage } from './known-firmware-images.js';
+import { UEFI_VERSION_WINDOW, uefiVersionIn } from './uefi-version.js';
 
 export const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp'];
 
@@ -148,11 +149,16 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       const directoryAfter = await readDirectoryPort(guest);
       const ramblockAfter = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
       let roms: RomBlobJson[] = [];
+      if (first !== null && plan.firmware === 'ovmf') {
+        const version = await uefiVersionInRam(q, dir);
+        // what ran wins over what a package database says of the path (a wrapper's chroot has its own)
+        if (version !== null) base.image = { ...plan.image, version, versionFrom: 'the firmware version string in guest RAM at its first ACPI select (PcdFirmwareVersionString)' };
+      }
       if (first !== null) {
         const { blocks, seabiosVersion, flashImage } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
         if (plan.firmware === 'seabios' && seabiosVersion !== null) base.image = { ...plan.image, version: seabiosVersion, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
-        // OVMF/AAVMF builds carry no version: the flash QEMU mapped is matched against the known Debian images
-        if (plan.firmware !== 'seabios' && plan.image.version === null && flashImage !== null && flashImage.firmware === plan.firmware) {
+        // builds without a version string (OVMF before 2025.02, AAVMF): the flash QEMU mapped, matched against the known Debian images
+        if (plan.firmware !== 'seabios' && base.image.version === null && flashImage !== null && flashImage.firmware === plan.firmware) {
           base.image = { ...plan.image, version: flashImage.package.split(' ')[1]!, versionFrom: `the image QEMU mapped (its flash in the migration stream): ${flashImage.package}'s ${flashImage.file.split(', ')[0]}` };
         }
         roms = writeRomBlobs(o.out, `firmware/${plan.firmware}`, blocks, directoryAfter, ramblockAfter);
@@ -173,6 +179,17 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** OVMF's own version string, from the low RAM of a stopped guest (uefi-version.ts). */
+async function uefiVersionInRam(q: QemuProcess, dir: string): Promise<string | null> {
+  const path = join(dir, 'uefi-low-ram.bin');
+  try {
+    await q.qmp.execute('pmemsave', { val: 0, size: UEFI_VERSION_WINDOW, filename: path });
+    return uefiVersionIn(new Uint8Array(readFileSync(path)));
+  } finally {
+    rmSync(path, { force: true });
   }
 }
 

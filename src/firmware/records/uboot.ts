@@ -13,6 +13,8 @@ export const UBOOT_2023_01: FirmwareRecord<UbootProfile> = {
   stages: [],
   boundsChecked: false,
   evidence: 'the loader-executors spec (drivers/misc/qfw_acpi.c); no real U-Boot boot backs the placement',
+  // read, not observed: no live U-Boot boot with a TPM
+  measures: { kind: 'none', evidence: "drivers/misc/qfw.c (2023.01; qfw_acpi.c later) calls no TPM function; U-Boot's TCG2 code measures images, SMBIOS and EFI events, not the loader's files" },
   // qfw puts SELECT in the descriptor and writes only the low address half on x86 (SeaBIOS's idiom), a 64-bit store on arm (OVMF's)
   platform: { pciexbar: 0xb0000000 },
   driverStyle: (arch) => (arch === 'x86_64' ? 'seabios' : 'ovmf'),
