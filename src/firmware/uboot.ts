@@ -60,6 +60,8 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
     if (profile.otherReads.length > 0) readOthers(ctx, profile, fw.directory());
     return report;
   }
+  // where it places things is measured for some configurations only: say which
+  report.notes.push(profile.provenance);
   const list = fw.directory(); // qfw_read_firmware_list: once, before any ACPI select; strcmp, first match
   const find = (name: string): FwCfgDirEntry | undefined => list.find((e) => e.name === name);
   ctx.programPlatform?.();
