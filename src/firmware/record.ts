@@ -33,6 +33,8 @@ export interface MachineFacts {
   arch: Arch;
   /** RAM below 4 GiB (QEMU's lowmem split). */
   lowRam: { start: number; end: number };
+  /** x86: whether QEMU maps RAM above 4 GiB too (U-Boot then keeps a second DRAM bank). */
+  ramAbove4G?: boolean;
   /** The NUMA item lists nodes (SeaBIOS then adds SRAT to its fallback tables). */
   numa: boolean;
   /** etc/system-states enables S3 (OVMF's WRITE_POINTER path depends on it). */

@@ -109,7 +109,7 @@ export class QemuMachine {
 
   /** What firmware does before its first ACPI select: enable MMCONFIG (q35), assign PCI resources. */
   programPlatform(pciexbarBase = PCIEXBAR_RESET): void {
-    if (this.type.family === 'q35') this.pciexbar = pciexbarBase | 1;
+    if (this.type.family === 'q35') this.pciexbar = (pciexbarBase | 1) >>> 0;
     this.platformProgrammed = true;
   }
 

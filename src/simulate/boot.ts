@@ -84,6 +84,7 @@ export function machineFacts(machine: QemuMachine): MachineFacts {
     family: machine.type.family,
     arch: machine.type.arch,
     lowRam: ramBelow4G(machine),
+    ramAbove4G: ramRanges(machine).length > 1,
     numa: (machine.device.item(0x0d)?.data?.[0] ?? 0) > 0,
     s3: s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined),
     qemuAcpi: machine.acpi !== undefined,
