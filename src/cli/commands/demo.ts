@@ -111,6 +111,18 @@ function demoText(dir: string, embedded: boolean): string {
     const os = { qemu: "QEMU's tables, intact", firmware: "the firmware's own tables", none: 'no ACPI tables', broken: 'broken tables' }[b.os.tables];
     out.push(`     It runs ${b.firmware?.commandsExecuted ?? 0} commands of the ${b.firmware?.loaderBytesRead ?? 0}-byte loader it read; the OS gets ${os}${b.os.tables === 'broken' ? `: ${b.os.reasons[0]}` : b.os.tables === 'none' && b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}.`);
   }
+  if (embedded) {
+    // the same command line on newer releases, each with the firmware Debian ships beside it (their own captures)
+    const tell = { qemu: "QEMU's tables", firmware: "the firmware's own tables", none: 'no ACPI tables', broken: 'broken tables' } as const;
+    out.push('', '8. The same command line on newer QEMU releases, three boots each (each release\'s own capture and firmware):');
+    for (const release of ['10.0', '11.1']) {
+      const v = openVector(embeddedVector('seed', `qemu-${release}`));
+      for (const firmware of ['seabios', 'ovmf'] as const) {
+        const life = simulateLifecycle(v, { policy: policyFor(release), hostPageSize: 0x1000, firmware, boots: 3 }).report;
+        out.push(`   QEMU ${release}, ${life.firmwareRelease}: ${life.boots.map((b) => `boot ${b.boot}: ${tell[b.os.tables]}`).join('; ')}`);
+      }
+    }
+  }
   out.push('', 'Next:', '  fwcfg check -- qemu-system-x86_64 -machine q35 -m 2G     the same story for your own command line', `  fwcfg simulate ${embedded ? 'spec-vectors/qemu-7.2/seed' : dir} --firmware seabios --boots 3   every boot of this VM`, '  fwcfg --help                                             every command; fwcfg COMMAND --help explains its flags');
   return out.join('\n') + '\n';
 }
