@@ -190,7 +190,7 @@ function runLoader(ctx: FirmwareContext, profile: UbootProfile, find: (name: str
           break;
         }
         default:
-          out('skipped', e.type === 'writePointer' ? 'WRITE_POINTER is not implemented' : 'unknown command');
+          out('skipped', e.type === 'writePointer' ? "U-Boot's qfw loader has no WRITE_POINTER (it skips the command; spec-vectors/uboot)" : 'unknown command');
       }
     } catch (err) {
       if (!(err instanceof FwCfgError)) throw err;
