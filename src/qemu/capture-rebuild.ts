@@ -157,8 +157,10 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       if (first !== null) {
         const { blocks, seabiosVersion, flashImage } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
         if (plan.firmware === 'seabios' && seabiosVersion !== null) base.image = { ...plan.image, version: seabiosVersion, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
-        // builds without a version string (OVMF before 2025.02, AAVMF): the flash QEMU mapped, matched against the known Debian images
-        if (plan.firmware !== 'seabios' && base.image.version === null && flashImage !== null && flashImage.firmware === plan.firmware) {
+        // builds without a version string (OVMF before 2025.02, AAVMF): the flash QEMU mapped, matched against the known Debian images;
+        // it wins over a package database too (a wrapper's chroot QEMU opens the path in its own tree, not the host's)
+        const fromPackages = base.image.versionFrom?.startsWith('package ') === true;
+        if (plan.firmware !== 'seabios' && (base.image.version === null || fromPackages) && flashImage !== null && flashImage.firmware === plan.firmware) {
           base.image = { ...plan.image, version: flashImage.package.split(' ')[1]!, versionFrom: `the image QEMU mapped (its flash in the migration stream): ${flashImage.package}'s ${flashImage.file.split(', ')[0]}` };
         }
         roms = writeRomBlobs(o.out, `firmware/${plan.firmware}`, blocks, directoryAfter, ramblockAfter);
