@@ -17,16 +17,17 @@ const SYSTEM_TABLE_SIGNATURE = Buffer.from('IBI SYST', 'latin1');
  * bytes sum to 0 (and all of them, from revision 2). A BIOS OS scans 16-byte
  * boundaries; OVMF's ACPI 2.0 RSDP sits 20 bytes after its 1.0 one.
  */
-export function rsdpCandidates(image: RamImage, start = 0, end = image.bytes.length, align = 16): number[] {
+export function rsdpCandidates(image: RamImage, start = image.base, end = image.base + image.bytes.length, align = 16): number[] {
   const ram = image.bytes;
   const out: number[] = [];
   for (const at of occurrences(image, RSDP_SIGNATURE)) {
-    if (at < start || at + 20 > end || at % align !== 0 || sum8(ram.subarray(at, at + 20)) !== 0) continue;
+    const address = image.base + at;
+    if (address < start || address + 20 > end || address % align !== 0 || sum8(ram.subarray(at, at + 20)) !== 0) continue;
     if (ram[at + 15]! >= 2) {
       const length = ram.readUInt32LE(at + 20);
       if (length < 36 || at + length > ram.length || sum8(ram.subarray(at, at + length)) !== 0) continue;
     }
-    out.push(at);
+    out.push(address);
   }
   return out;
 }
@@ -72,13 +73,14 @@ export function efiConfigurationAcpi(image: RamImage): ConfigTableAcpi[] {
     copy.writeUInt32LE(0, 16);
     if (crc32(copy) !== crc) continue;
     const count = Number(ram.readBigUInt64LE(at + 0x68));
-    const table = Number(ram.readBigUInt64LE(at + 0x70));
-    if (count > 256 || table + count * 24 > ram.length) continue;
+    // the table's address is guest-physical; the image starts at `base`
+    const table = Number(ram.readBigUInt64LE(at + 0x70)) - image.base;
+    if (count > 256 || table < 0 || table + count * 24 > ram.length) continue;
     const entries: ConfigTableAcpi[] = [];
     for (let i = 0; i < count; i++) {
       const e = table + i * 24;
       const guid = ACPI_GUIDS[guidText(ram.subarray(e, e + 16))];
-      if (guid !== undefined) entries.push({ entry: e, guid, rsdp: Number(ram.readBigUInt64LE(e + 16)) });
+      if (guid !== undefined) entries.push({ entry: image.base + e, guid, rsdp: Number(ram.readBigUInt64LE(e + 16)) });
     }
     found = entries;
   }
@@ -92,14 +94,14 @@ export function uefiRsdp(entries: readonly ConfigTableAcpi[]): ConfigTableAcpi |
 
 const PAGE = 0x1000;
 
-/** Pages entirely filled with `fill` (OVMF's DXE core fills freed pages with 0xAF: D6). */
+/** Pages (guest-physical) entirely filled with `fill` (OVMF's DXE core fills freed pages with 0xAF: D6). */
 export function filledPages(image: RamImage, fill: number): Set<number> {
   const ram = image.bytes;
   const page = Buffer.alloc(PAGE, fill);
   const out = new Set<number>();
   for (let at = 0; at + PAGE <= ram.length; at += PAGE) {
     if (ram[at] !== fill || ram[at + PAGE - 1] !== fill) continue;
-    if (ram.compare(page, 0, PAGE, at, at + PAGE) === 0) out.add(at);
+    if (ram.compare(page, 0, PAGE, at, at + PAGE) === 0) out.add(image.base + at);
   }
   return out;
 }

@@ -64,7 +64,7 @@ function anchorOf(data: Uint8Array, runs: [number, number][]): { at: number; len
 }
 
 export interface CopySearch {
-  /** Bases where the file's bytes lie, outside the patchable ones; ascending. */
+  /** Guest-physical bases where the file's bytes lie, outside the patchable ones; ascending. */
   bases: number[];
   /** False when the file is empty or too uniform to be told apart from other memory. */
   locatable: boolean;
@@ -84,7 +84,7 @@ export function findCopies(image: RamImage, data: Uint8Array, mask: Uint8Array):
     if (++hits > MAX_HITS) return { bases: [], locatable: false };
     const base = hit - anchor.at;
     if (base < 0 || base + data.length > ram.length) continue;
-    if (runs.every(([s, e]) => ram.compare(whole, s, e, base + s, base + e) === 0)) bases.push(base);
+    if (runs.every(([s, e]) => ram.compare(whole, s, e, base + s, base + e) === 0)) bases.push(image.base + base);
   }
   return { bases, locatable: true };
 }

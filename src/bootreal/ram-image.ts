@@ -21,8 +21,10 @@ const CHUNK = 256 * 2 ** 20;
 let reusable: Buffer | undefined;
 
 export interface RamImage {
-  /** Guest-physical address 0 .. bytes.length (shared with the next dump: see `reusable`). */
+  /** Guest-physical address `base` .. base + bytes.length (shared with the next dump: see `reusable`). */
   bytes: Buffer;
+  /** The guest-physical address of bytes[0]: 0 on x86, 0x40000000 on arm virt. */
+  base: number;
   memory: GuestMemory;
   /** Where RAM is not all zeros, in 64 KiB blocks (merged, ascending): the only places worth searching. */
   nonZero: [number, number][];
@@ -62,7 +64,7 @@ export function* occurrences(image: RamImage, needle: Uint8Array): Generator<num
   }
 }
 
-export async function dumpRam(q: QemuProcess, size: number, progress: (m: string) => void = () => undefined): Promise<RamImage> {
+export async function dumpRam(q: QemuProcess, size: number, progress: (m: string) => void = () => undefined, base = 0): Promise<RamImage> {
   const tmp = existsSync('/dev/shm') ? join('/dev/shm', `fwcfg-bootreal-${process.pid}-${q.pid}.bin`) : join(q.dir, 'pmem.bin');
   if (reusable?.length !== size) reusable = Buffer.allocUnsafeSlow(size);
   const bytes = reusable;
@@ -70,7 +72,7 @@ export async function dumpRam(q: QemuProcess, size: number, progress: (m: string
     for (let at = 0; at < size; at += CHUNK) {
       const n = Math.min(CHUNK, size - at);
       progress(`reading guest RAM ${Math.round((at / size) * 100)}%`);
-      await q.qmp.execute('pmemsave', { val: at, size: n, filename: tmp });
+      await q.qmp.execute('pmemsave', { val: base + at, size: n, filename: tmp });
       const fd = openSync(tmp, 'r');
       try {
         let got = 0;
@@ -79,7 +81,7 @@ export async function dumpRam(q: QemuProcess, size: number, progress: (m: string
           if (r === 0) break;
           got += r;
         }
-        if (got !== n) throw new QemuError('PMEMSAVE_SHORT', `pmemsave of ${n} bytes at 0x${at.toString(16)} gave ${got}`);
+        if (got !== n) throw new QemuError('PMEMSAVE_SHORT', `pmemsave of ${n} bytes at 0x${(base + at).toString(16)} gave ${got}`);
       } finally {
         closeSync(fd);
       }
@@ -87,10 +89,10 @@ export async function dumpRam(q: QemuProcess, size: number, progress: (m: string
   } finally {
     rmSync(tmp, { force: true });
   }
-  return ramImageOf(bytes);
+  return ramImageOf(bytes, base);
 }
 
-/** An image over bytes already at hand (tests, saved dumps). */
-export function ramImageOf(bytes: Buffer): RamImage {
-  return { bytes, memory: new GuestMemory([{ name: 'pc.ram', start: 0, size: bytes.length, kind: 'ram', bytes }]), nonZero: nonZeroSpans(bytes) };
+/** An image over bytes already at hand (tests, saved dumps), holding guest-physical `base` onwards. */
+export function ramImageOf(bytes: Buffer, base = 0): RamImage {
+  return { bytes, base, memory: new GuestMemory([{ name: base === 0 ? 'pc.ram' : 'ram', start: base, size: bytes.length, kind: 'ram', bytes }]), nonZero: nonZeroSpans(bytes) };
 }
