@@ -8,6 +8,7 @@ import { boot } from '../src/simulate/boot.js';
 import { itemsCaptureFor, vectorFileContents } from '../src/simulate/captures.js';
 import { loadVector, vectorConfigs } from './helpers/paths.js';
 import { guestFor as coreGuest } from '../src/simulate/fwcfg-access.js';
+import { pointerBytes } from './helpers/acpi-pointers.js';
 
 const p72 = qemuPolicy(parseQemuVersion('7.2'));
 const fileName = (f: string) => f.replace(/\//g, '_') + '.bin';
@@ -42,21 +43,6 @@ for (const config of vectorConfigs()) {
     t.deepEqual(report.allocations.map((a) => [a.file, a.base]), after.allocations!.map((a) => [a.file, a.base]));
     t.is(report.rsdp?.address, parseInt(String(after.rsdp!['address']), 16));
   });
-}
-
-/** Offsets inside each installed table that the firmware may have changed: pointers, FADT links, checksum. */
-function pointerBytes(signature: string, length: number): Set<number> {
-  const s = new Set<number>([9]);
-  const add = (at: number, n: number) => {
-    for (let i = 0; i < n; i++) if (at + i < length) s.add(at + i);
-  };
-  if (signature === 'FACP') {
-    add(36, 8);
-    add(132, 16);
-  }
-  if (signature === 'RSDT') for (let at = 36; at < length; at++) s.add(at);
-  if (signature === 'XSDT') for (let at = 36; at < length; at++) s.add(at);
-  return s;
 }
 
 for (const [config, stage] of [['pc', 'after-ovmf'], ['q35', 'after-ovmf'], ['seed', 'after-ovmf'], ['virt-aarch64', 'after-aavmf']] as const) {

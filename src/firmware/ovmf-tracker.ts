@@ -42,8 +42,8 @@ export interface OvmfLoaderState {
   readonly nvs: PageAllocator;
   /** The blobs' pages: NVS with `--place FILE=ADDR` applied (firmware/pinning.ts). */
   readonly blobPages: PlacedAllocator<undefined>;
-  /** What freed pages are filled with (D6). */
-  readonly freedFill: number;
+  /** What freed pages are filled with (D6); null: they keep their bytes. */
+  readonly freedFill: number | null;
   /** The Tracker: allocated blobs by name. */
   readonly blobs: Map<string, Blob>;
   /** Successful WRITE_POINTERs in script order (edk2's WritePointerSubsetEnd). */
@@ -64,9 +64,9 @@ export function findFile(fw: FwCfgGuest, name: string): FwCfgDirEntry | undefine
   return fw.directory().find((e) => e.name === name);
 }
 
-/** FreePages: the pages read back as the fill byte afterwards (D6); pages outside modelled RAM are left alone. */
+/** FreePages: the pages read back as the fill byte afterwards (D6), where the release fills them; pages outside modelled RAM are left alone. */
 export function freePages(state: OvmfLoaderState, base: number, pages: number): void {
-  if (state.memory.regionAt(base) !== undefined) state.memory.fill(base, pages * PAGE, state.freedFill);
+  if (state.freedFill !== null && state.memory.regionAt(base) !== undefined) state.memory.fill(base, pages * PAGE, state.freedFill);
 }
 
 /** The report's allocation of `name` is no longer the file's. */

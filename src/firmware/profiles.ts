@@ -103,8 +103,8 @@ export interface OvmfProfile {
   xsdt: number;
   /** Where the roots' buffer lies once grown to a capacity (entries each), where a run observed it. */
   grownRoots?: Readonly<Record<number, number>>;
-  /** Freed pages are filled with this byte (D6). */
-  freedFill: number;
+  /** Freed pages are filled with this byte (D6); null: they keep their bytes (AAVMF 2026.08's blobs are still in RAM after the boot). */
+  freedFill: number | null;
   /**
    * When the fw_cfg directory is read: on every QemuFwCfgFindFile (up to
    * 2025.02), or once, early in the boot, and cached (2026.08).
@@ -188,8 +188,37 @@ function ovmfObserved(): OvmfProfile {
 /** The end of RAM AAVMF's numbers were observed with (virt, 2 GiB at 0x40000000). */
 const AAVMF_OBSERVED_TOP = 0xc0000000;
 
-export function aavmfProfile(ramTop = AAVMF_OBSERVED_TOP): OvmfProfile {
-  return shifted(aavmfObserved(), ramTop - AAVMF_OBSERVED_TOP, AAVMF_OBSERVED_TOP, ramTop);
+/**
+ * What moves between AAVMF releases on virt (spec-vectors/aavmf/<release>,
+ * observed with 2 GiB): where AcpiTableDxe's pool gave the ACPI 2.0 RSDP and
+ * the XSDT, how far the bins of the loader's blobs (and the model's page
+ * copies of the tables) lie from 2022.11's, and what freed pages hold.
+ */
+export interface AavmfRelease {
+  version: string;
+  rsdp20: number;
+  xsdt: number;
+  /** Added to every bin of 2022.11's layout. */
+  binShift: number;
+  freedFill: number | null;
+  directoryRead: OvmfProfile['directoryRead'];
+  provenance: string;
+}
+
+export const AAVMF_2022_11_LAYOUT: AavmfRelease = {
+  version: '2022.11',
+  rsdp20: 0xbc430018,
+  xsdt: 0xbc43fe98,
+  binShift: 0,
+  freedFill: 0xaf,
+  directoryRead: 'every-lookup',
+  provenance: 'AAVMF 2022.11 on virt 2 GiB: RSDP and XSDT addresses observed; blob and copy placement assumed (pool)',
+};
+
+export function aavmfProfile(ramTop = AAVMF_OBSERVED_TOP, release: AavmfRelease = AAVMF_2022_11_LAYOUT): OvmfProfile {
+  const base = aavmfObserved();
+  const moved = { ...shifted(base, release.binShift, AAVMF_OBSERVED_TOP, AAVMF_OBSERVED_TOP), rsdp20: release.rsdp20, xsdt: release.xsdt, freedFill: release.freedFill, directoryRead: release.directoryRead, provenance: release.provenance };
+  return shifted(moved, ramTop - AAVMF_OBSERVED_TOP, AAVMF_OBSERVED_TOP, ramTop);
 }
 
 function aavmfObserved(): OvmfProfile {
@@ -204,6 +233,6 @@ function aavmfObserved(): OvmfProfile {
     xsdt: 0xbc43fe98,
     freedFill: 0xaf,
     directoryRead: 'every-lookup',
-    provenance: 'AAVMF 2022.11 on virt 2 GiB: RSDP and XSDT addresses observed; blob and copy placement assumed (pool)',
+    provenance: AAVMF_2022_11_LAYOUT.provenance,
   };
 }

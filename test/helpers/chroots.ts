@@ -24,3 +24,8 @@ export function wrapper(dir: string, suite: string, binary: string): string {
 
 /** The suite whose QEMU is each release (../shared/vectors/README.md); 7.2 is the host's. */
 export const SUITE_OF: Record<string, string | undefined> = { '5.2': 'bullseye', '7.2': undefined, '10.0': 'trixie', '11.1': 'sid' };
+
+/** A path inside a suite's chroot, as this process reads it. */
+export function inChroot(suite: string, path: string): string {
+  return join(CHROOTS, suite, path);
+}

@@ -6,11 +6,11 @@
 import { UsageError } from '../../errors.js';
 import type { AnyFirmwareRecord, Arch, FirmwareName } from '../record.js';
 import { FIRMWARES } from '../record.js';
-import { AAVMF_2022_11, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08 } from './ovmf.js';
+import { AAVMF_2020_11, AAVMF_2022_11, AAVMF_2025_02, AAVMF_2026_08, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08 } from './ovmf.js';
 import { SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0 } from './seabios.js';
 import { UBOOT_2021_01, UBOOT_2023_01, UBOOT_2025_01, UBOOT_2025_01_3_2 } from './uboot.js';
 
-export const FIRMWARE_RECORDS: readonly AnyFirmwareRecord[] = [SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08, AAVMF_2022_11, UBOOT_2021_01, UBOOT_2023_01, UBOOT_2025_01, UBOOT_2025_01_3_2];
+export const FIRMWARE_RECORDS: readonly AnyFirmwareRecord[] = [SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08, AAVMF_2020_11, AAVMF_2022_11, AAVMF_2025_02, AAVMF_2026_08, UBOOT_2021_01, UBOOT_2023_01, UBOOT_2025_01, UBOOT_2025_01_3_2];
 
 /** What a bare name means on each architecture (the releases the shared captures were made with). */
 const DEFAULTS: Record<FirmwareName, Partial<Record<Arch, AnyFirmwareRecord>>> = {

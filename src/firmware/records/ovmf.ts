@@ -2,7 +2,7 @@
 import type { FirmwareRecord } from '../record.js';
 import { runOvmf } from '../ovmf.js';
 import { EV_PLATFORM_CONFIG_FLAGS, type MeasurementPolicy } from '../measurement.js';
-import { aavmfProfile, OVMF_2022_11_LAYOUT, ovmfProfile, type OvmfProfile, type OvmfRelease } from '../profiles.js';
+import { AAVMF_2022_11_LAYOUT, aavmfProfile, OVMF_2022_11_LAYOUT, ovmfProfile, type AavmfRelease, type OvmfProfile, type OvmfRelease } from '../profiles.js';
 
 const MiB = 0x100000;
 
@@ -61,8 +61,8 @@ export const AAVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   label: 'AAVMF 2022.11',
   arches: ['aarch64'],
   stages: ['after-aavmf'],
-  evidence: 'Debian qemu-efi-aarch64 2022.11-6+deb12u2: spec-vectors/qemu-7.2/virt-aarch64 (after-aavmf, aavmf-memory)',
-  profile: (m) => aavmfProfile(m.lowRam.end),
+  evidence: 'Debian qemu-efi-aarch64 2022.11-6+deb12u2: spec-vectors/qemu-7.2/virt-aarch64 (after-aavmf, aavmf-memory), reproduced by spec-vectors/aavmf/2022.11',
+  profile: (m) => aavmfProfile(m.lowRam.end, AAVMF_2022_11_LAYOUT),
 };
 
 /** Another OVMF release: 2022.11's core with its own layout, platform programming, measurements and evidence. */
@@ -100,4 +100,61 @@ export const OVMF_2026_08 = ovmf(
   0xe0000000,
   measuresAcpiData('a live boot of Debian ovmf 2026.08+ds-2 under QEMU 11.1 with swtpm logs them, every bank as predicted'),
   'Debian ovmf 2026.08+ds-2 under QEMU 11.1: spec-vectors/qemu-11.1 (after-ovmf, ovmf-memory)',
+);
+
+/** Another AAVMF release: 2022.11's core with its own layout on virt, measurements and evidence. */
+function aavmf(version: string, release: Omit<AavmfRelease, 'version'>, measures: MeasurementPolicy, evidence: string): FirmwareRecord<OvmfProfile> {
+  const layout: AavmfRelease = { version, ...release };
+  return { ...AAVMF_2022_11, id: `aavmf@${version}`, version, label: `AAVMF ${version}`, evidence, measures, profile: (m) => aavmfProfile(m.lowRam.end, layout), run: runWith(measures) };
+}
+
+/** Where AcpiPlatformDxe is OVMF's own (OvmfPkg/AcpiPlatformDxe, shared by ArmVirtQemu): its measurement, read from the source, not yet seen on arm. */
+function aavmfMeasures(debian: string): MeasurementPolicy {
+  return measuresAcpiData(`the arm build runs the same QemuFwCfgAcpi.c; no TPM boot of Debian qemu-efi-aarch64 ${debian} has been recorded (assumed)`);
+}
+
+export const AAVMF_2020_11 = aavmf(
+  '2020.11',
+  {
+    // every address 0x4000000 below 2022.11's (RSDP 0xb8430018, XSDT 0xb843fe98): the bins assumed to move with them
+    rsdp20: 0xb8430018,
+    xsdt: 0xb843fe98,
+    binShift: -0x4000000,
+    freedFill: 0xaf,
+    directoryRead: 'every-lookup',
+    provenance: 'AAVMF 2020.11 on virt 2 GiB: RSDP and XSDT addresses and the directory read per lookup observed; blob bins assumed 2022.11\'s moved with the RSDP (the blobs leave no copy in RAM), table copies pool (contents only)',
+  },
+  { kind: 'none', evidence: 'edk2-stable202011 predates the measurement (commit 935343cf16, edk2-stable202302)' },
+  'Debian qemu-efi-aarch64 2020.11-2+deb11u3 under QEMU 5.2: spec-vectors/aavmf/2020.11',
+);
+
+export const AAVMF_2025_02 = aavmf(
+  '2025.02',
+  {
+    // RSDP 0x2b6a000 above 2022.11's; the XSDT 0xf00 above it (2022.11: 0xfe80)
+    rsdp20: 0xbef9a018,
+    xsdt: 0xbef9af18,
+    binShift: 0x2b6a000,
+    freedFill: 0xaf,
+    directoryRead: 'every-lookup',
+    provenance: 'AAVMF 2025.02 on virt 2 GiB: RSDP and XSDT addresses and the directory read per lookup observed; blob bins assumed 2022.11\'s moved with the RSDP (the blobs leave no copy in RAM), table copies pool (contents only)',
+  },
+  aavmfMeasures('2025.02-8+deb13u1'),
+  'Debian qemu-efi-aarch64 2025.02-8+deb13u1 under QEMU 10.0: spec-vectors/aavmf/2025.02',
+);
+
+export const AAVMF_2026_08 = aavmf(
+  '2026.08',
+  {
+    // the firmware moved to the bottom of RAM: RSDP 0x47ff3018, XSDT 0x47ff3f18; the blobs stay in RAM
+    // after the boot, etc/acpi/rsdp at 0x47fe0000 and etc/acpi/tables at 0x47fc0000 (top-down from 0x47fe1000)
+    rsdp20: 0x47ff3018,
+    xsdt: 0x47ff3f18,
+    binShift: 0x47fe1000 - 0xbc400000,
+    freedFill: null,
+    directoryRead: 'every-lookup',
+    provenance: 'AAVMF 2026.08 on virt 2 GiB: RSDP, XSDT, both blobs (NVS top 0x47fe1000) and the directory read per lookup observed; freed blobs keep their bytes; table copies pool (contents only)',
+  },
+  aavmfMeasures('2026.08+ds-2'),
+  'Debian qemu-efi-aarch64 2026.08+ds-2 under QEMU 11.1: spec-vectors/aavmf/2026.08',
 );
