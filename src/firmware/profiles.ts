@@ -212,7 +212,7 @@ export const AAVMF_2022_11_LAYOUT: AavmfRelease = {
   binShift: 0,
   freedFill: 0xaf,
   directoryRead: 'every-lookup',
-  provenance: 'AAVMF 2022.11 on virt 2 GiB: RSDP and XSDT addresses observed; blob and copy placement assumed (pool)',
+  provenance: 'AAVMF 2022.11 on virt 2 GiB: RSDP and XSDT addresses observed; blob and copy placement assumed (pool); no RAM page holds 0xAF after the boot (spec-vectors/aavmf/2022.11), the fill is assumed',
 };
 
 export function aavmfProfile(ramTop = AAVMF_OBSERVED_TOP, release: AavmfRelease = AAVMF_2022_11_LAYOUT): OvmfProfile {

@@ -56,6 +56,8 @@ export interface ModelBoot extends SeenBoot {
   recordId: string;
   walk: AcpiWalk;
   memory: GuestMemory;
+  /** Where the model's loader put each blob. */
+  allocations: Map<string, number>;
 }
 
 /** The model booting the release's recorded configuration (its capture/) with `firmware` (default: the bare name, resolved from the capture). */
@@ -75,6 +77,7 @@ export function modelBoot(release: string, firmware = 'aavmf'): ModelBoot {
     tables: walk.tables.map((x) => ({ signature: x.signature, address: x.address, bytes: memory.read(x.address, x.length), referencedBy: x.referencedBy })),
     walk,
     memory,
+    allocations: new Map(report.allocations.map((a) => [a.file, a.base])),
   };
 }
 
