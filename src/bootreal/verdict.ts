@@ -6,9 +6,10 @@
  */
 import { realFirmwareRecord } from './real-firmware.js';
 import type { FirmwareReport } from '../firmware/report.js';
+import type { RealFirmware } from '../qemu/live/firmware-images.js';
 
 export interface VerdictFacts {
-  firmware: 'seabios' | 'ovmf';
+  firmware: RealFirmware;
   completed: boolean;
   /** etc/table-loader's size in the fw_cfg directory; undefined when there is none. */
   loaderSize: number | undefined;

@@ -127,6 +127,16 @@ export function firmwareSpec(flag: string, extra: readonly string[] = []): Parse
   };
 }
 
+/** `NAME` or `NAME@VERSION` (firmwareSpec) of one of `names`: a firmware this command can run for real. */
+export function realFirmwareSpec(flag: string, names: readonly string[]): Parse<string> {
+  const spec = firmwareSpec(flag);
+  return (text) => {
+    const name = text.split('@')[0]!;
+    if (!names.includes(name)) refuse(flag, text, `use ${names.join(', ')}, optionally NAME@VERSION (e.g. ${names[names.length - 1]}@${FIRMWARE_RECORDS.find((r) => r.name === names[names.length - 1])?.version ?? 'VERSION'})`, 'UNKNOWN_FIRMWARE');
+    return spec(text);
+  };
+}
+
 // ------------------------------------------------------------------ paths
 
 /** What is at a path; 'other' is a pipe or socket (`<(...)` gives one), 'device' a character or block device. */
