@@ -171,7 +171,12 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
       }
       progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);
       try {
-        q = await QemuProcess.start({ binary: qemu, args: [...base, ...firmwareArgs(image, varsCopy)], dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
+        let loaded = image;
+        if (record.copiesImage === true) {
+          loaded = { ...image, code: join(dir, `bios-${basename(image.code)}`) };
+          copyFileSync(image.code, loaded.code);
+        }
+        q = await QemuProcess.start({ binary: qemu, args: [...base, ...firmwareArgs(loaded, varsCopy)], dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
       } catch (err) {
         if (!(err instanceof InputError && err.code === 'QEMU_EXITED') || i + 1 >= images.length) throw err;
         progress(`${image.code}: ${err.message}; trying the next image`);

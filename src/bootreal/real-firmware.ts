@@ -29,6 +29,8 @@ export interface RealFirmwareRecord {
    * add a device to QEMU's DSDT) a quiet fw_cfg trace after the loader's select.
    */
   configEnd: 'marker' | 'quiet-trace';
+  /** QEMU is given a copy of the image in the run's directory (under the shared /tmp, where a chroot's QEMU sees it too). */
+  copiesImage?: boolean;
   /** QEMU options that load the image; `serial`: also give it a serial log in `dir`. */
   qemuArgs(image: FirmwareImage, varsCopy: string | undefined, dir: string | undefined): string[];
   /** Where an OS finds the RSDP this firmware publishes. */
@@ -101,6 +103,7 @@ const UBOOT: RealFirmwareRecord = {
   timeoutMs: 60_000,
   marker: { text: AUTOBOOT_TEXT, log: SERIAL_LOG },
   configEnd: 'quiet-trace',
+  copiesImage: true,
   qemuArgs: (image, _varsCopy, dir) => ['-bios', image.code, ...(dir !== undefined ? ['-serial', `file:${join(dir, SERIAL_LOG)}`] : [])],
   rsdpSource: 'fseg-scan',
   tablesViaProtocol: false,
