@@ -130,7 +130,7 @@ const CASES: [string[], RegExp][] = [
   [['boot-real', LOADER, '--firmware', 'bios'], /--firmware bios: use seabios, ovmf, uboot, optionally NAME@VERSION/],
   [['boot-real', LOADER, '--firmware', 'aavmf'], /--firmware aavmf: use seabios, ovmf, uboot/],
   [['boot-real', LOADER, '--firmware', 'uboot@1999.01'], /--firmware uboot@1999\.01: uboot 1999\.01 is not modelled \(modelled: uboot@2021\.01, uboot@2023\.01, uboot@2025\.01, uboot@2025\.01-3\.2\)/],
-  [['boot-real', LOADER, '--firmware', 'uboot@2023.01@x'], /--firmware uboot@2023\.01@x: use seabios, ovmf, uboot|--firmware uboot@2023\.01@x: use /],
+  [['boot-real', LOADER, '--firmware', 'uboot@2023.01@x'], /--firmware uboot@2023\.01@x: use seabios, ovmf, uboot, optionally NAME@VERSION/],
   [['boot-real', '--config', SEED, '--firmware', 'uboot', '--image', MISSING], /--image .*missing: no such file/],
   [['boot-real', '--config', SEED, '--firmware', 'seabios', '--file', `a=${FILE}`], /--file cannot be used with --config|--config cannot be used with --file/],
   [['boot-real', '--config', SEED, '--firmware', 'seabios', '--boots', '21'], /--boots 21: a whole number from 1 to 20/],

@@ -120,7 +120,7 @@ export function firmwareSpec(flag: string, extra: readonly string[] = []): Parse
     const records = FIRMWARE_RECORDS.filter((r) => r.name === kind);
     if (!known || more !== undefined || (version !== undefined && !records.some((r) => r.version === version && (name !== 'aavmf' || r.id.startsWith('aavmf'))))) {
       const names = [...extra, ...FIRMWARES].join(', ');
-      const why = known && version !== undefined ? `${name} ${version} is not modelled (modelled: ${records.map((r) => r.id).join(', ')})` : `use ${names}, optionally NAME@VERSION (${FIRMWARE_RECORDS.map((r) => r.id).join(', ')})`;
+      const why = known && version !== undefined && more === undefined ? `${name} ${version} is not modelled (modelled: ${records.map((r) => r.id).join(', ')})` : `use ${names}, optionally NAME@VERSION (${FIRMWARE_RECORDS.map((r) => r.id).join(', ')})`;
       refuse(flag, text, why, 'UNKNOWN_FIRMWARE');
     }
     return text;
