@@ -16,7 +16,7 @@ import { UBOOT_X86_IMAGE, type FirmwareImage } from '../src/qemu/live/firmware-i
 import { chrootSkip, wrapper } from './helpers/chroots.js';
 import { fwcfg } from './helpers/cli.js';
 import { ROOT } from './helpers/paths.js';
-import { x86FirmwareMissing } from './helpers/qemu.js';
+import { QEMU_ARM, x86FirmwareMissing } from './helpers/qemu.js';
 
 const CHROOTS = process.env['CHROOT_BASE'] ?? '/var/chroots';
 /** The model's record of each suite's build (spec-vectors/uboot/README.md). */
@@ -149,6 +149,28 @@ const chrootTitle = "live: a capture on trixie's QEMU of -bios u-boot.rom names 
     const sim = await fwcfg('simulate', cap, '--firmware', 'uboot');
     t.is(sim.code, 0, sim.stderr);
     t.regex(sim.stdout, /2025\.01-3\+deb13u1/, "the model plays trixie's build");
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+const ARM_IMAGE = '/usr/lib/u-boot/qemu_arm64/u-boot.bin';
+const armMissing = QEMU_ARM === undefined ? 'qemu-system-aarch64 not installed' : existsSync(ARM_IMAGE) ? undefined : `${ARM_IMAGE} not found (install u-boot-qemu)`;
+const armTitle = 'live: a capture of virt with -bios u-boot.bin is U-Boot of the installed build, which never selects an ACPI file';
+(armMissing === undefined ? test.serial : test.skip)(armMissing === undefined ? armTitle : `${armTitle} (skipped: ${armMissing})`, async (t) => {
+  t.timeout(600_000);
+  const tmp = mkdtempSync(join(tmpdir(), 'fwcfg-uboot-virt-'));
+  try {
+    const cap = join(tmp, 'capture');
+    const c = await fwcfg('capture', '--out', cap, '--boot-timeout', '15', '--', 'qemu-system-aarch64', '-nodefaults', '-machine', 'virt', '-cpu', 'max', '-m', '2G', '-bios', ARM_IMAGE);
+    t.is(c.code, 0, c.stderr);
+    const items = JSON.parse(readFileSync(join(cap, 'items.json'), 'utf8')) as { firmware: { booted: string; runs: { firmware: string; outcome: string; image: { version: string } }[] } };
+    t.is(items.firmware.booted, 'uboot');
+    const run = items.firmware.runs.find((x) => x.firmware === 'uboot');
+    t.is(run?.outcome, 'no-acpi-select');
+    t.is(run?.image.version, packaged('host'));
+    const check = await fwcfg('check', cap);
+    t.regex(check.stdout, /U-Boot \(the command line boots it\): runs no loader/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

@@ -56,7 +56,7 @@ export const bootRealCommand: CliCommand = {
         examples(
           'fwcfg boot-real spec-vectors/firmware-conformance/baseline/loader.bin --file etc/acpi/rsdp=spec-vectors/firmware-conformance/baseline/rsdp.bin --file etc/acpi/tables=spec-vectors/firmware-conformance/baseline/tables.bin --file etc/fwconf/probe=spec-vectors/firmware-conformance/baseline/etc_fwconf_probe.bin --firmware ovmf --json',
           'fwcfg boot-real --config spec-vectors/qemu-7.2/seed --firmware seabios --boots 3 --compare',
-          'fwcfg boot-real --config spec-vectors/qemu-7.2/seed --firmware uboot@2023.01 --compare',
+          'fwcfg boot-real --config /tmp/q35-uboot --firmware uboot@2023.01 --boots 2 --compare',
         ),
       )
       .action(async (loaderPath, o) => {
