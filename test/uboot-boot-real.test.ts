@@ -4,7 +4,8 @@
 // U-Boot, reported in exec's JSON shape with the F-segment RSDP the recordings show (spec-vectors/uboot); a capture
 // of `-bios u-boot.rom` detected as U-Boot of the installed release, whose real boots (two, a system_reset between)
 // equal the model's check by check; and on a chroot's QEMU, a capture names that chroot's build from the image QEMU
-// loaded. Skips, saying why, where QEMU, the image or a chroot is absent.
+// loaded and its real boots there equal the model of that build. Skips, saying why, where QEMU, the image or a
+// chroot is absent.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -134,7 +135,7 @@ live(`live: a capture of -bios u-boot.rom is U-Boot of the installed build, and 
 });
 
 const chroot = chrootSkip('trixie') ?? (existsSync(imageOf('trixie').code) ? undefined : `${imageOf('trixie').code} not found`);
-const chrootTitle = "live: a capture on trixie's QEMU of -bios u-boot.rom names trixie's U-Boot, read from the image QEMU loaded";
+const chrootTitle = "live: a capture on trixie's QEMU of -bios u-boot.rom names trixie's U-Boot, read from the image QEMU loaded, and its real boots are the model's";
 (chroot === undefined && missing === undefined ? test.serial : test.skip)(chroot === undefined ? chrootTitle : `${chrootTitle} (skipped: ${chroot ?? missing})`, async (t) => {
   t.timeout(600_000);
   const tmp = mkdtempSync(join(tmpdir(), 'fwcfg-uboot-trixie-'));
@@ -149,6 +150,11 @@ const chrootTitle = "live: a capture on trixie's QEMU of -bios u-boot.rom names 
     const sim = await fwcfg('simulate', cap, '--firmware', 'uboot');
     t.is(sim.code, 0, sim.stderr);
     t.regex(sim.stdout, /2025\.01-3\+deb13u1/, "the model plays trixie's build");
+    // its real boots on trixie's QEMU (the image copied where the chroot sees it) equal the model of that build
+    const real = await fwcfg('boot-real', '--config', cap, '--firmware', 'uboot@2025.01', '--image', imageOf('trixie').code, '--boots', '2', '--compare');
+    t.is(real.code, 0, real.stdout + real.stderr);
+    t.regex(real.stdout, /on QEMU emulator version 10\.0/);
+    t.notRegex(real.stdout, /DIFF/);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
