@@ -124,6 +124,12 @@ live(`live: a capture of -bios u-boot.rom is U-Boot of the installed build, and 
       t.true(b.equal, b.checks.filter((k) => k.status === 'different').map((k) => `${k.what}: ${k.detail}`).join('; '));
       t.true(b.checks.some((k) => k.what === 'tables the OS reaches' && k.status === 'same'));
     }
+    // SeaBIOS on the same capture boots SeaBIOS (the command line's -bios left out), as its own rebuild says
+    const seabios = await fwcfg('boot-real', '--config', cap, '--firmware', 'seabios', '--compare', '--json');
+    t.is(seabios.code, 0, seabios.stdout + seabios.stderr);
+    const sj = JSON.parse(seabios.stdout) as { argv: string[]; comparison: { equal: boolean }[] };
+    t.false(sj.argv.includes('-bios'));
+    t.true(sj.comparison.every((b) => b.equal));
     // a build that is not the installed one: one line, exit 2, nothing on stdout
     const wrong = await fwcfg('boot-real', '--config', cap, '--firmware', 'uboot@2021.01');
     t.is(wrong.code, 2);
