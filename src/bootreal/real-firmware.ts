@@ -46,7 +46,7 @@ export interface RealFirmwareRecord {
   /** What outcome.json says of a serial log: what can and cannot be read from it. */
   serialNote?: string;
   /** How the outcome is judged once the loader ran: by its warnings, or by what it installed and kept. */
-  verdict(f: { warnings: number; loaderTablesInstalled: boolean; writeBackKept: boolean }): FirmwareReport['outcome'];
+  verdict(f: { warnings: number; loaderTablesInstalled: boolean; writeBackKept: boolean; logSeen?: boolean }): FirmwareReport['outcome'];
   /** A note on how the verdict was read, when it is inferred. */
   verdictNote?: string;
 }
@@ -111,9 +111,9 @@ const UBOOT: RealFirmwareRecord = {
   freedFill: undefined,
   logFile: SERIAL_LOG,
   serialNote: "U-Boot prints on its serial port only: its `error: ...` lines before the autoboot countdown are the warnings",
-  // a failed run leaves no loader RSDP an OS finds (stop-and-free); where there is no log (a configuration's boot) that is all there is to go by
-  verdict: (f) => (f.warnings > 0 || !f.loaderTablesInstalled ? 'rejected' : 'ran'),
-  verdictNote: "U-Boot prints its errors on the serial port only: the verdict is its error lines where the boot had a serial log, and whether an OS finds the loader's RSDP",
+  // a failed run prints `error: ...`; where there is no log (a configuration's boot) what is left is its effect: stop-and-free leaves no loader RSDP an OS finds
+  verdict: (f) => (f.warnings > 0 ? 'rejected' : f.logSeen === true || f.loaderTablesInstalled ? 'ran' : 'rejected'),
+  verdictNote: "U-Boot prints its errors on the serial port only: the verdict is its error lines where the boot had a serial log, else whether an OS finds the loader's RSDP",
 };
 
 const RECORDS: Record<RealFirmware, RealFirmwareRecord> = { seabios: SEABIOS, ovmf: OVMF, uboot: UBOOT };

@@ -19,6 +19,8 @@ export interface VerdictFacts {
   loaderTablesInstalled: boolean;
   /** A WRITE_POINTER value still in its fw_cfg file after the boot. */
   writeBackKept: boolean;
+  /** The firmware's log (its record's logFile) holds anything: its silence then means no error. */
+  logSeen?: boolean;
 }
 
 export function realVerdict(f: VerdictFacts): FirmwareReport['outcome'] {
