@@ -97,6 +97,22 @@ live(`live: a script on the real U-Boot, in exec's JSON shape, the RSDP where th
   }
 });
 
+for (const id of ['allocate-missing-file', 'allocate-align-3']) {
+  live(`live: ${id} on the real U-Boot: rejected with the error line U-Boot prints, as the model says${why}`, async (t) => {
+    t.timeout(240_000);
+    const c = join(CORPUS, id);
+    const spec = JSON.parse(readFileSync(join(c, 'case.json'), 'utf8')) as { fw_cfg_files: { fw_cfg_name: string; path: string }[] };
+    const files = spec.fw_cfg_files.filter((f) => f.fw_cfg_name !== 'etc/table-loader').flatMap((f) => ['--file', `${f.fw_cfg_name}=${join(c, f.path)}`]);
+    const r = await fwcfg('boot-real', join(c, 'loader.bin'), ...files, '--firmware', 'uboot', '--json');
+    t.is(r.code, 0, r.stderr);
+    const real = (JSON.parse(r.stdout) as { firmware: { outcome: string; warnings: string[] } }).firmware;
+    const model = (JSON.parse((await fwcfg('exec', c, '--firmware', 'uboot', '--json')).stdout) as { firmware: { outcome: string; warnings: string[] } }).firmware;
+    t.is(real.outcome, 'rejected');
+    t.is(real.outcome, model.outcome);
+    t.deepEqual(real.warnings, model.warnings);
+  });
+}
+
 live(`live: a capture of -bios u-boot.rom is U-Boot of the installed build, and its real boots equal the model's${why}`, async (t) => {
   t.timeout(600_000);
   const tmp = mkdtempSync(join(tmpdir(), 'fwcfg-uboot-capture-'));
