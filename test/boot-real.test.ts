@@ -121,8 +121,9 @@ test('boot-real: bad input is one line and exit 2', async (t) => {
   const noFw = await fwcfg('boot-real', join(c, 'loader.bin'));
   t.is(noFw.code, 2);
   t.regex(noFw.stderr, /^fwcfg: boot-real: --firmware <NAME> is required \(usage: fwcfg boot-real /);
-  const uboot = await fwcfg('boot-real', join(c, 'loader.bin'), '--firmware', 'uboot');
+  const uboot = await fwcfg('boot-real', join(c, 'loader.bin'), '--firmware', 'uboot@1999.01');
   t.is(uboot.code, 2);
+  t.is(uboot.stdout, '');
   const noFile = await fwcfg('boot-real', join(c, 'nope.bin'), '--firmware', 'seabios');
   t.is(noFile.code, 2);
   t.regex(noFile.stderr, /^fwcfg: .*nope\.bin.*\n$/);

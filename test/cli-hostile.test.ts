@@ -127,7 +127,11 @@ const CASES: [string[], RegExp][] = [
   [['check', 'qemu-system-x86_64', '-machine', 'q35'], /unknown option -machine; .* \(QEMU's arguments go after --\)/],
   // boot-real (refused before any QEMU starts)
   [['boot-real', '--firmware', 'seabios'], /give a loader script/],
-  [['boot-real', LOADER, '--firmware', 'uboot'], /--firmware uboot: use seabios, ovmf/],
+  [['boot-real', LOADER, '--firmware', 'bios'], /--firmware bios: use seabios, ovmf, uboot, optionally NAME@VERSION/],
+  [['boot-real', LOADER, '--firmware', 'aavmf'], /--firmware aavmf: use seabios, ovmf, uboot/],
+  [['boot-real', LOADER, '--firmware', 'uboot@1999.01'], /--firmware uboot@1999\.01: uboot 1999\.01 is not modelled \(modelled: uboot@2021\.01, uboot@2023\.01, uboot@2025\.01, uboot@2025\.01-3\.2\)/],
+  [['boot-real', LOADER, '--firmware', 'uboot@2023.01@x'], /--firmware uboot@2023\.01@x: use seabios, ovmf, uboot, optionally NAME@VERSION/],
+  [['boot-real', '--config', SEED, '--firmware', 'uboot', '--image', MISSING], /--image .*missing: no such file/],
   [['boot-real', '--config', SEED, '--firmware', 'seabios', '--file', `a=${FILE}`], /--file cannot be used with --config|--config cannot be used with --file/],
   [['boot-real', '--config', SEED, '--firmware', 'seabios', '--boots', '21'], /--boots 21: a whole number from 1 to 20/],
   [['boot-real', LOADER, '--firmware', 'seabios', '--compare'], /--compare goes with --config DIR/],

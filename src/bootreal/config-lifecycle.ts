@@ -12,12 +12,15 @@ import { itemsCaptureFor } from '../simulate/captures.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
 import { bootableFamily, configQemuBinary, runConfigBoots } from './config-run.js';
-import { findQemu, qemuVersionLine, type RealFirmware } from '../qemu/live/firmware-images.js';
+import { findFirmwareImage, findQemu, qemuVersionLine, type RealFirmware } from '../qemu/live/firmware-images.js';
+import { realFirmwareSpec } from './firmware-spec.js';
 import { compareBoot, liveBoot, type BootComparison, type LiveBoot } from './lifecycle-compare.js';
 
 export interface ConfigLifecycleInput {
   vector: Vector;
   firmware: RealFirmware;
+  /** `--firmware` as given (`uboot@2023.01`): a version must be the installed image's; the model plays what it resolves to (./firmware-spec.ts). */
+  spec?: string;
   boots: number;
   /** Run the model too and compare each boot with it. */
   compare: boolean;
@@ -46,14 +49,16 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
   // the model plays the QEMU this host runs; a vector captured on another version is not a like-for-like check
   const installed = /version (\d+\.\d+)/.exec(qemuVersionLine(findQemu(configQemuBinary(input.vector))))?.[1];
   const captured = /version (\d+\.\d+)/.exec(input.vector.manifest.qemu_version)?.[1];
-  const stage = stageFor(input.vector, input.firmware);
+  const image = findFirmwareImage(input.firmware, findQemu(configQemuBinary(input.vector)), input.image);
+  const modelFirmware = realFirmwareSpec(input.spec ?? input.firmware, image);
+  const stage = stageFor(input.vector, modelFirmware);
   const guid = input.vector.hasStage(stage) ? input.vector.stage(stage).qmp_vm_generation_id : undefined;
   const creationLoader = input.vector.hasRom('before', LOADER_FILE) ? input.vector.romBytes('before', LOADER_FILE) : undefined;
   const items = itemsCaptureFor(input.vector, undefined);
   let model: Lifecycle | undefined;
   if (input.compare) {
     input.progress?.(`the model's ${input.boots} boots of ${input.vector.name}`);
-    model = simulateLifecycle(input.vector, { policy: policyFor(installed ?? captured), hostPageSize: 0x1000, firmware: input.firmware, boots: input.boots, keepFiles: true, ...(items !== undefined ? { items } : {}) });
+    model = simulateLifecycle(input.vector, { policy: policyFor(installed ?? captured), hostPageSize: 0x1000, firmware: modelFirmware, boots: input.boots, keepFiles: true, ...(items !== undefined ? { items } : {}) });
   }
   try {
     const run = await runConfigBoots(

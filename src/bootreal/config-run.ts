@@ -105,6 +105,15 @@ export function configArgs(vector: Vector, dir: string, guid: string | undefined
   return args;
 }
 
+/**
+ * The arguments without the command line's own `-bios IMAGE`: `--firmware`
+ * says which firmware boots (a capture of `-bios u-boot.rom` keeps SeaBIOS's
+ * and OVMF's rebuilds too, each booted with its own image, qemu/capture-firmware.ts).
+ */
+export function withoutBios(args: readonly string[]): string[] {
+  return args.filter((a, i) => a !== '-bios' && args[i - 1] !== '-bios');
+}
+
 /** No serial port here (no log directory given): QEMU would describe it in the DSDT, and the tables would no longer be the configuration's. */
 function firmwareArgs(image: FirmwareImage, varsCopy: string | undefined): string[] {
   return realFirmwareRecord(image.firmware).qemuArgs(image, varsCopy, undefined);
@@ -159,7 +168,7 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bootreal-config-'));
   let q: QemuProcess | undefined;
   try {
-    const base = ['-accel', 'tcg', '-cpu', 'max', '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...configArgs(input.vector, dir, input.vmgenidGuid)];
+    const base = ['-accel', 'tcg', '-cpu', 'max', '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...withoutBios(configArgs(input.vector, dir, input.vmgenidGuid))];
     base.push('-D', join(dir, TRACE_LOG), '-trace', 'fw_cfg_select');
     base.push('-chardev', `file,id=dbg,path=${join(dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg');
     for (let i = 0; q === undefined; i++) {
@@ -171,7 +180,12 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
       }
       progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);
       try {
-        q = await QemuProcess.start({ binary: qemu, args: [...base, ...firmwareArgs(image, varsCopy)], dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
+        let loaded = image;
+        if (record.copiesImage === true) {
+          loaded = { ...image, code: join(dir, `bios-${basename(image.code)}`) };
+          copyFileSync(image.code, loaded.code);
+        }
+        q = await QemuProcess.start({ binary: qemu, args: [...base, ...firmwareArgs(loaded, varsCopy)], dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
       } catch (err) {
         if (!(err instanceof InputError && err.code === 'QEMU_EXITED') || i + 1 >= images.length) throw err;
         progress(`${image.code}: ${err.message}; trying the next image`);

@@ -2,14 +2,16 @@
  * What SeaBIOS says on its debug port (0x402) that matters to the loader:
  * its warnings (`WARNING - <kind> at <function>:<line>!`, printed by
  * warn_internalerror / warn_noalloc) and the lines about ACPI, zones and
- * memory. OVMF's release build prints nothing there.
+ * memory. OVMF's release build prints nothing there; U-Boot prints its
+ * `error: ...` lines on its serial console (./uboot-console.ts).
  */
 
 export interface LogWarning {
   text: string;
   kind: string;
-  function: string;
-  line: number;
+  /** SeaBIOS: where in its source the warning was raised (U-Boot's lines do not say). */
+  function?: string;
+  line?: number;
 }
 
 export function logWarnings(log: string): LogWarning[] {

@@ -1,7 +1,7 @@
 /**
  * What a real boot did, read off the stopped guest: where each ALLOCATEd
  * file's bytes lie in RAM, the RSDP an OS would take and the tables it
- * reaches, SeaBIOS's warnings, the writable files before and after, and
+ * reaches, the firmware's warnings (SeaBIOS's, U-Boot's), the writable files before and after, and
  * (OVMF) the pages its DXE core filled after freeing them.
  */
 import { realFirmwareRecord } from './real-firmware.js';
@@ -12,6 +12,7 @@ import type { LoaderEntry } from '../loader/entry.js';
 import { efiConfigurationAcpi, filledPages, rsdpCandidates, uefiRsdp, type ConfigTableAcpi } from './acpi-roots.js';
 import { findCopies, patchMask } from './blob-copies.js';
 import { logWarnings, type LogWarning } from './firmware-log.js';
+import { DEBUG_LOG } from './real-firmware.js';
 import { SYSTEM_STATES, type RealBootFile, type RealRun } from './run.js';
 
 export interface BlobObservation {
@@ -167,7 +168,7 @@ export function observe(run: RealRun, files: readonly RealBootFile[], options: O
     rsdp,
     rsdpSelectedBy,
     walk,
-    warnings: record.warnings(run.debugLog),
+    warnings: record.warnings(record.logFile === DEBUG_LOG ? run.debugLog : run.serialLog),
     writable,
     freedPages: record.freedFill !== undefined ? filledPages(ram, record.freedFill) : undefined,
   };

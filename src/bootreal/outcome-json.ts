@@ -284,7 +284,8 @@ export function outcomeFiles(o: Observation, options: OutcomeOptions = {}): Outc
       : {
           path: SERIAL_LOG,
           debugcon_bytes: Buffer.byteLength(r.debugLog, 'latin1'),
-          note: "OVMF's release build prints no DEBUG() output on port 0x402, so its error messages cannot be observed; outcomes are read from memory and fw_cfg",
+          ...(record.serialNote !== undefined ? { note: record.serialNote } : {}),
+          ...(o.warnings.length > 0 ? { warnings: o.warnings } : {}),
           serial_first_lines: r.serialLog.split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '').slice(0, 6),
         };
   files.set(record.logFile, record.logFile === DEBUG_LOG ? r.debugLog : r.serialLog);

@@ -6,7 +6,7 @@
  * said so in `notes`: the verdict of an OVMF run (its release build prints
  * nothing), and per-entry outcomes (left empty).
  */
-import { realFirmwareRecord } from './real-firmware.js';
+import { DEBUG_LOG, realFirmwareRecord } from './real-firmware.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import { TPM_CONFIG_FILE } from '../firmware/tpm.js';
 import type { FirmwareReport, WritePointerReport } from '../firmware/report.js';
@@ -63,6 +63,7 @@ export function realReport(o: Observation): FirmwareReport {
     warnings: o.warnings.length,
     loaderTablesInstalled,
     writeBackKept: wps.some((w) => w.kept),
+    logSeen: (record.logFile === DEBUG_LOG ? r.debugLog : r.serialLog).trim() !== '',
   });
   if (outcome === 'hung') notes.push(`no "${r.marker}" within the time bound: the firmware never finished its boot (stopped after ${r.stoppedAfterS.toFixed(1)} s)`);
   // why it ran none: what a report's reader is told first

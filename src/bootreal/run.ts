@@ -2,8 +2,8 @@
  * One boot of a real firmware on a real QEMU with a given loader script and
  * files: QEMU started paused, QEMU's own writable files preset through
  * fw_cfg DMA, the firmware let run until its boot reaches a point after the
- * loader (SeaBIOS: "No bootable device" on the debug port; OVMF: "BdsDxe:"
- * on the serial port), stopped, writable files read back, all guest RAM
+ * loader (SeaBIOS: "No bootable device" on the debug port; OVMF: "BdsDxe:",
+ * U-Boot: its autoboot countdown, on the serial port), stopped, writable files read back, all guest RAM
  * read. Every wait is bounded; QEMU is killed by PID whatever happens.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +15,7 @@ import { isQemuWritableFile } from '../qemu/known-files.js';
 import { LiveGuest } from '../qemu/live/live-guest.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { findFirmwareImage, findQemu, packageVersions, qemuVersionLine, RealBootUnavailable, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
+import { realFirmwareSpec } from './firmware-spec.js';
 import { presetFile, readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker } from './marker.js';
 import { realFirmwareRecord } from './real-firmware.js';
@@ -30,6 +31,8 @@ export interface RealBootFile {
 
 export interface RealBootInput {
   firmware: RealFirmware;
+  /** `--firmware` as given (`uboot@2023.01`): a version must be the installed image's (./firmware-spec.ts). */
+  spec?: string;
   /** Injected read-only with `-fw_cfg`, in this order. */
   files: readonly RealBootFile[];
   /** QEMU's own writable files (e.g. etc/smi/requested-features) and the bytes to preset them with. */
@@ -109,6 +112,7 @@ export async function bootReal(input: RealBootInput): Promise<RealRun> {
   const progress = input.progress ?? (() => undefined);
   const qemu = findQemu();
   const image = findFirmwareImage(input.firmware, qemu, input.image);
+  realFirmwareSpec(input.spec ?? input.firmware, image);
   const dma = input.dma !== false;
   const record = realFirmwareRecord(input.firmware);
   const timeoutMs = input.timeoutMs ?? record.timeoutMs;
@@ -138,7 +142,7 @@ export async function bootReal(input: RealBootInput): Promise<RealRun> {
     try {
       q = await QemuProcess.start({ binary: qemu, args, dir, timeoutMs: 60_000, lifetimeMs: timeoutMs + settleMs + 300_000 });
     } catch (err) {
-      if (err instanceof InputError && /could not load PC BIOS|Could not open .*(bios|OVMF)/i.test(err.message)) throw new RealBootUnavailable('NO_FIRMWARE', err.message);
+      if (err instanceof InputError && /could not load PC BIOS|Could not open .*(bios|OVMF|u-boot)/i.test(err.message)) throw new RealBootUnavailable('NO_FIRMWARE', err.message);
       throw err;
     }
     const guest = new LiveGuest(q.qtest, { kind: 'io', dma });

@@ -18,6 +18,7 @@ import { parseQemuVersion, qemuPolicy } from '../qemu/version.js';
 import { InputError } from '../errors.js';
 import { boot, recordFor } from '../simulate/boot.js';
 import { guestFor } from '../simulate/fwcfg-access.js';
+import { errorLines } from './uboot-console.js';
 import type { UbootObservation } from './uboot-observation.js';
 import { BIOS_AREA } from './uboot-real.js';
 
@@ -73,22 +74,6 @@ function observedMemory(obs: UbootObservation): GuestMemory {
   }
   specs.sort((a, b) => a.start - b.start);
   return new GuestMemory(specs);
-}
-
-/** The first boot's part of the console: up to the countdown, or up to the banner of the next boot when the machine reset. */
-function firstBoot(serial: string): string {
-  const countdown = serial.indexOf('Hit any key');
-  if (countdown >= 0) return serial.slice(0, countdown);
-  // a boot starts with the SPL's banner where there is an SPL (x86), else with U-Boot's
-  const banner = serial.includes('U-Boot SPL ') ? /U-Boot SPL \d{4}\.\d{2}/g : /U-Boot \d{4}\.\d{2}/g;
-  banner.exec(serial);
-  const next = banner.exec(serial);
-  return next === null ? serial : serial.slice(0, next.index);
-}
-
-/** U-Boot's `error: ...` lines on its way to the prompt (its first boot's). */
-function errorLines(serial: string): string[] {
-  return firstBoot(serial).split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('error: '));
 }
 
 /** The first boot's selects past the probe (a machine that resets starts over with the directory). */

@@ -3,6 +3,7 @@
  * listens on): everything U-Boot prints is kept, waits are bounded, and a
  * command is typed the way a person does (one line) and answered by the text
  * up to the next prompt. Connect before `cont`: QEMU drops output nobody reads.
+ * What the console says is read here too: its countdown, its error lines.
  */
 import type { Socket } from 'node:net';
 import { connectUnix } from '../qemu/live/unix-socket.js';
@@ -10,6 +11,8 @@ import { QemuError } from '../qemu/live/errors.js';
 
 /** U-Boot's prompt (`CONFIG_SYS_PROMPT` in every Debian QEMU build). */
 export const UBOOT_PROMPT = '=> ';
+/** What U-Boot prints while it counts down to autoboot (common/autoboot.c). */
+export const AUTOBOOT_TEXT = 'Hit any key to stop autoboot';
 
 export class UbootConsole {
   private text = '';
@@ -71,4 +74,20 @@ export class UbootConsole {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** The first boot's part of the console: up to the countdown, or up to the banner of the next boot when the machine reset. */
+function firstBoot(serial: string): string {
+  const countdown = serial.indexOf(AUTOBOOT_TEXT);
+  if (countdown >= 0) return serial.slice(0, countdown);
+  // a boot starts with the SPL's banner where there is an SPL (x86), else with U-Boot's
+  const banner = serial.includes('U-Boot SPL ') ? /U-Boot SPL \d{4}\.\d{2}/g : /U-Boot \d{4}\.\d{2}/g;
+  banner.exec(serial);
+  const next = banner.exec(serial);
+  return next === null ? serial : serial.slice(0, next.index);
+}
+
+/** U-Boot's `error: ...` lines on its way to the prompt (its first boot's). */
+export function errorLines(serial: string): string[] {
+  return firstBoot(serial).split(/\r?\n/).map((l) => l.trim()).filter((l) => l.startsWith('error: '));
 }

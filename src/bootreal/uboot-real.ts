@@ -26,11 +26,11 @@ import { romBlocksByMigration } from '../qemu/capture-rebuild.js';
 import { readFile } from './live-fwcfg.js';
 import { readText } from './marker.js';
 import { FENCE_KEY, traceSelects, type TracedSelect } from './run.js';
-import { UbootConsole, UBOOT_PROMPT } from './uboot-console.js';
+import { AUTOBOOT_TEXT, UbootConsole, UBOOT_PROMPT } from './uboot-console.js';
+
+export { AUTOBOOT_TEXT };
 import { locateBlobs, type LocatedBlob } from './uboot-locate.js';
 
-/** What U-Boot prints while it counts down to autoboot (common/autoboot.c). */
-export const AUTOBOOT_TEXT = 'Hit any key to stop autoboot';
 /** The BIOS area an OS scans for the RSDP on x86 (ACPI 6.5 §5.2.5.1). */
 export const BIOS_AREA = { start: 0xe0000, end: 0x100000 };
 /** fw_cfg's MMIO data register on arm virt (QEMU hw/arm/virt.c memmap). */

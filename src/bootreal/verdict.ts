@@ -6,9 +6,10 @@
  */
 import { realFirmwareRecord } from './real-firmware.js';
 import type { FirmwareReport } from '../firmware/report.js';
+import type { RealFirmware } from '../qemu/live/firmware-images.js';
 
 export interface VerdictFacts {
-  firmware: 'seabios' | 'ovmf';
+  firmware: RealFirmware;
   completed: boolean;
   /** etc/table-loader's size in the fw_cfg directory; undefined when there is none. */
   loaderSize: number | undefined;
@@ -18,6 +19,8 @@ export interface VerdictFacts {
   loaderTablesInstalled: boolean;
   /** A WRITE_POINTER value still in its fw_cfg file after the boot. */
   writeBackKept: boolean;
+  /** The firmware's log (its record's logFile) holds anything: its silence then means no error. */
+  logSeen?: boolean;
 }
 
 export function realVerdict(f: VerdictFacts): FirmwareReport['outcome'] {

@@ -120,10 +120,20 @@ export function firmwareSpec(flag: string, extra: readonly string[] = []): Parse
     const records = FIRMWARE_RECORDS.filter((r) => r.name === kind);
     if (!known || more !== undefined || (version !== undefined && !records.some((r) => r.version === version && (name !== 'aavmf' || r.id.startsWith('aavmf'))))) {
       const names = [...extra, ...FIRMWARES].join(', ');
-      const why = known && version !== undefined ? `${name} ${version} is not modelled (modelled: ${records.map((r) => r.id).join(', ')})` : `use ${names}, optionally NAME@VERSION (${FIRMWARE_RECORDS.map((r) => r.id).join(', ')})`;
+      const why = known && version !== undefined && more === undefined ? `${name} ${version} is not modelled (modelled: ${records.map((r) => r.id).join(', ')})` : `use ${names}, optionally NAME@VERSION (${FIRMWARE_RECORDS.map((r) => r.id).join(', ')})`;
       refuse(flag, text, why, 'UNKNOWN_FIRMWARE');
     }
     return text;
+  };
+}
+
+/** `NAME` or `NAME@VERSION` (firmwareSpec) of one of `names`: a firmware this command can run for real. */
+export function realFirmwareSpec(flag: string, names: readonly string[]): Parse<string> {
+  const spec = firmwareSpec(flag);
+  return (text) => {
+    const name = text.split('@')[0]!;
+    if (!names.includes(name)) refuse(flag, text, `use ${names.join(', ')}, optionally NAME@VERSION (e.g. ${names[names.length - 1]}@${FIRMWARE_RECORDS.find((r) => r.name === names[names.length - 1])?.version ?? 'VERSION'})`, 'UNKNOWN_FIRMWARE');
+    return spec(text);
   };
 }
 

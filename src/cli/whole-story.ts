@@ -48,7 +48,7 @@ export interface WholeStory {
   errors: number;
 }
 
-const CAPTURE_TO_MODEL: Record<CaptureFirmware, FirmwareName> = { seabios: 'seabios', ovmf: 'ovmf', aavmf: 'ovmf' };
+const CAPTURE_TO_MODEL: Record<CaptureFirmware, FirmwareName> = { seabios: 'seabios', ovmf: 'ovmf', aavmf: 'ovmf', uboot: 'uboot' };
 
 /** The firmware to tell about: the one the command line boots first, then the others that run on the machine. */
 function firmwareOrder(cfg: Configuration): FirmwareName[] {

@@ -12,12 +12,13 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CaptureFirmware, FirmwareImageJson } from '../vectors/capture-json.js';
 import { seabiosVersionIn } from './seabios-image.js';
+import { ubootVersionIn } from './uboot-image.js';
 import { findOnPath } from './live/find-binary.js';
 import { ovmfCandidates, qemuDataDirs } from './live/firmware-images.js';
 
 
 /** The vector stage name each firmware's rebuild is kept under (as in spec-vectors/qemu-7.2). */
-export const FIRMWARE_STAGE: Record<CaptureFirmware, string> = { seabios: 'after', ovmf: 'after-ovmf', aavmf: 'after-aavmf' };
+export const FIRMWARE_STAGE: Record<CaptureFirmware, string> = { seabios: 'after', ovmf: 'after-ovmf', aavmf: 'after-aavmf', uboot: 'after-uboot' };
 
 export interface FirmwarePlan {
   firmware: CaptureFirmware;
@@ -39,6 +40,12 @@ export interface FirmwarePlans {
 }
 
 const UEFI_NAME = /ovmf|edk2|aavmf|qemu_efi|qemu-efi/i;
+const UBOOT_NAME = /^u-boot/i;
+
+/** A `-bios` image that is U-Boot: by its banner where the file is readable here, else by Debian's file name (a chroot's path). */
+function isUboot(path: string): boolean {
+  return ubootVersion(path) !== null || (!existsSync(path) && UBOOT_NAME.test(basename(path)));
+}
 
 interface StrippedArgs {
   rest: string[];
@@ -88,6 +95,15 @@ function seabiosVersion(path: string): string | null {
   }
 }
 
+/** The version in a U-Boot image's banner, or null when the file is no U-Boot (or cannot be read). */
+function ubootVersion(path: string): string | null {
+  try {
+    return ubootVersionIn(new Uint8Array(readFileSync(path)));
+  } catch {
+    return null;
+  }
+}
+
 /** The Debian package that owns a file, with its version (OVMF images are compressed: the package says it). */
 function packageOf(path: string): string | null {
   try {
@@ -103,8 +119,8 @@ function describeImage(files: string[], source: FirmwareImageJson['source'], fir
   const code = files[0];
   if (code === undefined) return { files, source, version: null, versionFrom: null };
   if (!hostInstall && source !== 'command line') return { files, source, version: null, versionFrom: "unknown: this QEMU is not this host's installation, whose files and packages the paths would name" };
-  if (firmware === 'seabios') {
-    const v = seabiosVersion(code);
+  if (firmware === 'seabios' || firmware === 'uboot') {
+    const v = firmware === 'seabios' ? seabiosVersion(code) : ubootVersion(code);
     if (v !== null) return { files, source, version: v, versionFrom: 'the image' };
   }
   const p = packageOf(code);
@@ -124,7 +140,8 @@ function pflashArgs(code: string, varsName: string): string[] {
 /**
  * The firmware the command line boots and the others this host can boot on
  * the same machine: on x86 pc and q35 SeaBIOS and OVMF, on microvm only its
- * default (QEMU's microvm SeaBIOS), on arm virt AAVMF.
+ * default (QEMU's microvm SeaBIOS), on arm virt AAVMF. A `-bios` that is a
+ * U-Boot (its banner in the image, or its name) boots U-Boot, on either.
  */
 export function planFirmware(binary: string, userArgs: readonly string[], arch: 'x86_64' | 'aarch64', family: string): FirmwarePlans {
   const s = stripFirmware(userArgs);
@@ -135,7 +152,7 @@ export function planFirmware(binary: string, userArgs: readonly string[], arch: 
   const uefiKind: CaptureFirmware = arch === 'aarch64' ? 'aavmf' : 'ovmf';
   let booted: CaptureFirmware | null;
   if (s.pflash.length > 0 || s.blockdevPflash) booted = uefiKind;
-  else if (s.bios !== undefined) booted = UEFI_NAME.test(basename(s.bios)) ? uefiKind : arch === 'x86_64' ? 'seabios' : null;
+  else if (s.bios !== undefined) booted = isUboot(s.bios) ? 'uboot' : UEFI_NAME.test(basename(s.bios)) ? uefiKind : arch === 'x86_64' ? 'seabios' : null;
   else booted = arch === 'x86_64' ? 'seabios' : null;
 
   const plans: FirmwarePlan[] = [];

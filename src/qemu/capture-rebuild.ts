@@ -25,6 +25,7 @@ import { QemuProcess } from './live/qemu-process.js';
 import { migrateToFile, readRamBlocks } from './live/ram-stream.js';
 import { parseRamBlocks } from './monitor-text.js';
 import { seabiosVersionIn } from './seabios-image.js';
+import { ubootVersionIn } from './uboot-image.js';
 import { KNOWN_IMAGES, type KnownImage } from './known-firmware-images.js';
 import { UEFI_VERSION_WINDOW, uefiVersionIn } from './uefi-version.js';
 
@@ -49,7 +50,7 @@ const FLASH_BLOCKS = ['system.flash0', 'virt.flash0'];
 
 
 /** The /rom@ blocks of a paused QEMU, from a migration stream (their used length, whole). */
-export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array>; seabiosVersion: string | null; flashImage: KnownImage | null }> {
+export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array>; seabiosVersion: string | null; ubootVersion: string | null; flashImage: KnownImage | null }> {
   const path = join(dir, 'fwcfg-capture-stream.bin');
   try {
     await migrateToFile(q, path, timeoutMs);
@@ -57,14 +58,17 @@ export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutM
     const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength), { only: (n) => n.startsWith('/rom@') || BIOS_BLOCKS.includes(n) || FLASH_BLOCKS.includes(n) });
     const blocks = new Map<string, Uint8Array>();
     let seabiosVersion: string | null = null;
+    let ubootVersion: string | null = null;
     let flashImage: KnownImage | null = null;
     for (const [name, b] of r.blocks) {
       if (b.bytes === null) continue;
       if (name.startsWith('/rom@')) blocks.set(name, b.bytes);
       else if (FLASH_BLOCKS.includes(name)) flashImage ??= KNOWN_IMAGES[createHash('sha256').update(b.bytes).digest('hex')] ?? null;
       else seabiosVersion ??= seabiosVersionIn(b.bytes);
+      // a -bios U-Boot sits in the BIOS block on x86, in the first flash on arm virt
+      if (!name.startsWith('/rom@')) ubootVersion ??= ubootVersionIn(b.bytes);
     }
-    return { machineType: r.machineType, blocks, seabiosVersion, flashImage };
+    return { machineType: r.machineType, blocks, seabiosVersion, ubootVersion, flashImage };
   } finally {
     rmSync(path, { force: true });
   }
@@ -155,12 +159,13 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
         if (version !== null) base.image = { ...plan.image, version, versionFrom: 'the firmware version string in guest RAM at its first ACPI select (PcdFirmwareVersionString)' };
       }
       if (first !== null) {
-        const { blocks, seabiosVersion, flashImage } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
-        if (plan.firmware === 'seabios' && seabiosVersion !== null) base.image = { ...plan.image, version: seabiosVersion, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
+        const { blocks, seabiosVersion, ubootVersion, flashImage } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
+        const loaded = plan.firmware === 'seabios' ? seabiosVersion : plan.firmware === 'uboot' ? ubootVersion : null;
+        if (loaded !== null) base.image = { ...plan.image, version: loaded, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
         // builds without a version string (OVMF before 2025.02, AAVMF): the flash QEMU mapped, matched against the known Debian images;
         // it wins over a package database too (a wrapper's chroot QEMU opens the path in its own tree, not the host's)
         const fromPackages = base.image.versionFrom?.startsWith('package ') === true;
-        if (plan.firmware !== 'seabios' && (base.image.version === null || fromPackages) && flashImage !== null && flashImage.firmware === plan.firmware) {
+        if ((plan.firmware === 'ovmf' || plan.firmware === 'aavmf') && (base.image.version === null || fromPackages) && flashImage !== null && flashImage.firmware === plan.firmware) {
           base.image = { ...plan.image, version: flashImage.package.split(' ')[1]!, versionFrom: `the image QEMU mapped (its flash in the migration stream): ${flashImage.package}'s ${flashImage.file.split(', ')[0]}` };
         }
         roms = writeRomBlobs(o.out, `firmware/${plan.firmware}`, blocks, directoryAfter, ramblockAfter);

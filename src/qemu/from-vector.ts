@@ -19,7 +19,7 @@ import { unsupportedMachine, versionText, type QemuHost, type QemuPolicy } from 
 /** The stage whose blobs are "after the firmware's first select". */
 export function rebuildStage(vector: Vector): string {
   for (const s of REBUILD_STAGES) if (vector.hasStage(s)) return s;
-  throw new InputError('NO_STAGE', `${vector.dir}: no after/after-ovmf/after-aavmf stage to take the rebuilt blobs from`);
+  throw new InputError('NO_STAGE', `${vector.dir}: no after/after-ovmf/after-aavmf/after-uboot stage to take the rebuilt blobs from`);
 }
 
 function acpiBlobs(vector: Vector, stage: string): AcpiBlobs {
@@ -29,8 +29,8 @@ function acpiBlobs(vector: Vector, stage: string): AcpiBlobs {
   return { tables, loader: vector.romBytes(stage, LOADER_FILE), rsdp };
 }
 
-/** The stages that hold a firmware's rebuild (SeaBIOS's, OVMF's, AAVMF's). */
-export const REBUILD_STAGES: readonly string[] = ['after', 'after-ovmf', 'after-aavmf'];
+/** The stages that hold a firmware's rebuild (SeaBIOS's, OVMF's, AAVMF's, U-Boot's). */
+export const REBUILD_STAGES: readonly string[] = ['after', 'after-ovmf', 'after-aavmf', 'after-uboot'];
 
 /**
  * What the live QEMU printed when it ended during a firmware's boot, before

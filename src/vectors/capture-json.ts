@@ -11,8 +11,8 @@ export interface DirectoryRowJson {
   name: string;
 }
 
-/** The firmware kinds a capture records; AAVMF is OVMF's arm build (the simulator's `ovmf` on arm). */
-export type CaptureFirmware = 'seabios' | 'ovmf' | 'aavmf';
+/** The firmware kinds a capture records; AAVMF is OVMF's arm build (the simulator's `ovmf` on arm); U-Boot only when the command line boots it (`-bios u-boot.rom`). */
+export type CaptureFirmware = 'seabios' | 'ovmf' | 'aavmf' | 'uboot';
 
 export interface RamBlockJson {
   name: string;
@@ -45,7 +45,7 @@ export interface FirmwareImageJson {
 
 export interface FirmwareRebuildJson {
   firmware: CaptureFirmware;
-  /** The vector stage this rebuild stands for (after, after-ovmf, after-aavmf). */
+  /** The vector stage this rebuild stands for (after, after-ovmf, after-aavmf, after-uboot). */
   stage: string;
   image: FirmwareImageJson;
   argv: string[];

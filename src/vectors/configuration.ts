@@ -4,7 +4,7 @@
  * written by `fwcfg capture` (`items.json`, docs/capture-format.md). Every
  * command that models a VM opens its argument here and gets the same thing
  * for both: a `Vector` (stages `before`, `after`, `after-ovmf`,
- * `after-aavmf` with their ROM blobs and RAM blocks) plus the item capture
+ * `after-aavmf`, `after-uboot` with their ROM blobs and RAM blocks) plus the item capture
  * that goes with it (well-known items, plain files, QEMU's rebuild on an
  * unprogrammed platform). A capture's vector is built from what the capture
  * recorded — the creation blobs and each firmware's rebuild — so a capture
@@ -64,8 +64,8 @@ const ramRow = object({ name: string, used: size, max: size });
 const dirRow = object({ select: string, size: u32, name: string });
 const romBlob = object({ name: string, ramblock: string, used: size, max: size, fw_cfg_size: u32, bin: relativePath, sha256: sha256 });
 const firmwareRun = object({
-  firmware: oneOf('seabios', 'ovmf', 'aavmf'),
-  stage: oneOf('after', 'after-ovmf', 'after-aavmf'),
+  firmware: oneOf('seabios', 'ovmf', 'aavmf', 'uboot'),
+  stage: oneOf('after', 'after-ovmf', 'after-aavmf', 'after-uboot'),
   outcome: oneOf('rebuilt', 'qemu-exited', 'no-acpi-select'),
   first_acpi_select: nullable(object({ name: string, select: string, after_s: unknownValue })),
   exit: nullable(object({ code: nullable(integer), signal: nullable(string) })),
@@ -81,7 +81,7 @@ const format3: Check<{ machine_type: string; qemu_version: string | null; host_p
   qemu_version: nullable(string),
   host_page_size: optional(size),
   creation: object({ how: string, roms: array(romBlob), loaded_seabios_version: optional(nullable(string)) }),
-  firmware: object({ booted: nullable(oneOf('seabios', 'ovmf', 'aavmf')), runs: array(firmwareRun), unavailable: array(object({ firmware: string, reason: string })) }),
+  firmware: object({ booted: nullable(oneOf('seabios', 'ovmf', 'aavmf', 'uboot')), runs: array(firmwareRun), unavailable: array(object({ firmware: string, reason: string })) }),
   directory_before_acpi_select: array(dirRow),
   ramblock_at_start: array(ramRow),
   user_argv: array(string),
@@ -89,7 +89,7 @@ const format3: Check<{ machine_type: string; qemu_version: string | null; host_p
 
 const COMMAND_NAMES: Record<number, string> = { 1: 'ALLOCATE', 2: 'ADD_POINTER', 3: 'ADD_CHECKSUM', 4: 'WRITE_POINTER' };
 
-const FIRMWARE_LABEL: Record<CaptureFirmware, string> = { seabios: 'seabios', ovmf: 'ovmf', aavmf: 'aavmf' };
+const FIRMWARE_LABEL: Record<CaptureFirmware, string> = { seabios: 'seabios', ovmf: 'ovmf', aavmf: 'aavmf', uboot: 'uboot' };
 
 function romRows(roms: readonly RomBlobJson[]): RomRow[] {
   return roms.map((r) => ({ ramblock: r.ramblock, fw_cfg_file: r.name, used_length: r.used, max_length: r.max, fw_cfg_size: r.fw_cfg_size, path: r.bin, sha256: r.sha256 }));

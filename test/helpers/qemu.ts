@@ -1,5 +1,5 @@
 import { findOnPath } from '../../src/qemu/live/find-binary.js';
-import { findFirmwareImage, RealBootUnavailable } from '../../src/qemu/live/firmware-images.js';
+import { findFirmwareImage, RealBootUnavailable, type RealFirmware } from '../../src/qemu/live/firmware-images.js';
 
 export const QEMU_X86 = findOnPath('qemu-system-x86_64');
 export const QEMU_ARM = findOnPath('qemu-system-aarch64');
@@ -12,7 +12,7 @@ export function qemuFor(config: string): { binary: string | undefined; skip: str
 }
 
 /** Why a live x86 boot of `firmware` cannot run here (no QEMU, or no image of it), or undefined when it can. */
-export function x86FirmwareMissing(firmware: 'seabios' | 'ovmf'): string | undefined {
+export function x86FirmwareMissing(firmware: RealFirmware): string | undefined {
   if (QEMU_X86 === undefined) return 'qemu-system-x86_64 not installed';
   try {
     findFirmwareImage(firmware, QEMU_X86);

@@ -1,17 +1,19 @@
 /**
- * `fwcfg boot-real LOADER.bin --file NAME=PATH ... --firmware seabios|ovmf [--writable NAME=PATH ...] [--no-dma]
+ * `fwcfg boot-real LOADER.bin --file NAME=PATH ... --firmware seabios|ovmf|uboot[@VERSION] [--writable NAME=PATH ...] [--no-dma]
  * [--qemu-arg ARG ...] [--timeout SECONDS] [--image PATH] [--out DIR] [--json]`: the script on the real
  * firmware under a real QEMU, reported as `fwcfg exec` reports the emulated one.
- * `fwcfg boot-real --config VECTOR_DIR --firmware seabios|ovmf [--boots N] [--compare] ...`: the vector's
+ * `fwcfg boot-real --config VECTOR_DIR --firmware seabios|ovmf|uboot[@VERSION] [--boots N] [--compare] ...`: the vector's
  * configuration with QEMU's own ACPI, booted N times with a system_reset between boots; with --compare,
  * checked boot by boot against `fwcfg simulate --boots N` (exit 1 when any boot differs).
- * Exit 77 (skipped) when QEMU or the firmware is not installed.
+ * Exit 77 (skipped) when QEMU or the firmware is not installed; a @VERSION
+ * that is not the installed image's is an error (bootreal/firmware-spec.ts).
  */
 import { openVector } from '../../vectors/configuration.js';
 import { UsageError } from '../../errors.js';
 import { LOADER_FILE } from '../../loader/constants.js';
 import { bootRealObserved, writeOutcome } from '../../bootreal/boot-real.js';
 import { REAL_FIRMWARES, RealBootUnavailable, type RealFirmware } from '../../qemu/live/firmware-images.js';
+import { firmwareNameOf } from '../../firmware/record.js';
 import { readBytes } from '../../vectors/vector.js';
 import { join } from 'node:path';
 import { bootRealConfig } from '../../bootreal/config-lifecycle.js';
@@ -19,7 +21,7 @@ import type { LiveBoot } from '../../bootreal/lifecycle-compare.js';
 import type { GuestMemory } from '../../memory/guest-memory.js';
 import { fileOption, jsonOption, outDirOption, writableOption } from '../options.js';
 import { examples, type CliCommand } from '../program.js';
-import { inputDir, inputFile, integer, oneOf, repeatable, seconds } from '../values.js';
+import { inputDir, inputFile, integer, realFirmwareSpec, repeatable, seconds } from '../values.js';
 import { bootAccount, firmwareJson, writeAllocations } from '../boot-output.js';
 import { hx, jsonText, type Io } from '../output.js';
 import { Command, Option } from '@commander-js/extra-typings';
@@ -33,11 +35,11 @@ export const bootRealCommand: CliCommand = {
     new Command('boot-real')
       .summary('the same on real firmware under a real QEMU (a script, or a configuration booted N times); exit 77 when absent')
       .description(
-        "Run a loader script on the real firmware under the installed QEMU (q35, acpi=off, 2 GiB; files injected with -fw_cfg), stop at the firmware's marker, read RAM back and report as exec does. With --config, boot a vector's or capture's own command line N times with a system_reset between boots, optionally compared boot by boot with the model (--compare: exit 1 when any boot differs). Exit 77 (skipped) when QEMU or the firmware is not installed.",
+        "Run a loader script on the real firmware (SeaBIOS, OVMF, or Debian's u-boot-qemu x86 build as -bios) under the installed QEMU (q35, acpi=off, 2 GiB; files injected with -fw_cfg), stop at the firmware's marker, read RAM back and report as exec does. With --config, boot a vector's or capture's own command line N times with a system_reset between boots, optionally compared boot by boot with the model (--compare: exit 1 when any boot differs). Exit 77 (skipped) when QEMU or the firmware is not installed; NAME@VERSION must be the installed image's build.",
       )
-      .usage('LOADER.bin --file NAME=PATH ... --firmware seabios|ovmf [options]   |   fwcfg boot-real --config DIR --firmware seabios|ovmf [--boots N] [--compare] [options]')
+      .usage('LOADER.bin --file NAME=PATH ... --firmware seabios|ovmf|uboot [options]   |   fwcfg boot-real --config DIR --firmware seabios|ovmf|uboot [--boots N] [--compare] [options]')
       .argument('[LOADER.bin]', 'the loader script (not with --config)', inputFile('', 'a loader script'))
-      .addOption(new Option('--firmware <NAME>', `the real firmware to boot: ${REAL_FIRMWARES.join(' or ')}, e.g. --firmware ovmf`).argParser(oneOf('--firmware', REAL_FIRMWARES)).makeOptionMandatory())
+      .addOption(new Option('--firmware <NAME>', `the real firmware to boot: ${REAL_FIRMWARES.join(', ')}, optionally NAME@VERSION naming the installed build, e.g. --firmware ovmf, --firmware uboot@2023.01`).argParser(realFirmwareSpec('--firmware', REAL_FIRMWARES)).makeOptionMandatory())
       .addOption(fileOption().conflicts('config'))
       .addOption(writableOption().conflicts('config'))
       .addOption(new Option('--no-dma', 'fw_cfg DMA off (-global fw_cfg_io.dma_enabled=off)').conflicts('config'))
@@ -45,8 +47,8 @@ export const bootRealCommand: CliCommand = {
       .addOption(new Option('--config <DIR>', "boot this vector's or capture's own command line instead of a script, e.g. --config spec-vectors/qemu-7.2/seed").argParser(inputDir('--config', 'a vector or capture')))
       .addOption(new Option('--boots <N>', 'with --config: boot N times (1-20) with a system_reset between boots, e.g. --boots 3').argParser(integer('--boots', 1, 20)))
       .addOption(new Option('--compare', 'with --config: check each boot against fwcfg simulate --boots N (exit 1 when any differs)'))
-      .addOption(new Option('--timeout <SECONDS>', 'how long a boot may take before it is reported as hung (default 30 s SeaBIOS, 60 s OVMF), e.g. --timeout 90').argParser(seconds('--timeout')))
-      .addOption(new Option('--image <PATH>', 'the firmware image to boot instead of the installed one, e.g. --image /usr/share/OVMF/OVMF_CODE_4M.fd').argParser(inputFile('--image', 'a firmware image')))
+      .addOption(new Option('--timeout <SECONDS>', 'how long a boot may take before it is reported as hung (default 30 s SeaBIOS, 60 s OVMF and U-Boot), e.g. --timeout 90').argParser(seconds('--timeout')))
+      .addOption(new Option('--image <PATH>', 'the firmware image to boot instead of the installed one, e.g. --image /usr/share/OVMF/OVMF_CODE_4M.fd, --image /var/chroots/trixie/usr/lib/u-boot/qemu-x86_64/u-boot.rom').argParser(inputFile('--image', 'a firmware image')))
       .addOption(outDirOption('write the corpus format (outcome.json, mem/, os-tables/, logs); with --config DIR/boot<N>/<file>.bin'))
       .addOption(jsonOption())
       .addHelpText(
@@ -54,6 +56,7 @@ export const bootRealCommand: CliCommand = {
         examples(
           'fwcfg boot-real spec-vectors/firmware-conformance/baseline/loader.bin --file etc/acpi/rsdp=spec-vectors/firmware-conformance/baseline/rsdp.bin --file etc/acpi/tables=spec-vectors/firmware-conformance/baseline/tables.bin --file etc/fwconf/probe=spec-vectors/firmware-conformance/baseline/etc_fwconf_probe.bin --firmware ovmf --json',
           'fwcfg boot-real --config spec-vectors/qemu-7.2/seed --firmware seabios --boots 3 --compare',
+          'fwcfg boot-real --config /tmp/q35-uboot --firmware uboot@2023.01 --boots 2 --compare',
         ),
       )
       .action(async (loaderPath, o) => {
@@ -69,7 +72,7 @@ export const bootRealCommand: CliCommand = {
 };
 
 interface ScriptFlags {
-  firmware: RealFirmware;
+  firmware: string;
   file?: { name: string; path: string }[];
   writable?: { name: string; path: string }[];
   dma: boolean;
@@ -86,7 +89,8 @@ async function scriptCommand(loaderPath: string, o: ScriptFlags, io: Io): Promis
   try {
     const result = await bootRealObserved(
       {
-        firmware: o.firmware,
+        firmware: firmwareNameOf(o.firmware) as RealFirmware,
+        spec: o.firmware,
         files,
         presets,
         dma: o.dma,
@@ -129,7 +133,7 @@ async function scriptCommand(loaderPath: string, o: ScriptFlags, io: Io): Promis
 }
 
 interface ConfigFlags {
-  firmware: RealFirmware;
+  firmware: string;
   boots?: number;
   compare?: true;
   timeout?: number;
@@ -139,7 +143,7 @@ interface ConfigFlags {
 }
 
 async function configCommand(config: string, o: ConfigFlags, io: Io): Promise<number> {
-  const firmware = o.firmware;
+  const firmware = firmwareNameOf(o.firmware) as RealFirmware;
   const boots = o.boots ?? 1;
   const vector = openVector(config);
   const out = o.out;
@@ -148,6 +152,7 @@ async function configCommand(config: string, o: ConfigFlags, io: Io): Promise<nu
     const life = await bootRealConfig({
       vector,
       firmware,
+      spec: o.firmware,
       boots,
       compare: o.compare === true,
       ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),

@@ -14,7 +14,7 @@ export const captureCommand: CliCommand = {
     new Command('capture')
       .summary('read everything a QEMU command line serves through fw_cfg, and each firmware\'s rebuild, into a directory')
       .description(
-        "Start the installed QEMU paused with this command line, read every fw_cfg item as a guest reads it, the memory map and non-zero RAM/ROM pages, the ACPI blobs as QEMU built them at creation, and per firmware the rebuild its boot triggers. Format: docs/capture-format.md. Progress on stderr.",
+        "Start the installed QEMU paused with this command line, read every fw_cfg item as a guest reads it, the memory map and non-zero RAM/ROM pages, the ACPI blobs as QEMU built them at creation, and per firmware the rebuild its boot triggers (SeaBIOS and OVMF on x86, AAVMF on arm; U-Boot too when the command line's -bios is one, its Debian build read from the image QEMU loaded). Format: docs/capture-format.md. Progress on stderr.",
       )
       .usage('--out DIR [options] -- [qemu-system-*] QEMU_ARGS...')
       // anything before -- that is not a flag: most likely a QEMU command line missing its --
@@ -26,9 +26,9 @@ export const captureCommand: CliCommand = {
       .addOption(new Option('--config <NAME>', "the configuration's name in items.json (default: the machine type), e.g. --config seed"))
       .addOption(new Option('--description <TEXT>', 'a line saying what the configuration is, kept in items.json, e.g. --description "q35 with an NVDIMM"'))
       .addOption(new Option('--timeout <SECONDS>', 'how long each QEMU start may take (default 30), e.g. --timeout 60').argParser(seconds('--timeout')))
-      .addOption(new Option('--boot-timeout <SECONDS>', "how long a firmware may take to reach its first ACPI select (default 120), e.g. --boot-timeout 300").argParser(seconds('--boot-timeout')))
+      .addOption(new Option('--boot-timeout <SECONDS>', "how long a firmware may take to reach its first ACPI select (default 120; U-Boot on arm never does), e.g. --boot-timeout 300").argParser(seconds('--boot-timeout')))
       .addOption(new Option('--quiet', 'no progress lines on stderr'))
-      .addHelpText('after', examples('fwcfg capture --out /tmp/q35 -- qemu-system-x86_64 -machine q35 -m 2G', 'fwcfg capture --out /tmp/virt --quiet -- qemu-system-aarch64 -machine virt -cpu max'))
+      .addHelpText('after', examples('fwcfg capture --out /tmp/q35 -- qemu-system-x86_64 -machine q35 -m 2G', 'fwcfg capture --out /tmp/virt --quiet -- qemu-system-aarch64 -machine virt -cpu max', 'fwcfg capture --out /tmp/q35-uboot -- qemu-system-x86_64 -nodefaults -machine q35 -m 2G -bios /usr/lib/u-boot/qemu-x86_64/u-boot.rom'))
       .action(async (stray, o) => {
         const qemuArgs = cli.qemuArgs;
         if (qemuArgs === undefined || qemuArgs.length === 0) throw new UsageError('USAGE', 'QEMU arguments go after --, e.g. fwcfg capture --out DIR -- qemu-system-x86_64 -machine q35');

@@ -26,6 +26,11 @@ const PACKAGE: Record<FirmwareName, Partial<Record<Arch, string>>> = {
   uboot: { x86_64: 'u-boot-qemu', aarch64: 'u-boot-qemu' },
 };
 
+/** The Debian package that ships `name` on `arch`, if any. */
+export function firmwarePackage(name: FirmwareName, arch: Arch): string | undefined {
+  return PACKAGE[name][arch];
+}
+
 /** The upstream release in a package or image version: `1.16.3-2`, `1.16.3-debian-1.16.3-2` -> 1.16.3; `2025.02-8+deb13u1` -> 2025.02. */
 export function upstreamRelease(version: string): string | undefined {
   return /^(\d+\.\d+(?:\.\d+)?)(?=$|[-+~])/.exec(version)?.[1];

@@ -69,7 +69,8 @@ function record(b: UbootBuild, id: string, label: string): FirmwareRecord<UbootP
     version: id.slice('uboot@'.length),
     label,
     arches: ['x86_64', 'aarch64'],
-    stages: [],
+    // a capture of a command line that boots U-Boot (-bios u-boot.rom) records its rebuild here
+    stages: ['after-uboot'],
     boundsChecked: false,
     evidence: b.evidence,
     // read, not observed: no live U-Boot boot with a TPM

@@ -9,8 +9,8 @@ import { join, resolve } from 'node:path';
 import { FwCfgError } from '../../errors.js';
 import { findOnPath } from './find-binary.js';
 
-export type RealFirmware = 'seabios' | 'ovmf';
-export const REAL_FIRMWARES: readonly RealFirmware[] = ['seabios', 'ovmf'];
+export type RealFirmware = 'seabios' | 'ovmf' | 'uboot';
+export const REAL_FIRMWARES: readonly RealFirmware[] = ['seabios', 'ovmf', 'uboot'];
 
 /** QEMU or a firmware image is not installed: the boot cannot happen here. */
 export class RealBootUnavailable extends FwCfgError {}
@@ -28,9 +28,12 @@ const OVMF_PAIRS: readonly [string, string][] = [
   ['/usr/share/qemu/edk2-x86_64-code.fd', '/usr/share/qemu/edk2-i386-vars.fd'],
 ];
 
+/** Debian's u-boot-qemu build for x86 QEMU (its arm64 build, qemu_arm64/u-boot.bin, runs on virt, which boot-real does not boot). */
+export const UBOOT_X86_IMAGE = '/usr/lib/u-boot/qemu-x86_64/u-boot.rom';
+
 export interface FirmwareImage {
   firmware: RealFirmware;
-  /** SeaBIOS: the image QEMU will load itself; OVMF: the read-only code flash. */
+  /** SeaBIOS: the image QEMU will load itself; OVMF: the read-only code flash; U-Boot: its ROM. */
   code: string;
   /** OVMF: the variable store template (a copy is given to each run). */
   vars?: string;
@@ -67,6 +70,11 @@ export function ovmfCandidates(): FirmwareImage[] {
 
 /** The image for `firmware`: `image` when given (OVMF: the code file, vars beside it with CODE→VARS), else the installed package's. */
 export function findFirmwareImage(firmware: RealFirmware, qemu: string, image?: string): FirmwareImage {
+  if (firmware === 'uboot') {
+    const path = image ?? UBOOT_X86_IMAGE;
+    if (!existsSync(path)) throw new RealBootUnavailable('NO_FIRMWARE', `U-Boot image ${path} not found${image === undefined ? '; install the u-boot-qemu package' : ''}`);
+    return { firmware, code: path, description: `-bios ${path}` };
+  }
   if (firmware === 'seabios') {
     if (image !== undefined) {
       if (!existsSync(image)) throw new RealBootUnavailable('NO_FIRMWARE', `SeaBIOS image ${image} not found`);
