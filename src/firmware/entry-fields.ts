@@ -26,7 +26,12 @@ export function nameView(entry: LoaderEntry, at: NameFieldOffset, name: string):
 /** The command's name; an unknown command word shows in hex. */
 export function commandName(entry: LoaderEntry): string {
   if (entry.type !== 'unknown') return ENTRY_NAMES[entry.type];
-  return COMMAND_NAMES[entry.command] ?? `UNKNOWN(0x${entry.command.toString(16)})`;
+  return commandWordName(entry.command);
+}
+
+/** The name of a command word: the wire name of one of the four, else the word in hex. */
+export function commandWordName(command: number): string {
+  return COMMAND_NAMES[command] ?? `UNKNOWN(0x${command.toString(16)})`;
 }
 
 /**
@@ -37,9 +42,11 @@ export function commandName(entry: LoaderEntry): string {
  */
 export function addLE(b: Uint8Array, at: number, size: number, addend: number): void {
   const n = size < 4 ? size : 4;
+  // ToUint32 of an integer is the integer mod 2^32: the low half without a floating-point remainder
+  const addLo = addend >>> 0;
   let lo = 0;
   for (let i = n - 1; i >= 0; i--) lo = lo * 256 + b[at + i]!;
-  lo += addend % 0x100000000;
+  lo += addLo;
   const carry = lo >= 0x100000000 ? 1 : 0;
   lo >>>= 0; // ToUint32 of an integer below 2^34 is exact mod 2^32; narrower fields mask further below
   for (let i = 0; i < n; i++) {
@@ -49,7 +56,7 @@ export function addLE(b: Uint8Array, at: number, size: number, addend: number): 
   if (size <= 4) return;
   let hi = 0;
   for (let i = size - 1; i >= 4; i--) hi = hi * 256 + b[at + i]!;
-  hi = (hi + Math.floor(addend / 0x100000000) + carry) >>> 0;
+  hi = (hi + (addend - addLo) / 0x100000000 + carry) >>> 0;
   for (let i = 4; i < size; i++) {
     b[at + i] = hi & 0xff;
     hi >>>= 8;

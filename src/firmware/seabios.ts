@@ -11,14 +11,14 @@
  */
 import { sum8 } from '../acpi/checksum.js';
 import { readRsdp, scanForRsdp, walkTables } from '../acpi/walk.js';
-import { LoaderCursor } from '../loader/codec.js';
-import type { LoaderEntry } from '../loader/entry.js';
-import { ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
+import { COMMAND_ADD_CHECKSUM, COMMAND_ADD_POINTER, COMMAND_ALLOCATE, COMMAND_WRITE_POINTER, ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
+import { ENTRY_NAMES, fieldOffset, nameFieldOffset, type NameFieldOffset } from '../loader/fields.js';
+import { LoaderScript } from '../loader/script.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { FirmwareContext } from './context.js';
 import type { MachineFacts } from './record.js';
 import { acpiSetup, LEGACY_ACPI_1_16 } from './seabios-acpi.js';
-import { addLE, byte55, commandName, storeLE } from './entry-fields.js';
+import { addLE, commandWordName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
@@ -32,13 +32,32 @@ const MALLOC_MIN_ALIGN = 16;
 /** sizeof(struct romfile_wr_pointer_entry) on i386: u64, u32, u16, u8, pad, hlist_node. */
 const WR_POINTER_STORE = 24;
 
+// Where each command's fields sit (the table in loader/fields.ts): the executor reads them
+// straight out of the script (loader/script.ts), no entry objects on its path.
+const ALLOCATE_FILE = nameFieldOffset('allocate', 'file');
+const ALLOCATE_ALIGN = fieldOffset('allocate', 'align');
+const ALLOCATE_ZONE = fieldOffset('allocate', 'zone');
+const POINTER_DEST = nameFieldOffset('addPointer', 'destFile');
+const POINTER_SRC = nameFieldOffset('addPointer', 'srcFile');
+const POINTER_OFFSET = fieldOffset('addPointer', 'offset');
+const POINTER_SIZE = fieldOffset('addPointer', 'size');
+const CHECKSUM_FILE = nameFieldOffset('addChecksum', 'file');
+const CHECKSUM_OFFSET = fieldOffset('addChecksum', 'offset');
+const CHECKSUM_START = fieldOffset('addChecksum', 'start');
+const CHECKSUM_LENGTH = fieldOffset('addChecksum', 'length');
+const WRITE_DEST = nameFieldOffset('writePointer', 'destFile');
+const WRITE_SRC = nameFieldOffset('writePointer', 'srcFile');
+const WRITE_DST_OFFSET = fieldOffset('writePointer', 'dstOffset');
+const WRITE_SRC_OFFSET = fieldOffset('writePointer', 'srcOffset');
+const WRITE_SIZE = fieldOffset('writePointer', 'size');
+
 interface Loaded {
   file: FwCfgDirEntry;
   base: number;
   /**
    * The name as the ALLOCATE spelled it: equal to file.name, and usually the
-   * very string later commands carry (the decoder hands out one string per
-   * name field), which makes find()'s comparison a pointer test.
+   * very string later commands carry (the script hands out one string per
+   * name), which makes find()'s comparison a pointer test.
    */
   name: string;
 }
@@ -88,9 +107,10 @@ class SeaBiosRun {
     return undefined;
   }
 
-  /** romfile_loader_find: byte 55 must be 0, then the first allocated blob of that name. */
-  find(entry: LoaderEntry, at: 4 | 60, name: string): Loaded | undefined {
-    if (byte55(entry, at) !== 0) return undefined;
+  /** romfile_loader_find on the name field at `field` of entry `index`: byte 55 must be 0, then the first allocated blob of that name. */
+  find(script: LoaderScript, index: number, field: NameFieldOffset): Loaded | undefined {
+    if (script.byte55(index, field) !== 0) return undefined;
+    const name = script.name(index, field);
     const loaded = this.loaded;
     for (let i = 0; i < loaded.length; i++) if (loaded[i]!.name === name) return loaded[i];
     return undefined;
@@ -102,50 +122,59 @@ class SeaBiosRun {
     return outcome(index, command, 'rejected', reason);
   }
 
-  execute(entry: LoaderEntry, index: number): EntryOutcome {
-    const command = commandName(entry);
-    switch (entry.type) {
-      case 'allocate':
-        return this.allocate(entry, index, command);
-      case 'addPointer':
-        return this.addPointer(entry, index, command);
-      case 'addChecksum':
-        return this.addChecksum(entry, index, command);
-      case 'writePointer':
-        return this.writePointer(entry, index, command);
-      case 'padding':
-        return outcome(index, command, 'skipped', 'command 0');
+  /**
+   * Entry `index` of the script. Each command reads all its fields before it
+   * acts, as if the entry had been decoded first (a command may write where
+   * the script lies: a pinned file over it).
+   */
+  execute(script: LoaderScript, index: number): EntryOutcome {
+    const command = script.command(index);
+    if (command === 0 && script.isPadding(index)) return outcome(index, ENTRY_NAMES.padding, 'skipped', 'command 0');
+    this.report.commandsExecuted++;
+    switch (command) {
+      case COMMAND_ALLOCATE:
+        return this.allocate(script, index);
+      case COMMAND_ADD_POINTER:
+        return this.addPointer(script, index);
+      case COMMAND_ADD_CHECKSUM:
+        return this.addChecksum(script, index);
+      case COMMAND_WRITE_POINTER:
+        return this.writePointer(script, index);
       default:
-        return outcome(index, command, 'skipped', `unknown command 0x${entry.command.toString(16)}`);
+        return outcome(index, commandWordName(command), 'skipped', `unknown command 0x${command.toString(16)}`);
     }
   }
 
-  allocate(entry: Extract<LoaderEntry, { type: 'allocate' }>, index: number, command: string): EntryOutcome {
+  allocate(script: LoaderScript, index: number): EntryOutcome {
+    const command = ENTRY_NAMES.allocate;
     const where = 'romfile_loader_allocate:100';
-    let align = entry.align;
+    let align = script.u32(index, ALLOCATE_ALIGN);
+    const zoneId = script.u8(index, ALLOCATE_ZONE);
     if ((align & (align - 1)) !== 0) return this.reject(index, command, where, `alignment ${align} is not a power of two`);
-    if (entry.zone !== ZONE_HIGH && entry.zone !== ZONE_FSEG) return this.reject(index, command, where, `zone ${entry.zone} is neither HIGH nor FSEG`);
+    if (zoneId !== ZONE_HIGH && zoneId !== ZONE_FSEG) return this.reject(index, command, where, `zone ${zoneId} is neither HIGH nor FSEG`);
     if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
-    if (byte55(entry, 4) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
-    const file = this.romfile(entry.file);
+    if (script.byte55(index, ALLOCATE_FILE) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
+    const name = script.name(index, ALLOCATE_FILE);
+    const file = this.romfile(name);
     if (file === undefined) return outcome(index, command, 'skipped', 'no such fw_cfg file (silently ignored)');
     if (file.size === 0) return outcome(index, command, 'skipped', 'zero-size fw_cfg file (silently ignored)');
-    const zone = entry.zone === ZONE_HIGH ? this.high : this.fseg;
-    const base = (entry.zone === ZONE_HIGH ? this.highPlaced : this.fsegPlaced).allocate(entry.file, file.size, align);
+    const zone = zoneId === ZONE_HIGH ? this.high : this.fseg;
+    const base = (zoneId === ZONE_HIGH ? this.highPlaced : this.fsegPlaced).allocate(name, file.size, align);
     if (base === undefined) {
       this.report.warnings.push(noAlloc('romfile_loader_allocate:87'));
       return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);
     }
     this.fw.readItem(file.select, file.size, base);
-    this.loaded.push({ file, base, name: entry.file });
-    this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: entry.zone });
+    this.loaded.push({ file, base, name });
+    this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: zoneId });
     return outcome(index, command, 'applied');
   }
 
-  addPointer(entry: Extract<LoaderEntry, { type: 'addPointer' }>, index: number, command: string): EntryOutcome {
-    const dest = this.find(entry, 4, entry.destFile);
-    const src = this.find(entry, 60, entry.srcFile);
-    const { offset, size } = entry;
+  addPointer(script: LoaderScript, index: number): EntryOutcome {
+    const dest = this.find(script, index, POINTER_DEST);
+    const src = this.find(script, index, POINTER_SRC);
+    const offset = script.u32(index, POINTER_OFFSET);
+    const size = script.u8(index, POINTER_SIZE);
     const reason = !dest
       ? 'pointer file not allocated'
       : !src
@@ -157,15 +186,17 @@ class SeaBiosRun {
             : size < 1 || size > 8 || (size & (size - 1)) !== 0
               ? `pointer size ${size}`
               : undefined;
-    if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_pointer:129', reason);
+    if (reason !== undefined) return this.reject(index, ENTRY_NAMES.addPointer, 'romfile_loader_add_pointer:129', reason);
     // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
     this.memory.patch(dest!.base + offset, size, addLE, src!.base);
-    return outcome(index, command, 'applied');
+    return outcome(index, ENTRY_NAMES.addPointer, 'applied');
   }
 
-  addChecksum(entry: Extract<LoaderEntry, { type: 'addChecksum' }>, index: number, command: string): EntryOutcome {
-    const file = this.find(entry, 4, entry.file);
-    const { offset, start, length } = entry;
+  addChecksum(script: LoaderScript, index: number): EntryOutcome {
+    const file = this.find(script, index, CHECKSUM_FILE);
+    const offset = script.u32(index, CHECKSUM_OFFSET);
+    const start = script.u32(index, CHECKSUM_START);
+    const length = script.u32(index, CHECKSUM_LENGTH);
     const reason = !file
       ? 'file not allocated'
       : offset >= file.file.size
@@ -175,18 +206,21 @@ class SeaBiosRun {
           : start + length > file.file.size
             ? 'range past the end of the file'
             : undefined;
-    if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_checksum:152', reason);
+    if (reason !== undefined) return this.reject(index, ENTRY_NAMES.addChecksum, 'romfile_loader_add_checksum:152', reason);
     // subtract semantics: correct whatever the byte held before
     const sum = this.memory.inspect(file!.base + start, length, sum8);
     this.memory.patch(file!.base + offset, 1, subtractByte, sum);
-    return outcome(index, command, 'applied');
+    return outcome(index, ENTRY_NAMES.addChecksum, 'applied');
   }
 
-  writePointer(entry: Extract<LoaderEntry, { type: 'writePointer' }>, index: number, command: string): EntryOutcome {
+  writePointer(script: LoaderScript, index: number): EntryOutcome {
+    const command = ENTRY_NAMES.writePointer;
     const where = 'romfile_loader_write_pointer:205';
-    const dest = this.romfile(entry.destFile); // global list: the pointer file need not be allocated
-    const src = this.find(entry, 60, entry.srcFile);
-    const { dstOffset, srcOffset, size } = entry;
+    const dest = this.romfile(script.name(index, WRITE_DEST)); // global list: the pointer file need not be allocated
+    const src = this.find(script, index, WRITE_SRC);
+    const dstOffset = script.u32(index, WRITE_DST_OFFSET);
+    const srcOffset = script.u32(index, WRITE_SRC_OFFSET);
+    const size = script.u8(index, WRITE_SIZE);
     if (!dest) return this.reject(index, command, where, 'pointer file not in the fw_cfg directory');
     if (!src) return this.reject(index, command, where, 'pointee file not allocated');
     if (dstOffset + size > 0xffffffff) return this.reject(index, command, where, 'offset + size wraps');
@@ -243,12 +277,8 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machin
       loaderError = true;
       report.outcome = 'rejected';
     } else {
-      const cursor = new LoaderCursor(memory.view(buf, loader.size));
-      for (let i = 0; i < cursor.count; i++) {
-        const entry = cursor.at(i);
-        if (entry.type !== 'padding') report.commandsExecuted++;
-        report.entries.push(run.execute(entry, i));
-      }
+      const script = new LoaderScript(memory.view(buf, loader.size));
+      for (let i = 0; i < script.count; i++) report.entries.push(run.execute(script, i));
     }
   }
 

@@ -1,0 +1,78 @@
+/**
+ * A loader script read the way firmware reads it: entry by entry and field by
+ * field, straight out of the bytes, with no entry objects (an executor's loop
+ * then allocates nothing per entry). Every value is what decoding the entry
+ * gives (codec.ts): a name is its C string (up to the first NUL, or all 56
+ * bytes), u32 and u8 fields are little-endian, and byte 55 of a name field is
+ * the byte firmware tests. Names come back interned, so equal names compare
+ * as pointers. On a little-endian host over 4-byte-aligned bytes, u32 fields
+ * and names are read as words; otherwise byte by byte, with the same results
+ * (test/loader-script.test.ts holds both paths to decodeEntry).
+ */
+import { littleEndianWords, readableBytes, readU32LE, type ByteSource, type ReadonlyBytes } from '../bytes.js';
+import { LoaderFormatError } from '../errors.js';
+import { ENTRY_SIZE, FILE_NAME_MAX_LENGTH } from './constants.js';
+import type { NameFieldOffset } from './fields.js';
+import { readCStringWords, readName } from './name-field.js';
+
+export class LoaderScript {
+  /** Entries in the script. */
+  readonly count: number;
+  readonly #u8: Uint8Array;
+  readonly #w: Int32Array | undefined;
+
+  constructor(source: ByteSource | ReadonlyBytes) {
+    const u8 = readableBytes(source);
+    if (u8.length % ENTRY_SIZE !== 0) {
+      throw new LoaderFormatError('LOADER_SIZE', `loader is ${u8.length} bytes, not a multiple of 128: ${u8.length % ENTRY_SIZE} trailing bytes`);
+    }
+    this.#u8 = u8;
+    this.#w = littleEndianWords(u8);
+    this.count = u8.length / ENTRY_SIZE;
+  }
+
+  /** The byte offset of `field` (an offset inside the entry, 0..127) in entry `i`. */
+  #offset(i: number, field: number): number {
+    if (!(i >= 0 && i < this.count && Math.floor(i) === i)) throw new LoaderFormatError('LOADER_TRUNCATED', `no entry ${i} in ${this.count}`);
+    return i * ENTRY_SIZE + field;
+  }
+
+  /** The u32 command word of entry `i`. */
+  command(i: number): number {
+    return this.u32(i, 0);
+  }
+
+  /** Whether all 128 bytes of entry `i` are zero (the decoder's padding). */
+  isPadding(i: number): boolean {
+    const o = this.#offset(i, 0);
+    const w = this.#w;
+    let any = 0;
+    if (w !== undefined) for (let k = o >> 2; k < (o + ENTRY_SIZE) >> 2; k++) any |= w[k]!;
+    else for (let k = o; k < o + ENTRY_SIZE; k++) any |= this.#u8[k]!;
+    return any === 0;
+  }
+
+  /** The little-endian u32 at `field` of entry `i`. */
+  u32(i: number, field: number): number {
+    const o = this.#offset(i, field);
+    const w = this.#w;
+    return w !== undefined && (o & 3) === 0 ? w[o >> 2]! >>> 0 : readU32LE(this.#u8, o);
+  }
+
+  /** The byte at `field` of entry `i`. */
+  u8(i: number, field: number): number {
+    return this.#u8[this.#offset(i, field)]!;
+  }
+
+  /** The C string in the name field at `field` of entry `i`. */
+  name(i: number, field: NameFieldOffset): string {
+    const o = this.#offset(i, field);
+    const w = this.#w;
+    return w !== undefined ? readCStringWords(this.#u8, w, o >> 2) : readName(this.#u8, o);
+  }
+
+  /** Byte 55, the last, of the name field at `field` of entry `i`: non-zero means "not NUL-terminated" to firmware. */
+  byte55(i: number, field: NameFieldOffset): number {
+    return this.#u8[this.#offset(i, field) + FILE_NAME_MAX_LENGTH]!;
+  }
+}
