@@ -121,7 +121,8 @@ export class FrozenBytes {
   }
 
   static copyOf(bytes: ReadonlyBytes): FrozenBytes {
-    return new FrozenBytes((bytes as Uint8Array).slice());
+    // a plain Uint8Array copy: a Buffer's slice() is a view of the same memory, not a copy
+    return new FrozenBytes(new Uint8Array(bytes as Uint8Array));
   }
 
   view(): ReadonlyBytes {
