@@ -91,8 +91,8 @@ class SeaBiosRun {
     this.high = new ZoneAllocator('ZoneHigh', profile.zoneHigh);
     this.fseg = new ZoneAllocator('ZoneFSeg', profile.fsegRoom);
     // _malloc(zone, size, align), with --place applied
-    this.highPlaced = placed({ name: "SeaBIOS's ZoneHigh", allocate: (size, align) => this.high.allocate(size, align), claim: (s, e) => this.high.claim(s, e) }, ctx.placements);
-    this.fsegPlaced = placed({ name: "SeaBIOS's ZoneFSeg", allocate: (size, align) => this.fseg.allocate(size, align), claim: (s, e) => this.fseg.claim(s, e) }, ctx.placements);
+    this.highPlaced = placed(this.high, ctx.placements, "SeaBIOS's ZoneHigh");
+    this.fsegPlaced = placed(this.fseg, ctx.placements, "SeaBIOS's ZoneFSeg");
     this.report = emptyReport('seabios');
   }
 

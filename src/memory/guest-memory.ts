@@ -287,22 +287,27 @@ export class GuestMemory {
   /** The region holding all of [addr, addr+len), or a typed error; a write is watched and marked dirty here. */
   #resolve(addr: GuestAddress, len: number, write: boolean): Backed {
     const l = this.#last;
-    let b: Backed | undefined;
-    // fast path: inside the last region hit, integral address and length
-    if (addr >= l.start && addr + len <= l.end && Math.floor(addr) === addr && Math.floor(len) === len && len >= 0) b = l;
-    else {
-      checkAddress(addr);
-      if (!Number.isSafeInteger(len) || len < 0) throw new GuestMemoryError('BAD_LENGTH', `length ${String(len)} at ${hx(addr)} is not a non-negative integer`, addr, len);
-      b = this.#backedAt(addr);
-      if (b === undefined) throw new GuestMemoryError('UNMAPPED', `${len} bytes at ${hx(addr)}: no memory there`, addr, len);
-      if (addr + len > b.end) throw new GuestMemoryError('OUT_OF_REGION', `${len} bytes at ${hx(addr)} run past the end of ${b.region}`, addr, len, b.region);
-    }
-    if (write) {
-      if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
-      this.watch?.(addr, len);
-      dirty(b, addr - b.start, len);
-    }
+    // fast path (small enough to inline at every accessor): inside the last region hit, integral address and length
+    const b = addr >= l.start && addr + len <= l.end && Math.floor(addr) === addr && Math.floor(len) === len && len >= 0 ? l : this.#find(addr, len);
+    if (write) this.#writing(b, addr, len);
     return b;
+  }
+
+  /** #resolve past its fast path: the region by search, or the typed error. */
+  #find(addr: GuestAddress, len: number): Backed {
+    checkAddress(addr);
+    if (!Number.isSafeInteger(len) || len < 0) throw new GuestMemoryError('BAD_LENGTH', `length ${String(len)} at ${hx(addr)} is not a non-negative integer`, addr, len);
+    const b = this.#backedAt(addr);
+    if (b === undefined) throw new GuestMemoryError('UNMAPPED', `${len} bytes at ${hx(addr)}: no memory there`, addr, len);
+    if (addr + len > b.end) throw new GuestMemoryError('OUT_OF_REGION', `${len} bytes at ${hx(addr)} run past the end of ${b.region}`, addr, len, b.region);
+    return b;
+  }
+
+  /** A write surface is about to change [addr, addr+len) of `b`: refused if read-only, else watched and marked dirty. */
+  #writing(b: Backed, addr: GuestAddress, len: number): void {
+    if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
+    this.watch?.(addr, len);
+    dirty(b, addr - b.start, len);
   }
 
   /**
