@@ -23,18 +23,19 @@ function agrees(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }, 
     entries.forEach((bytes, i) => {
       const e = decodeEntry(bytes);
       const at = `entry ${i}, shift ${shift}`;
-      t.deepEqual(script.isPadding(i), e.type === 'padding', at);
+      const o = script.entry(i);
+      t.deepEqual(script.isPadding(o), e.type === 'padding', at);
       if (e.type === 'padding') return;
-      t.deepEqual(script.command(i), commandOf(e), at);
+      t.deepEqual(script.command(o), commandOf(e), at);
       if (e.type === 'unknown') return;
-      const spec = commandSpec(script.command(i))!;
+      const spec = commandSpec(script.command(o))!;
       t.deepEqual(spec.type, e.type, at);
       for (const f of spec.fields) {
         const model = (e as unknown as Record<string, string | number>)[f.property];
         if (f.kind === 'name') {
-          t.deepEqual(script.name(i, f.offset as NameFieldOffset), model, `${at}: ${f.wire}`);
-          t.deepEqual(script.byte55(i, f.offset as NameFieldOffset), bytes[f.offset + FILE_NAME_MAX_LENGTH], `${at}: ${f.wire} byte 55`);
-        } else t.deepEqual(f.kind === 'u32' ? script.u32(i, f.offset) : script.u8(i, f.offset), model, `${at}: ${f.wire}`);
+          t.deepEqual(script.name(o, f.offset as NameFieldOffset), model, `${at}: ${f.wire}`);
+          t.deepEqual(script.byte55(o, f.offset as NameFieldOffset), bytes[f.offset + FILE_NAME_MAX_LENGTH], `${at}: ${f.wire} byte 55`);
+        } else t.deepEqual(f.kind === 'u32' ? script.u32(o, f.offset) : script.u8(o, f.offset), model, `${at}: ${f.wire}`);
       }
     });
   }
@@ -95,16 +96,16 @@ test('names: bytes after the NUL, no NUL at all, every NUL position, and fields 
   }
   agrees(t, entries);
   const script = new LoaderScript(laidOut(entries, 0));
-  t.is(script.name(1, 4), '');
-  t.is(script.name(entries.length - 1, 4), 'Z'.repeat(56));
+  t.is(script.name(script.entry(1), 4), '');
+  t.is(script.name(script.entry(entries.length - 1), 4), 'Z'.repeat(56));
   // equal names come back as one string (compared as pointers by executors)
-  t.is(script.name(0, 60), script.name(entries.length / 2, 60));
+  t.is(script.name(script.entry(0), 60), script.name(script.entry(entries.length / 2), 60));
 });
 
 test('a script is whole entries; entries past the end are typed errors', (t) => {
   t.throws(() => new LoaderScript(new Uint8Array(130)), { instanceOf: LoaderFormatError, code: 'LOADER_SIZE' });
   const script = new LoaderScript(new Uint8Array(256));
   t.is(script.count, 2);
-  t.true(script.isPadding(1));
-  for (const i of [2, -1, 0.5, Number.NaN]) t.throws(() => script.u32(i, 60), { instanceOf: LoaderFormatError, code: 'LOADER_TRUNCATED' });
+  t.true(script.isPadding(script.entry(1)));
+  for (const i of [2, -1, 0.5, Number.NaN]) t.throws(() => script.entry(i), { instanceOf: LoaderFormatError, code: 'LOADER_TRUNCATED' });
 });

@@ -133,16 +133,27 @@ const rootRefs = { RSDT: 'RSDP.RSDT', XSDT: 'RSDP.XSDT' } as const;
 /** Below this many tables the walk finds a table by address with a scan: cheaper than a map. */
 const SCAN_LIMIT = 16;
 
+/**
+ * Ranges a caller knows to sum to zero as the walk finds them (true only for
+ * bytes no write can have changed since the caller saw the sum: a loader's
+ * checksum under GuestMemory.mark). The walk does not sum those again.
+ */
+export type KnownSums = (address: number, length: number) => boolean;
+
+const nothingKnown: KnownSums = () => false;
+
 /** One walk's state: the tables found in order, what went wrong, and a way to find a table by address. */
 class Walk {
   readonly mem: GuestMemory;
+  readonly sumsToZero: KnownSums;
   readonly tables: FoundTable[] = [];
   readonly problems: string[] = [];
   /** Every table by address, once there are more than SCAN_LIMIT. */
   byAddress: Map<number, FoundTable> | undefined;
 
-  constructor(mem: GuestMemory) {
+  constructor(mem: GuestMemory, sumsToZero: KnownSums) {
     this.mem = mem;
+    this.sumsToZero = sumsToZero;
   }
 
   seen(address: number): FoundTable | undefined {
@@ -172,7 +183,8 @@ class Walk {
         this.problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? signature : JSON.stringify(signature)} has length ${length}`);
         return undefined;
       }
-      const t: FoundTable = { signature, address, length, checksumOk: facs || mem.inspect(address, length, sum8) === 0, referencedBy: [ref] };
+      const checksumOk = facs || this.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
+      const t: FoundTable = { signature, address, length, checksumOk, referencedBy: [ref] };
       this.tables.push(t);
       this.byAddress?.set(address, t);
       return t;
@@ -210,8 +222,8 @@ class Walk {
   }
 }
 
-export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
-  const walk = new Walk(mem);
+export function walkTables(mem: GuestMemory, rsdp: RsdpInfo, sumsToZero: KnownSums = nothingKnown): AcpiWalk {
+  const walk = new Walk(mem, sumsToZero);
   walk.root(rsdp.rsdtAddress, 'RSDT');
   if (rsdp.xsdtAddress !== null && rsdp.xsdtAddress !== 0) walk.root(rsdp.xsdtAddress, 'XSDT');
   return { rsdp, tables: walk.tables, problems: walk.problems };

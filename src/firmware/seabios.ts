@@ -13,8 +13,8 @@ import { sum8 } from '../acpi/checksum.js';
 import { readRsdp, scanForRsdp, walkTables } from '../acpi/walk.js';
 import { COMMAND_ADD_CHECKSUM, COMMAND_ADD_POINTER, COMMAND_ALLOCATE, COMMAND_WRITE_POINTER, ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
 import { ENTRY_NAMES, fieldOffset, nameFieldOffset, type NameFieldOffset } from '../loader/fields.js';
-import { LoaderScript } from '../loader/script.js';
-import type { GuestMemory } from '../memory/guest-memory.js';
+import { LoaderScript, type EntryOffset } from '../loader/script.js';
+import type { GuestMemory, WriteMark } from '../memory/guest-memory.js';
 import type { FirmwareContext } from './context.js';
 import type { MachineFacts } from './record.js';
 import { acpiSetup, LEGACY_ACPI_1_16 } from './seabios-acpi.js';
@@ -83,6 +83,12 @@ class SeaBiosRun {
   readonly fseg: ZoneAllocator;
   readonly loaded: Loaded[] = [];
   readonly writeFileLine: number;
+  /**
+   * The ranges checksums made sum to zero, marked in guest memory: while a
+   * mark is intact no write has touched its bytes, so the sum still holds
+   * when the ACPI walk reaches that table (sumsToZero), and is not redone.
+   */
+  readonly zeroSums: WriteMark[] = [];
 
   constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
     this.writeFileLine = profile.writeFileLine;
@@ -107,10 +113,10 @@ class SeaBiosRun {
     return undefined;
   }
 
-  /** romfile_loader_find on the name field at `field` of entry `index`: byte 55 must be 0, then the first allocated blob of that name. */
-  find(script: LoaderScript, index: number, field: NameFieldOffset): Loaded | undefined {
-    if (script.byte55(index, field) !== 0) return undefined;
-    const name = script.name(index, field);
+  /** romfile_loader_find on the name field at `field` of the entry: byte 55 must be 0, then the first allocated blob of that name. */
+  find(script: LoaderScript, e: EntryOffset, field: NameFieldOffset): Loaded | undefined {
+    if (script.byte55(e, field) !== 0) return undefined;
+    const name = script.name(e, field);
     const loaded = this.loaded;
     for (let i = 0; i < loaded.length; i++) if (loaded[i]!.name === name) return loaded[i];
     return undefined;
@@ -128,33 +134,34 @@ class SeaBiosRun {
    * the script lies: a pinned file over it).
    */
   execute(script: LoaderScript, index: number): EntryOutcome {
-    const command = script.command(index);
-    if (command === 0 && script.isPadding(index)) return outcome(index, ENTRY_NAMES.padding, 'skipped', 'command 0');
+    const e = script.entry(index);
+    const command = script.command(e);
+    if (command === 0 && script.isPadding(e)) return outcome(index, ENTRY_NAMES.padding, 'skipped', 'command 0');
     this.report.commandsExecuted++;
     switch (command) {
       case COMMAND_ALLOCATE:
-        return this.allocate(script, index);
+        return this.allocate(script, e, index);
       case COMMAND_ADD_POINTER:
-        return this.addPointer(script, index);
+        return this.addPointer(script, e, index);
       case COMMAND_ADD_CHECKSUM:
-        return this.addChecksum(script, index);
+        return this.addChecksum(script, e, index);
       case COMMAND_WRITE_POINTER:
-        return this.writePointer(script, index);
+        return this.writePointer(script, e, index);
       default:
         return outcome(index, commandWordName(command), 'skipped', `unknown command 0x${command.toString(16)}`);
     }
   }
 
-  allocate(script: LoaderScript, index: number): EntryOutcome {
+  allocate(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
     const command = ENTRY_NAMES.allocate;
     const where = 'romfile_loader_allocate:100';
-    let align = script.u32(index, ALLOCATE_ALIGN);
-    const zoneId = script.u8(index, ALLOCATE_ZONE);
+    let align = script.u32(e, ALLOCATE_ALIGN);
+    const zoneId = script.u8(e, ALLOCATE_ZONE);
     if ((align & (align - 1)) !== 0) return this.reject(index, command, where, `alignment ${align} is not a power of two`);
     if (zoneId !== ZONE_HIGH && zoneId !== ZONE_FSEG) return this.reject(index, command, where, `zone ${zoneId} is neither HIGH nor FSEG`);
     if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
-    if (script.byte55(index, ALLOCATE_FILE) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
-    const name = script.name(index, ALLOCATE_FILE);
+    if (script.byte55(e, ALLOCATE_FILE) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
+    const name = script.name(e, ALLOCATE_FILE);
     const file = this.romfile(name);
     if (file === undefined) return outcome(index, command, 'skipped', 'no such fw_cfg file (silently ignored)');
     if (file.size === 0) return outcome(index, command, 'skipped', 'zero-size fw_cfg file (silently ignored)');
@@ -170,11 +177,11 @@ class SeaBiosRun {
     return outcome(index, command, 'applied');
   }
 
-  addPointer(script: LoaderScript, index: number): EntryOutcome {
-    const dest = this.find(script, index, POINTER_DEST);
-    const src = this.find(script, index, POINTER_SRC);
-    const offset = script.u32(index, POINTER_OFFSET);
-    const size = script.u8(index, POINTER_SIZE);
+  addPointer(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
+    const dest = this.find(script, e, POINTER_DEST);
+    const src = this.find(script, e, POINTER_SRC);
+    const offset = script.u32(e, POINTER_OFFSET);
+    const size = script.u8(e, POINTER_SIZE);
     const reason = !dest
       ? 'pointer file not allocated'
       : !src
@@ -192,11 +199,11 @@ class SeaBiosRun {
     return outcome(index, ENTRY_NAMES.addPointer, 'applied');
   }
 
-  addChecksum(script: LoaderScript, index: number): EntryOutcome {
-    const file = this.find(script, index, CHECKSUM_FILE);
-    const offset = script.u32(index, CHECKSUM_OFFSET);
-    const start = script.u32(index, CHECKSUM_START);
-    const length = script.u32(index, CHECKSUM_LENGTH);
+  addChecksum(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
+    const file = this.find(script, e, CHECKSUM_FILE);
+    const offset = script.u32(e, CHECKSUM_OFFSET);
+    const start = script.u32(e, CHECKSUM_START);
+    const length = script.u32(e, CHECKSUM_LENGTH);
     const reason = !file
       ? 'file not allocated'
       : offset >= file.file.size
@@ -210,17 +217,34 @@ class SeaBiosRun {
     // subtract semantics: correct whatever the byte held before
     const sum = this.memory.inspect(file!.base + start, length, sum8);
     this.memory.patch(file!.base + offset, 1, subtractByte, sum);
+    // with the byte inside the range, the range now sums to zero
+    if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file!.base + start, length));
     return outcome(index, ENTRY_NAMES.addChecksum, 'applied');
   }
 
-  writePointer(script: LoaderScript, index: number): EntryOutcome {
+  /** Whether [address, address+length) is a checksummed range no write has touched since (KnownSums). */
+  readonly sumsToZero = (address: number, length: number): boolean => {
+    const marks = this.zeroSums;
+    for (let i = 0; i < marks.length; i++) {
+      const m = marks[i]!;
+      if (m.address === address && m.length === length && m.intact) return true;
+    }
+    return false;
+  };
+
+  /** Stops the marks (every write checks them while they are held). */
+  unmark(): void {
+    this.memory.unmark(this.zeroSums);
+  }
+
+  writePointer(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
     const command = ENTRY_NAMES.writePointer;
     const where = 'romfile_loader_write_pointer:205';
-    const dest = this.romfile(script.name(index, WRITE_DEST)); // global list: the pointer file need not be allocated
-    const src = this.find(script, index, WRITE_SRC);
-    const dstOffset = script.u32(index, WRITE_DST_OFFSET);
-    const srcOffset = script.u32(index, WRITE_SRC_OFFSET);
-    const size = script.u8(index, WRITE_SIZE);
+    const dest = this.romfile(script.name(e, WRITE_DEST)); // global list: the pointer file need not be allocated
+    const src = this.find(script, e, WRITE_SRC);
+    const dstOffset = script.u32(e, WRITE_DST_OFFSET);
+    const srcOffset = script.u32(e, WRITE_SRC_OFFSET);
+    const size = script.u8(e, WRITE_SIZE);
     if (!dest) return this.reject(index, command, where, 'pointer file not in the fw_cfg directory');
     if (!src) return this.reject(index, command, where, 'pointee file not allocated');
     if (dstOffset + size > 0xffffffff) return this.reject(index, command, where, 'offset + size wraps');
@@ -252,8 +276,18 @@ export interface SeaBiosRunFacts {
 }
 
 export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machine: SeaBiosRunFacts): FirmwareReport {
-  const { memory, fw } = ctx;
   const run = new SeaBiosRun(ctx, profile);
+  try {
+    boot(run, ctx, profile, machine);
+  } finally {
+    run.unmark();
+  }
+  return run.report;
+}
+
+/** One boot's loader work, the RSDP scan, and the OS's walk or the fallback. */
+function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, machine: SeaBiosRunFacts): void {
+  const { memory, fw } = ctx;
   const report = run.report;
 
   const dir = fw.directory();
@@ -287,7 +321,7 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machin
   if (rsdp !== undefined) {
     const fromLoader = report.allocations.some((a) => rsdp.address >= a.base && rsdp.address < a.base + a.length);
     report.rsdp = { address: rsdp.address, fromLoader };
-    const walk = walkTables(memory, rsdp);
+    const walk = walkTables(memory, rsdp, run.sumsToZero);
     report.tables = walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'loader' }));
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
@@ -296,7 +330,6 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machin
     fallback(run, profile, machine);
   }
   if (report.outcome === 'ran' && report.warnings.length > 0) report.outcome = 'ran-with-warnings';
-  return report;
 }
 
 const NO_FALLBACK_NOTE = 'no valid RSDP in the F-segment after the loader, and this SeaBIOS builds no ACPI tables of its own: the OS finds none';

@@ -15,6 +15,14 @@ import { ENTRY_SIZE, FILE_NAME_MAX_LENGTH } from './constants.js';
 import type { NameFieldOffset } from './fields.js';
 import { readCStringWords, readName } from './name-field.js';
 
+declare const entryOffset: unique symbol;
+/**
+ * Where an entry starts in its script, from LoaderScript.entry (which checks
+ * the index once): what the field readers take, so they need no check of
+ * their own. Zero cost: a number with a compile-time brand.
+ */
+export type EntryOffset = number & { readonly [entryOffset]: 'EntryOffset' };
+
 export class LoaderScript {
   /** Entries in the script. */
   readonly count: number;
@@ -31,48 +39,46 @@ export class LoaderScript {
     this.count = u8.length / ENTRY_SIZE;
   }
 
-  /** The byte offset of `field` (an offset inside the entry, 0..127) in entry `i`. */
-  #offset(i: number, field: number): number {
+  /** Entry `i` (a LOADER_TRUNCATED error past the end), for the readers below. */
+  entry(i: number): EntryOffset {
     if (!(i >= 0 && i < this.count && Math.floor(i) === i)) throw new LoaderFormatError('LOADER_TRUNCATED', `no entry ${i} in ${this.count}`);
-    return i * ENTRY_SIZE + field;
+    return (i * ENTRY_SIZE) as EntryOffset;
   }
 
-  /** The u32 command word of entry `i`. */
-  command(i: number): number {
-    return this.u32(i, 0);
+  /** The u32 command word of the entry. */
+  command(e: EntryOffset): number {
+    return this.u32(e, 0);
   }
 
-  /** Whether all 128 bytes of entry `i` are zero (the decoder's padding). */
-  isPadding(i: number): boolean {
-    const o = this.#offset(i, 0);
+  /** Whether all 128 bytes of the entry are zero (the decoder's padding). */
+  isPadding(e: EntryOffset): boolean {
     const w = this.#w;
     let any = 0;
-    if (w !== undefined) for (let k = o >> 2; k < (o + ENTRY_SIZE) >> 2; k++) any |= w[k]!;
-    else for (let k = o; k < o + ENTRY_SIZE; k++) any |= this.#u8[k]!;
+    if (w !== undefined) for (let k = e >> 2; k < (e + ENTRY_SIZE) >> 2; k++) any |= w[k]!;
+    else for (let k: number = e; k < e + ENTRY_SIZE; k++) any |= this.#u8[k]!;
     return any === 0;
   }
 
-  /** The little-endian u32 at `field` of entry `i`. */
-  u32(i: number, field: number): number {
-    const o = this.#offset(i, field);
+  /** The little-endian u32 at `field` (an offset inside the entry) of the entry. */
+  u32(e: EntryOffset, field: number): number {
+    const o = e + field;
     const w = this.#w;
     return w !== undefined && (o & 3) === 0 ? w[o >> 2]! >>> 0 : readU32LE(this.#u8, o);
   }
 
-  /** The byte at `field` of entry `i`. */
-  u8(i: number, field: number): number {
-    return this.#u8[this.#offset(i, field)]!;
+  /** The byte at `field` of the entry. */
+  u8(e: EntryOffset, field: number): number {
+    return this.#u8[e + field]!;
   }
 
-  /** The C string in the name field at `field` of entry `i`. */
-  name(i: number, field: NameFieldOffset): string {
-    const o = this.#offset(i, field);
+  /** The C string in the name field at `field` of the entry. */
+  name(e: EntryOffset, field: NameFieldOffset): string {
     const w = this.#w;
-    return w !== undefined ? readCStringWords(this.#u8, w, o >> 2) : readName(this.#u8, o);
+    return w !== undefined ? readCStringWords(this.#u8, w, (e + field) >> 2) : readName(this.#u8, e + field);
   }
 
-  /** Byte 55, the last, of the name field at `field` of entry `i`: non-zero means "not NUL-terminated" to firmware. */
-  byte55(i: number, field: NameFieldOffset): number {
-    return this.#u8[this.#offset(i, field) + FILE_NAME_MAX_LENGTH]!;
+  /** Byte 55, the last, of the name field at `field` of the entry: non-zero means "not NUL-terminated" to firmware. */
+  byte55(e: EntryOffset, field: NameFieldOffset): number {
+    return this.#u8[e + field + FILE_NAME_MAX_LENGTH]!;
   }
 }

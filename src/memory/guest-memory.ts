@@ -18,6 +18,9 @@
  *   read-only memory, at construction (firmware images, captured ROM).
  * - `load` of FrozenBytes: a write that skips the whole pages it would only
  *   fill with zeros that are already there (below).
+ * - marks (`mark`, `unmark`): a caller learns whether any write surface has
+ *   touched some bytes since it marked them (kept by backing buffer, so a
+ *   write through an alias counts).
  *
  * Guest addresses and offsets inside a region are different types
  * (GuestAddress, RegionOffset: address.ts); offsets exist only inside this
@@ -151,6 +154,9 @@ class Backed {
   readonly start: number;
   readonly end: number;
   readonly bytes: Uint8Array;
+  /** The buffer under `bytes` and where `bytes` starts in it: what aliases of these bytes have in common (marks). */
+  readonly buffer: ArrayBufferLike;
+  readonly base: number;
   readonly data: DataView;
   /** Whether the backing came from allocateBacking (and may go back to its pool). */
   readonly ownsBacking: boolean;
@@ -171,6 +177,8 @@ class Backed {
     this.ownsBacking = spec.bytes === undefined || spec.pooled === true;
     this.cleanIsZero = spec.bytes === undefined;
     this.bytes = spec.bytes ?? allocateBacking(spec.size);
+    this.buffer = this.bytes.buffer;
+    this.base = this.bytes.byteOffset;
     this.data = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 }
@@ -184,6 +192,39 @@ export class GuestMemoryError extends FwCfgError {
     this.address = address;
     this.length = length;
     this.region = region?.toString();
+  }
+}
+
+const MARKED = Symbol('marked buffer');
+const FROM = Symbol('marked from');
+const TO = Symbol('marked to');
+
+/**
+ * Bytes a caller wants to know were left alone since it marked them
+ * (GuestMemory.mark): `intact` turns false at the first write of any surface
+ * that may change one of them, through whichever region shares them (aliases
+ * are windows on one buffer, so marks are kept by buffer, not by address).
+ */
+export class WriteMark {
+  readonly address: GuestAddress;
+  readonly length: number;
+  /** The buffer holding the bytes while intact, then undefined. */
+  [MARKED]: ArrayBufferLike | undefined;
+  /** [FROM, TO): the bytes' offsets in that buffer. */
+  readonly [FROM]: number;
+  readonly [TO]: number;
+
+  constructor(address: GuestAddress, length: number, buffer: ArrayBufferLike, from: number) {
+    this.address = address;
+    this.length = length;
+    this[MARKED] = buffer;
+    this[FROM] = from;
+    this[TO] = from + length;
+  }
+
+  /** No write has touched the bytes since the mark was made (and the memory was not released). */
+  get intact(): boolean {
+    return this[MARKED] !== undefined;
   }
 }
 
@@ -221,6 +262,15 @@ export class GuestMemory {
   #backed: readonly Backed[];
   #regions: readonly MemoryRegion[];
   #last: Backed;
+  /** Marks still intact (see mark()): every change checks them while there are any. */
+  #marks: WriteMark[] = [];
+  /**
+   * Buffer offsets every held mark lies within (loose once marks go: only ever
+   * wider than needed). A change outside them touches no mark, which is the
+   * common case: a loader writes its tables in order, each mark below the next write.
+   */
+  #marksFrom = Infinity;
+  #marksTo = -Infinity;
   /** Set by a caller that audits writes (the fuzzers' guard); undefined costs one check per write. */
   watch: WriteWatcher | undefined;
 
@@ -307,7 +357,57 @@ export class GuestMemory {
   #writing(b: Backed, addr: GuestAddress, len: number): void {
     if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
     this.watch?.(addr, len);
-    dirty(b, addr - b.start, len);
+    this.#changed(b, addr - b.start, len);
+  }
+
+  /** [o, o+len) of `b` may change now: the page bookkeeping and the marks (every write surface comes through here). */
+  #changed(b: Backed, o: number, len: number): void {
+    dirty(b, o, len);
+    if (this.#marks.length === 0 || len === 0) return;
+    const from = b.base + o;
+    if (from < this.#marksTo && from + len > this.#marksFrom) this.#touch(b.buffer, from, from + len);
+  }
+
+  /** Breaks (and drops) the marks on bytes [from, to) of `buffer`. */
+  #touch(buffer: ArrayBufferLike, from: number, to: number): void {
+    const marks = this.#marks;
+    for (let i = marks.length - 1; i >= 0; i--) {
+      const m = marks[i]!;
+      if (m[MARKED] === buffer && m[FROM] < to && from < m[TO]) {
+        m[MARKED] = undefined;
+        marks[i] = marks[marks.length - 1]!;
+        marks.pop();
+      }
+    }
+    if (marks.length === 0) this.#unbound();
+  }
+
+  /**
+   * Marks the bytes of [addr, addr+len) (one region's, checked as view() is):
+   * the mark stays intact until a write surface may change one of them. Every
+   * write checks the marks held, so a caller unmarks them when it is done.
+   * For proofs about bytes that must still hold when used (a checksum the
+   * loader made true, which the ACPI walk need not sum again).
+   */
+  mark(addr: GuestAddress, len: number): WriteMark {
+    const b = this.#resolve(addr, len, false);
+    const m = new WriteMark(addr, len, b.buffer, b.base + (addr - b.start));
+    this.#marks.push(m);
+    if (m[FROM] < this.#marksFrom) this.#marksFrom = m[FROM];
+    if (m[TO] > this.#marksTo) this.#marksTo = m[TO];
+    return m;
+  }
+
+  /** Stops checking writes against these marks (each keeps what it knows so far). */
+  unmark(marks: readonly WriteMark[]): void {
+    if (marks.length === 0 || this.#marks.length === 0) return;
+    this.#marks = this.#marks.filter((m) => !marks.includes(m));
+    if (this.#marks.length === 0) this.#unbound();
+  }
+
+  #unbound(): void {
+    this.#marksFrom = Infinity;
+    this.#marksTo = -Infinity;
   }
 
   /**
@@ -332,6 +432,9 @@ export class GuestMemory {
       }
     }
     for (const [buffer, ranges] of buffers) releaseBacking(new Uint8Array(buffer), ranges);
+    for (const m of this.#marks) m[MARKED] = undefined;
+    this.#marks = [];
+    this.#unbound();
     this.#backed = [];
     this.#regions = [];
     this.#last = RELEASED;
@@ -414,7 +517,7 @@ export class GuestMemory {
     const firstPage = Math.ceil(o / DIRTY_PAGE);
     const endPage = Math.floor((o + length) / DIRTY_PAGE);
     if (!b.cleanIsZero || endPage <= firstPage) {
-      dirty(b, o, length);
+      this.#changed(b, o, length);
       b.bytes.set(src.subarray(from, from + length), o);
       return;
     }
@@ -426,7 +529,7 @@ export class GuestMemory {
       if ((pages === undefined || pages[p] === 0) && zeroIn(source, at, DIRTY_PAGE)) {
         const n = p * DIRTY_PAGE - copyFrom;
         if (n > 0) {
-          dirty(b, copyFrom, n);
+          this.#changed(b, copyFrom, n);
           b.bytes.set(src.subarray(from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
         }
         copyFrom = (p + 1) * DIRTY_PAGE;
@@ -434,7 +537,7 @@ export class GuestMemory {
     }
     const n = o + length - copyFrom;
     if (n > 0) {
-      dirty(b, copyFrom, n);
+      this.#changed(b, copyFrom, n);
       b.bytes.set(src.subarray(from + (copyFrom - o), from + length), copyFrom);
     }
   }
@@ -502,13 +605,13 @@ export class GuestMemory {
   /** Every store of the bus surface and of power-on contents: watched, marked dirty, then copied. */
   #store(b: Backed, o: number, src: ReadonlyBytes): void {
     this.watch?.(b.start + o, src.length);
-    dirty(b, o, src.length);
+    this.#changed(b, o, src.length);
     b.bytes.set(src, o);
   }
 
   #fillAt(b: Backed, o: number, len: number, value: number): void {
     this.watch?.(b.start + o, len);
-    dirty(b, o, len);
+    this.#changed(b, o, len);
     b.bytes.fill(value, o, o + len);
   }
 
