@@ -138,22 +138,24 @@ const SCAN_LIMIT = 16;
  * bytes no write can have changed since the caller saw the sum: a loader's
  * checksum under GuestMemory.mark). The walk does not sum those again.
  */
-export type KnownSums = (address: number, length: number) => boolean;
+export interface KnownSums {
+  sumsToZero(address: number, length: number): boolean;
+}
 
-const nothingKnown: KnownSums = () => false;
+const nothingKnown: KnownSums = { sumsToZero: () => false };
 
 /** One walk's state: the tables found in order, what went wrong, and a way to find a table by address. */
 class Walk {
   readonly mem: GuestMemory;
-  readonly sumsToZero: KnownSums;
+  readonly known: KnownSums;
   readonly tables: FoundTable[] = [];
   readonly problems: string[] = [];
   /** Every table by address, once there are more than SCAN_LIMIT. */
   byAddress: Map<number, FoundTable> | undefined;
 
-  constructor(mem: GuestMemory, sumsToZero: KnownSums) {
+  constructor(mem: GuestMemory, known: KnownSums) {
     this.mem = mem;
-    this.sumsToZero = sumsToZero;
+    this.known = known;
   }
 
   seen(address: number): FoundTable | undefined {
@@ -183,7 +185,7 @@ class Walk {
         this.problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? signature : JSON.stringify(signature)} has length ${length}`);
         return undefined;
       }
-      const checksumOk = facs || this.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
+      const checksumOk = facs || this.known.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
       const t: FoundTable = { signature, address, length, checksumOk, referencedBy: [ref] };
       this.tables.push(t);
       this.byAddress?.set(address, t);
@@ -222,8 +224,8 @@ class Walk {
   }
 }
 
-export function walkTables(mem: GuestMemory, rsdp: RsdpInfo, sumsToZero: KnownSums = nothingKnown): AcpiWalk {
-  const walk = new Walk(mem, sumsToZero);
+export function walkTables(mem: GuestMemory, rsdp: RsdpInfo, known: KnownSums = nothingKnown): AcpiWalk {
+  const walk = new Walk(mem, known);
   walk.root(rsdp.rsdtAddress, 'RSDT');
   if (rsdp.xsdtAddress !== null && rsdp.xsdtAddress !== 0) walk.root(rsdp.xsdtAddress, 'XSDT');
   return { rsdp, tables: walk.tables, problems: walk.problems };

@@ -10,7 +10,7 @@
  * qemu_platform_setup:251).
  */
 import { sum8 } from '../acpi/checksum.js';
-import { readRsdp, scanForRsdp, walkTables } from '../acpi/walk.js';
+import { readRsdp, scanForRsdp, walkTables, type KnownSums } from '../acpi/walk.js';
 import { COMMAND_ADD_CHECKSUM, COMMAND_ADD_POINTER, COMMAND_ALLOCATE, COMMAND_WRITE_POINTER, ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
 import { ENTRY_NAMES, fieldOffset, nameFieldOffset, type NameFieldOffset } from '../loader/fields.js';
 import { LoaderScript, type EntryOffset } from '../loader/script.js';
@@ -71,7 +71,7 @@ const outcome = (index: number, command: string, status: EntryOutcome['status'],
   reason === undefined ? { index, command, status } : { index, command, status, reason };
 
 /** One run's state: the romfile list, the zones, what was loaded, and the report; one method per command. */
-class SeaBiosRun {
+class SeaBiosRun implements KnownSums {
   readonly memory: GuestMemory;
   readonly fw: FwCfgGuest;
   readonly highPlaced: PlacedAllocator<number>;
@@ -222,15 +222,15 @@ class SeaBiosRun {
     return outcome(index, ENTRY_NAMES.addChecksum, 'applied');
   }
 
-  /** Whether [address, address+length) is a checksummed range no write has touched since (KnownSums). */
-  readonly sumsToZero = (address: number, length: number): boolean => {
+  /** Whether [address, address+length) is a checksummed range no write has touched since (the walk's KnownSums). */
+  sumsToZero(address: number, length: number): boolean {
     const marks = this.zeroSums;
     for (let i = 0; i < marks.length; i++) {
       const m = marks[i]!;
       if (m.address === address && m.length === length && m.intact) return true;
     }
     return false;
-  };
+  }
 
   /** Stops the marks (every write checks them while they are held). */
   unmark(): void {
@@ -319,9 +319,10 @@ function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, ma
   // find_acpi_rsdp: scan the F-segment zone
   const rsdp = scanForRsdp(memory, profile.fsegRoom.start, profile.fsegZoneEnd);
   if (rsdp !== undefined) {
-    const fromLoader = report.allocations.some((a) => rsdp.address >= a.base && rsdp.address < a.base + a.length);
+    let fromLoader = false;
+    for (const a of report.allocations) if (rsdp.address >= a.base && rsdp.address < a.base + a.length) fromLoader = true;
     report.rsdp = { address: rsdp.address, fromLoader };
-    const walk = walkTables(memory, rsdp, run.sumsToZero);
+    const walk = walkTables(memory, rsdp, run);
     report.tables = walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'loader' }));
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);

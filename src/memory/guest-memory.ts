@@ -401,8 +401,10 @@ export class GuestMemory {
   /** Stops checking writes against these marks (each keeps what it knows so far). */
   unmark(marks: readonly WriteMark[]): void {
     if (marks.length === 0 || this.#marks.length === 0) return;
-    this.#marks = this.#marks.filter((m) => !marks.includes(m));
-    if (this.#marks.length === 0) this.#unbound();
+    const kept: WriteMark[] = [];
+    for (const m of this.#marks) if (!marks.includes(m)) kept.push(m);
+    this.#marks = kept;
+    if (kept.length === 0) this.#unbound();
   }
 
   #unbound(): void {
