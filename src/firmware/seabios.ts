@@ -50,6 +50,13 @@ const WRITE_SRC = nameFieldOffset('writePointer', 'srcFile');
 const WRITE_DST_OFFSET = fieldOffset('writePointer', 'dstOffset');
 const WRITE_SRC_OFFSET = fieldOffset('writePointer', 'srcOffset');
 const WRITE_SIZE = fieldOffset('writePointer', 'size');
+// The names outcomes carry, read once: ENTRY_NAMES has no prototype, which makes V8 keep it as a
+// dictionary, and a property read from one costs a generic lookup every time.
+const PADDING_NAME = ENTRY_NAMES.padding;
+const ALLOCATE_NAME = ENTRY_NAMES.allocate;
+const ADD_POINTER_NAME = ENTRY_NAMES.addPointer;
+const ADD_CHECKSUM_NAME = ENTRY_NAMES.addChecksum;
+const WRITE_POINTER_NAME = ENTRY_NAMES.writePointer;
 
 interface Loaded {
   file: FwCfgDirEntry;
@@ -136,7 +143,7 @@ class SeaBiosRun implements KnownSums {
   execute(script: LoaderScript, index: number): EntryOutcome {
     const e = script.entry(index);
     const command = script.command(e);
-    if (command === 0 && script.isPadding(e)) return outcome(index, ENTRY_NAMES.padding, 'skipped', 'command 0');
+    if (command === 0 && script.isPadding(e)) return outcome(index, PADDING_NAME, 'skipped', 'command 0');
     this.report.commandsExecuted++;
     switch (command) {
       case COMMAND_ALLOCATE:
@@ -153,7 +160,7 @@ class SeaBiosRun implements KnownSums {
   }
 
   allocate(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
-    const command = ENTRY_NAMES.allocate;
+    const command = ALLOCATE_NAME;
     const where = 'romfile_loader_allocate:100';
     let align = script.u32(e, ALLOCATE_ALIGN);
     const zoneId = script.u8(e, ALLOCATE_ZONE);
@@ -193,10 +200,10 @@ class SeaBiosRun implements KnownSums {
             : size < 1 || size > 8 || (size & (size - 1)) !== 0
               ? `pointer size ${size}`
               : undefined;
-    if (reason !== undefined) return this.reject(index, ENTRY_NAMES.addPointer, 'romfile_loader_add_pointer:129', reason);
+    if (reason !== undefined) return this.reject(index, ADD_POINTER_NAME, 'romfile_loader_add_pointer:129', reason);
     // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
     this.memory.patch(dest!.base + offset, size, addLE, src!.base);
-    return outcome(index, ENTRY_NAMES.addPointer, 'applied');
+    return outcome(index, ADD_POINTER_NAME, 'applied');
   }
 
   addChecksum(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
@@ -213,13 +220,13 @@ class SeaBiosRun implements KnownSums {
           : start + length > file.file.size
             ? 'range past the end of the file'
             : undefined;
-    if (reason !== undefined) return this.reject(index, ENTRY_NAMES.addChecksum, 'romfile_loader_add_checksum:152', reason);
+    if (reason !== undefined) return this.reject(index, ADD_CHECKSUM_NAME, 'romfile_loader_add_checksum:152', reason);
     // subtract semantics: correct whatever the byte held before
     const sum = this.memory.inspect(file!.base + start, length, sum8);
     this.memory.patch(file!.base + offset, 1, subtractByte, sum);
     // with the byte inside the range, the range now sums to zero
     if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file!.base + start, length));
-    return outcome(index, ENTRY_NAMES.addChecksum, 'applied');
+    return outcome(index, ADD_CHECKSUM_NAME, 'applied');
   }
 
   /** Whether [address, address+length) is a checksummed range no write has touched since (the walk's KnownSums). */
@@ -238,7 +245,7 @@ class SeaBiosRun implements KnownSums {
   }
 
   writePointer(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
-    const command = ENTRY_NAMES.writePointer;
+    const command = WRITE_POINTER_NAME;
     const where = 'romfile_loader_write_pointer:205';
     const dest = this.romfile(script.name(e, WRITE_DEST)); // global list: the pointer file need not be allocated
     const src = this.find(script, e, WRITE_SRC);

@@ -133,6 +133,11 @@ export class FrozenBytes {
   }
 }
 
+/** [from, to) of `b` without copying: `b` itself when that is all of it, else a plain view (no species lookup, unlike subarray()). */
+function slice(b: Uint8Array, from: number, to: number): Uint8Array {
+  return from === 0 && to === b.length ? b : new Uint8Array(b.buffer, b.byteOffset + from, to - from);
+}
+
 /** Whether [from, from+length) of `f` is all zeros: the index for whole chunks, a look at the bytes for the ends. */
 function zeroIn(f: FrozenBytes, from: number, length: number): boolean {
   const b = f[FROZEN];
@@ -198,6 +203,7 @@ export class GuestMemoryError extends FwCfgError {
 const MARKED = Symbol('marked buffer');
 const FROM = Symbol('marked from');
 const TO = Symbol('marked to');
+const DROPPED = Symbol('mark dropped');
 
 /**
  * Bytes a caller wants to know were left alone since it marked them
@@ -213,6 +219,8 @@ export class WriteMark {
   /** [FROM, TO): the bytes' offsets in that buffer. */
   readonly [FROM]: number;
   readonly [TO]: number;
+  /** No longer followed (GuestMemory.unmark). */
+  [DROPPED] = false;
 
   constructor(address: GuestAddress, length: number, buffer: ArrayBufferLike, from: number) {
     this.address = address;
@@ -401,8 +409,9 @@ export class GuestMemory {
   /** Stops checking writes against these marks (each keeps what it knows so far). */
   unmark(marks: readonly WriteMark[]): void {
     if (marks.length === 0 || this.#marks.length === 0) return;
+    for (const m of marks) m[DROPPED] = true;
     const kept: WriteMark[] = [];
-    for (const m of this.#marks) if (!marks.includes(m)) kept.push(m);
+    for (const m of this.#marks) if (!m[DROPPED]) kept.push(m);
     this.#marks = kept;
     if (kept.length === 0) this.#unbound();
   }
@@ -455,8 +464,8 @@ export class GuestMemory {
    */
   view(addr: GuestAddress, len: number): ReadonlyBytes {
     const b = this.#resolve(addr, len, false);
-    const o = addr - b.start;
-    return b.bytes.subarray(o, o + len);
+    // a plain view of the backing (subarray() would look up a species constructor every time)
+    return new Uint8Array(b.buffer, b.base + (addr - b.start), len);
   }
 
   /** A copy of [addr, addr+len). */
@@ -520,7 +529,7 @@ export class GuestMemory {
     const endPage = Math.floor((o + length) / DIRTY_PAGE);
     if (!b.cleanIsZero || endPage <= firstPage) {
       this.#changed(b, o, length);
-      b.bytes.set(src.subarray(from, from + length), o);
+      b.bytes.set(slice(src, from, from + length), o);
       return;
     }
     const pages = b.dirtyPages;
@@ -532,7 +541,7 @@ export class GuestMemory {
         const n = p * DIRTY_PAGE - copyFrom;
         if (n > 0) {
           this.#changed(b, copyFrom, n);
-          b.bytes.set(src.subarray(from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
+          b.bytes.set(slice(src, from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
         }
         copyFrom = (p + 1) * DIRTY_PAGE;
       }
@@ -540,7 +549,7 @@ export class GuestMemory {
     const n = o + length - copyFrom;
     if (n > 0) {
       this.#changed(b, copyFrom, n);
-      b.bytes.set(src.subarray(from + (copyFrom - o), from + length), copyFrom);
+      b.bytes.set(slice(src, from + (copyFrom - o), from + length), copyFrom);
     }
   }
 
