@@ -96,6 +96,7 @@ export class MemoryRegion {
 
 const FROZEN = Symbol('frozen bytes');
 const NONZERO = Symbol('non-zero chunks');
+const FROZEN_BUFFER = Symbol('frozen buffer');
 /** Granularity of FrozenBytes' zero index. */
 const CHUNK = 64;
 
@@ -107,11 +108,14 @@ const CHUNK = 64;
 export class FrozenBytes {
   readonly length: number;
   readonly [FROZEN]: Uint8Array;
+  /** The copy's own buffer: the copy starts at its byte 0. */
+  readonly [FROZEN_BUFFER]: ArrayBuffer;
   /** Entry i: how many of the first i 64-byte chunks hold a non-zero byte. */
   readonly [NONZERO]: Int32Array;
 
   private constructor(bytes: Uint8Array) {
     this[FROZEN] = bytes;
+    this[FROZEN_BUFFER] = bytes.buffer as ArrayBuffer;
     this.length = bytes.length;
     const chunks = Math.floor(bytes.length / CHUNK);
     const counts = new Int32Array(chunks + 1);
@@ -133,9 +137,14 @@ export class FrozenBytes {
   }
 }
 
-/** [from, to) of `b` without copying: `b` itself when that is all of it, else a plain view (no species lookup, unlike subarray()). */
-function slice(b: Uint8Array, from: number, to: number): Uint8Array {
-  return from === 0 && to === b.length ? b : new Uint8Array(b.buffer, b.byteOffset + from, to - from);
+/**
+ * [from, to) of the frozen bytes without copying: all of them as they are,
+ * else a plain view of their own buffer (no species lookup, unlike
+ * subarray(), and no generic read of `buffer` or `byteOffset`).
+ */
+function slice(f: FrozenBytes, from: number, to: number): Uint8Array {
+  const b = f[FROZEN];
+  return from === 0 && to === f.length ? b : new Uint8Array(f[FROZEN_BUFFER], from, to - from);
 }
 
 /** Whether [from, from+length) of `f` is all zeros: the index for whole chunks, a look at the bytes for the ends. */
@@ -520,7 +529,6 @@ export class GuestMemory {
     if (!(Number.isSafeInteger(from) && Number.isSafeInteger(length) && from >= 0 && length >= 0 && from + length <= source.length)) {
       throw new GuestMemoryError('BAD_LENGTH', `load: [${String(from)}, +${String(length)}) is outside the ${source.length} source bytes`, addr, length);
     }
-    const src = source[FROZEN];
     const b = this.#resolve(addr, length, false);
     if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${length} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, length, b.region);
     this.watch?.(addr, length);
@@ -529,7 +537,7 @@ export class GuestMemory {
     const endPage = Math.floor((o + length) / DIRTY_PAGE);
     if (!b.cleanIsZero || endPage <= firstPage) {
       this.#changed(b, o, length);
-      b.bytes.set(slice(src, from, from + length), o);
+      b.bytes.set(slice(source, from, from + length), o);
       return;
     }
     const pages = b.dirtyPages;
@@ -541,7 +549,7 @@ export class GuestMemory {
         const n = p * DIRTY_PAGE - copyFrom;
         if (n > 0) {
           this.#changed(b, copyFrom, n);
-          b.bytes.set(slice(src, from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
+          b.bytes.set(slice(source, from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
         }
         copyFrom = (p + 1) * DIRTY_PAGE;
       }
@@ -549,7 +557,7 @@ export class GuestMemory {
     const n = o + length - copyFrom;
     if (n > 0) {
       this.#changed(b, copyFrom, n);
-      b.bytes.set(slice(src, from + (copyFrom - o), from + length), copyFrom);
+      b.bytes.set(slice(source, from + (copyFrom - o), from + length), copyFrom);
     }
   }
 
