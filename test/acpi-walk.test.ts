@@ -1,7 +1,7 @@
 // The OS's ACPI walk on hand-built layouts: many tables (past the walk's scan-by-address limit), each
 // reached twice, a FADT reached twice (its links followed once), a bad checksum, a short table, a pointer to nowhere.
 import test from 'ava';
-import { walkTables, type RsdpInfo } from '../src/acpi/walk.js';
+import { scanForRsdp, walkTables, type RsdpInfo } from '../src/acpi/walk.js';
 import { GuestMemory } from '../src/memory/guest-memory.js';
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -74,4 +74,46 @@ test('a FADT reached from both roots has its FACS and DSDT followed once; short 
   t.is(walk.problems.length, 2);
   t.is(walk.problems[0], 'RSDT[1] -> 0x5000: SHRT has length 20');
   t.regex(walk.problems[1]!, /^RSDT\[2\] -> 0x200000: /);
+});
+
+/** An RSDP at `at`: ACPI 1.0 (20 bytes) or 2.0 (36), its checksums made to hold unless told. */
+function rsdpAt(m: GuestMemory, at: number, revision: 0 | 2, opts: { badSum?: boolean; badExtended?: boolean; length?: number } = {}): void {
+  m.write(at, ascii('RSD PTR '));
+  m.writeU8(at + 15, revision);
+  m.writeU32LE(at + 16, 0x8000);
+  const fix = (len: number, sumAt: number, off: number) => {
+    let s = 0;
+    for (const b of m.read(at, len)) s += b;
+    m.writeU8(at + sumAt, (m.readU8(at + sumAt) - s + off) & 0xff);
+  };
+  fix(20, 8, opts.badSum ? 1 : 0);
+  if (revision === 2) {
+    m.writeU32LE(at + 20, opts.length ?? 36);
+    fix(36, 32, opts.badExtended ? 1 : 0);
+  }
+}
+
+test('the RSDP scan takes the lowest 16-aligned RSDP whose checksums hold, in one region or across two', (t) => {
+  for (const split of [false, true]) {
+    // the zone [0xf0000, 0xf1000), or the same addresses as two regions meeting at 0xf0800
+    const m = split
+      ? new GuestMemory([
+          { name: 'a', start: 0xf0000, size: 0x800, kind: 'ram' },
+          { name: 'b', start: 0xf0800, size: 0x800, kind: 'ram' },
+        ])
+      : new GuestMemory([{ name: 'f', start: 0xf0000, size: 0x1000, kind: 'ram' }]);
+    rsdpAt(m, 0xf0108, 0); // not 16-aligned: never looked at
+    rsdpAt(m, 0xf0200, 0, { badSum: true });
+    rsdpAt(m, 0xf0300, 2, { badExtended: true });
+    rsdpAt(m, 0xf0400, 2, { length: 0x1000 }); // runs past the end of the zone
+    rsdpAt(m, 0xf0900, 2);
+    rsdpAt(m, 0xf0a00, 0);
+    const found = scanForRsdp(m, 0xf0001, 0xf1000);
+    t.is(found?.address, 0xf0900, split ? 'two regions' : 'one region');
+    t.is(found?.revision, 2);
+    t.is(scanForRsdp(m, 0xf0910, 0xf1000)?.address, 0xf0a00);
+    t.is(scanForRsdp(m, 0xf0a10, 0xf1000), undefined);
+    t.is(scanForRsdp(m, 0xf0a00, 0xf0a13), undefined, 'no room for 20 bytes');
+    t.is(scanForRsdp(m, 0xf0a00, 0xf0a14)?.address, 0xf0a00);
+  }
 });

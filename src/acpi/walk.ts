@@ -115,14 +115,29 @@ export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpI
   } catch (err) {
     if (!(err instanceof FwCfgError)) throw err;
   }
+  if (zone !== undefined) {
+    // the zone lies in one region: look at its bytes, 'R' first (most slots fail there)
+    const last = end - first - 20;
+    for (let at = 0; at <= last; at += 16) {
+      if (zone[at] !== 0x52 || !hasRsdpSignature(zone, at) || sumShort(zone, at, 20) !== 0) continue;
+      const r = validRsdp(mem, first + at, end);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
   for (let a = first; a + 20 <= end; a += 16) {
-    if (zone !== undefined && (!hasRsdpSignature(zone, a - first) || sumShort(zone, a - first, 20) !== 0)) continue;
-    const r = readRsdp(mem, a);
-    if (r === undefined || !r.checksumOk) continue;
-    if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) continue;
-    return r;
+    const r = validRsdp(mem, a, end);
+    if (r !== undefined) return r;
   }
   return undefined;
+}
+
+/** The RSDP at `a` if find_acpi_rsdp takes it: its checksums hold and an ACPI 2.0 one fits below `end`. */
+function validRsdp(mem: GuestMemory, a: number, end: number): RsdpInfo | undefined {
+  const r = readRsdp(mem, a);
+  if (r === undefined || !r.checksumOk) return undefined;
+  if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) return undefined;
+  return r;
 }
 
 /** "RSDT[3]", "XSDT[0]", ...: made once (a number-to-string conversion per entry per walk is not free). */
