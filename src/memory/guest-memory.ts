@@ -97,8 +97,11 @@ export class MemoryRegion {
 const FROZEN = Symbol('frozen bytes');
 const NONZERO = Symbol('non-zero chunks');
 const FROZEN_BUFFER = Symbol('frozen buffer');
+const ZERO_PAGES = Symbol('zero pages');
 /** Granularity of FrozenBytes' zero index. */
 const CHUNK = 64;
+/** The page of the dirty bookkeeping, and of FrozenBytes' zero pages. */
+const DIRTY_PAGE = 4096;
 
 /**
  * Bytes that never change: a private copy taken at construction, which no
@@ -112,6 +115,8 @@ export class FrozenBytes {
   readonly [FROZEN_BUFFER]: ArrayBuffer;
   /** Entry i: how many of the first i 64-byte chunks hold a non-zero byte. */
   readonly [NONZERO]: Int32Array;
+  /** Entry k: 1 when the whole 4 KiB page k (bytes [4096k, 4096k+4096)) is zeros: a page-aligned window in one read. */
+  readonly [ZERO_PAGES]: Uint8Array;
 
   private constructor(bytes: Uint8Array) {
     this[FROZEN] = bytes;
@@ -125,6 +130,10 @@ export class FrozenBytes {
       counts[c + 1] = counts[c]! + (any !== 0 ? 1 : 0);
     }
     this[NONZERO] = counts;
+    const per = DIRTY_PAGE / CHUNK;
+    const pages = new Uint8Array(Math.floor(bytes.length / DIRTY_PAGE));
+    for (let k = 0; k < pages.length; k++) pages[k] = counts[(k + 1) * per] === counts[k * per] ? 1 : 0;
+    this[ZERO_PAGES] = pages;
   }
 
   static copyOf(bytes: ReadonlyBytes): FrozenBytes {
@@ -247,7 +256,6 @@ export class WriteMark {
 
 const hx = (n: number) => '0x' + n.toString(16);
 
-const DIRTY_PAGE = 4096;
 
 function dirty(b: Backed, offset: number, len: number): void {
   if (len === 0) return;
@@ -543,9 +551,10 @@ export class GuestMemory {
     const pages = b.dirtyPages;
     // copy in runs: everything up to the first page that may stay as it is, then on past it
     let copyFrom = o;
+    const zeroPages = source[ZERO_PAGES];
     for (let p = firstPage; p < endPage; p++) {
       const at = from + (p * DIRTY_PAGE - o);
-      if ((pages === undefined || pages[p] === 0) && zeroIn(source, at, DIRTY_PAGE)) {
+      if ((pages === undefined || pages[p] === 0) && (at % DIRTY_PAGE === 0 ? zeroPages[at / DIRTY_PAGE] === 1 : zeroIn(source, at, DIRTY_PAGE))) {
         const n = p * DIRTY_PAGE - copyFrom;
         if (n > 0) {
           this.#changed(b, copyFrom, n);
