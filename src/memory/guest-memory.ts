@@ -256,7 +256,6 @@ export class WriteMark {
 
 const hx = (n: number) => '0x' + n.toString(16);
 
-
 function dirty(b: Backed, offset: number, len: number): void {
   if (len === 0) return;
   const pages = (b.dirtyPages ??= new Uint8Array(Math.ceil((b.end - b.start) / DIRTY_PAGE)));
