@@ -5,7 +5,7 @@
 import { FILE_NAME_MAX_LENGTH } from '../loader/constants.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import { COMMAND_NAMES, ENTRY_NAMES, type NameFieldOffset } from '../loader/fields.js';
-import type { ReadonlyBytes } from '../bytes.js';
+import { readU32LE, type ReadonlyBytes } from '../bytes.js';
 
 export interface NameView {
   name: string;
@@ -41,9 +41,25 @@ export function commandWordName(command: number): string {
  * explicit carry, exact in doubles: no BigInt on the hot path.
  */
 export function addLE(b: Uint8Array, at: number, size: number, addend: number): void {
-  const n = size < 4 ? size : 4;
   // ToUint32 of an integer is the integer mod 2^32: the low half without a floating-point remainder
   const addLo = addend >>> 0;
+  if (size === 4 || size === 8) {
+    // the usual pointer fields: whole 32-bit halves (a store into a Uint8Array keeps the low 8 bits)
+    const sum = readU32LE(b, at) + addLo;
+    const lo = sum >>> 0;
+    b[at] = lo;
+    b[at + 1] = lo >>> 8;
+    b[at + 2] = lo >>> 16;
+    b[at + 3] = lo >>> 24;
+    if (size === 4) return;
+    const hi = (readU32LE(b, at + 4) + (addend - addLo) / 0x100000000 + (sum >= 0x100000000 ? 1 : 0)) >>> 0;
+    b[at + 4] = hi;
+    b[at + 5] = hi >>> 8;
+    b[at + 6] = hi >>> 16;
+    b[at + 7] = hi >>> 24;
+    return;
+  }
+  const n = size < 4 ? size : 4;
   let lo = 0;
   for (let i = n - 1; i >= 0; i--) lo = lo * 256 + b[at + i]!;
   lo += addLo;
