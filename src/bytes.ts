@@ -64,6 +64,14 @@ export function writeU32LE(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = v >>> 24;
 }
 
+/**
+ * The one V8 string with this content (an object key is interned), so later
+ * compares of equal byte strings, names or signatures, are pointer tests.
+ */
+export function interned(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**

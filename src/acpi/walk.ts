@@ -4,7 +4,7 @@
  * GuestMemory's checked surface; a pointer to nowhere is recorded as a
  * problem, never thrown.
  */
-import type { ReadonlyBytes } from '../bytes.js';
+import { interned, type ReadonlyBytes } from '../bytes.js';
 import { GuestMemoryError, type GuestMemory } from '../memory/guest-memory.js';
 import { FwCfgError } from '../errors.js';
 import { sum8 } from './checksum.js';
@@ -46,7 +46,8 @@ function signatureAt(mem: GuestMemory, address: number): string {
   const w = mem.readU32LE(address) | 0;
   const slot = Math.imul(w, 0x9e3779b1) >>> 26;
   if (signatureWords[slot] === w) return signatureStrings[slot]!;
-  const s = String.fromCharCode(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24);
+  // interned: the walk's `signature === 'FACP'` is then a pointer test
+  const s = interned(String.fromCharCode(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24));
   signatureWords[slot] = w;
   signatureStrings[slot] = s;
   return s;

@@ -10,6 +10,7 @@
  * words, so a loader that names the same three files 500 times builds three
  * strings.
  */
+import { interned } from '../bytes.js';
 import { EncodeError } from '../errors.js';
 import { FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE } from './constants.js';
 
@@ -110,11 +111,6 @@ export function readNameWords(u8: Uint8Array, w: Int32Array, wi: number): string
     return slotString[slot]!;
   }
   return cacheMiss(u8, w, wi, slot);
-}
-
-/** The one V8 string with this content: an object key is interned, so later compares of equal names are pointer tests. */
-function interned(s: string): string {
-  return Object.keys({ [s]: 0 })[0]!;
 }
 
 function cacheMiss(u8: Uint8Array, w: Int32Array, wi: number, slot: number): string | undefined {
