@@ -77,6 +77,23 @@ function subtractByte(b: Uint8Array, at: number, _length: number, sum: number): 
 const outcome = (index: number, command: string, status: EntryOutcome['status'], reason?: string): EntryOutcome =>
   reason === undefined ? { index, command, status } : { index, command, status, reason };
 
+/** Why SeaBIOS refuses an ADD_POINTER, in the order romfile_loader_add_pointer tests (kept off the hot path). */
+function pointerProblem(dest: Loaded | undefined, src: Loaded | undefined, offset: number, size: number): string {
+  if (!dest) return 'pointer file not allocated';
+  if (!src) return 'pointee file not allocated';
+  if (offset + size > 0xffffffff) return 'offset + size wraps';
+  if (offset + size > dest.file.size) return 'pointer field past the end of the file';
+  return `pointer size ${size}`;
+}
+
+/** Why SeaBIOS refuses an ADD_CHECKSUM, in the order romfile_loader_add_checksum tests. */
+function checksumProblem(file: Loaded | undefined, offset: number, start: number, length: number): string {
+  if (!file) return 'file not allocated';
+  if (offset >= file.file.size) return 'checksum byte past the end of the file';
+  if (start + length > 0xffffffff) return 'start + length wraps';
+  return 'range past the end of the file';
+}
+
 /** One run's state: the romfile list, the zones, what was loaded, and the report; one method per command. */
 class SeaBiosRun implements KnownSums {
   readonly memory: GuestMemory;
@@ -189,20 +206,12 @@ class SeaBiosRun implements KnownSums {
     const src = this.find(script, e, POINTER_SRC);
     const offset = script.u32(e, POINTER_OFFSET);
     const size = script.u8(e, POINTER_SIZE);
-    const reason = !dest
-      ? 'pointer file not allocated'
-      : !src
-        ? 'pointee file not allocated'
-        : offset + size > 0xffffffff
-          ? 'offset + size wraps'
-          : offset + size > dest.file.size
-            ? 'pointer field past the end of the file'
-            : size < 1 || size > 8 || (size & (size - 1)) !== 0
-              ? `pointer size ${size}`
-              : undefined;
-    if (reason !== undefined) return this.reject(index, ADD_POINTER_NAME, 'romfile_loader_add_pointer:129', reason);
+    // the checks in one test; which one failed is worked out only then (pointerProblem)
+    if (dest === undefined || src === undefined || offset + size > 0xffffffff || offset + size > dest.file.size || (size !== 1 && size !== 2 && size !== 4 && size !== 8)) {
+      return this.reject(index, ADD_POINTER_NAME, 'romfile_loader_add_pointer:129', pointerProblem(dest, src, offset, size));
+    }
     // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
-    this.memory.patch(dest!.base + offset, size, addLE, src!.base);
+    this.memory.patch(dest.base + offset, size, addLE, src.base);
     return outcome(index, ADD_POINTER_NAME, 'applied');
   }
 
@@ -211,21 +220,14 @@ class SeaBiosRun implements KnownSums {
     const offset = script.u32(e, CHECKSUM_OFFSET);
     const start = script.u32(e, CHECKSUM_START);
     const length = script.u32(e, CHECKSUM_LENGTH);
-    const reason = !file
-      ? 'file not allocated'
-      : offset >= file.file.size
-        ? 'checksum byte past the end of the file'
-        : start + length > 0xffffffff
-          ? 'start + length wraps'
-          : start + length > file.file.size
-            ? 'range past the end of the file'
-            : undefined;
-    if (reason !== undefined) return this.reject(index, ADD_CHECKSUM_NAME, 'romfile_loader_add_checksum:152', reason);
+    if (file === undefined || offset >= file.file.size || start + length > 0xffffffff || start + length > file.file.size) {
+      return this.reject(index, ADD_CHECKSUM_NAME, 'romfile_loader_add_checksum:152', checksumProblem(file, offset, start, length));
+    }
     // subtract semantics: correct whatever the byte held before
-    const sum = this.memory.inspect(file!.base + start, length, sum8);
-    this.memory.patch(file!.base + offset, 1, subtractByte, sum);
+    const sum = this.memory.inspect(file.base + start, length, sum8);
+    this.memory.patch(file.base + offset, 1, subtractByte, sum);
     // with the byte inside the range, the range now sums to zero
-    if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file!.base + start, length));
+    if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file.base + start, length));
     return outcome(index, ADD_CHECKSUM_NAME, 'applied');
   }
 
