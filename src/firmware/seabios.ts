@@ -321,7 +321,9 @@ function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, ma
       report.outcome = 'rejected';
     } else {
       const script = new LoaderScript(memory.view(buf, loader.size));
-      for (let i = 0; i < script.count; i++) report.entries.push(run.execute(script, i));
+      // one outcome per entry: the array sized once, not grown as it fills
+      const entries = (report.entries = new Array<EntryOutcome>(script.count));
+      for (let i = 0; i < script.count; i++) entries[i] = run.execute(script, i);
     }
   }
 
