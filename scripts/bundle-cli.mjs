@@ -9,7 +9,8 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
-  banner: { js: '#!/usr/bin/env node' },
+  // commander is CommonJS: its require() of Node's built-ins needs a real require in an ES module
+  banner: { js: "#!/usr/bin/env node\nimport { createRequire as __fwcfgRequire } from 'node:module';\nconst require = __fwcfgRequire(import.meta.url);" },
   logLevel: 'warning',
 });
 chmodSync('dist/fwcfg.mjs', 0o755);

@@ -1,13 +1,13 @@
 // Regenerates spec-vectors/fwcfg-captures/: `fwcfg capture` of the six configurations of
 // spec-vectors/fwcfg-device/ (same QEMU arguments, same temporary files), from the
 // installed QEMU. Run after `npm run build`: node scripts/capture-references.mjs [CONFIG...]
-import { mkdtempSync, readdirSync, readFileSync as readFile, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureQemu } from '../dist/src/qemu/capture.js';
 import { loadItemsCapture } from '../dist/src/vectors/items-capture.js';
 import { recreateTempFiles, replayArgs } from '../dist/src/qemu/replay-args.js';
+import { writeSha256Sums } from './sha256sums.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const SHARED = join(ROOT, 'spec-vectors/fwcfg-device');
@@ -41,14 +41,4 @@ for (const config of wanted) {
   }
 }
 
-// SHA256SUMS.fwcfg-captures: every file, as the spec-vectors test checks them
-const sums = [];
-const walk = (d) => {
-  for (const f of readdirSync(d).sort()) {
-    const p = join(d, f);
-    if (statSync(p).isDirectory()) walk(p);
-    else sums.push(`${createHash('sha256').update(readFile(p)).digest('hex')}  ${p.slice(join(ROOT, 'spec-vectors').length + 1)}`);
-  }
-};
-walk(OUT);
-writeFileSync(join(ROOT, 'spec-vectors/SHA256SUMS.fwcfg-captures'), sums.join('\n') + '\n');
+writeSha256Sums(ROOT, 'fwcfg-captures');

@@ -36,14 +36,14 @@ test('simulate --qemu of a release without the capture\'s machine type is refuse
   const r = await fwcfg('simulate', seed, '--firmware', 'none', '--qemu', '5.2');
   t.is(r.code, 2);
   t.is(r.stdout, '');
-  t.is(r.stderr, 'fwcfg: seed is a pc-q35-7.2 machine, which QEMU 5.2 does not have (it has pc-q35-2.4 to pc-q35-5.2); capture the configuration on that release to model it there\n');
+  t.is(r.stderr, 'fwcfg: simulate: seed is a pc-q35-7.2 machine, which QEMU 5.2 does not have (it has pc-q35-2.4 to pc-q35-5.2); capture the configuration on that release to model it there\n');
 });
 
 test('simulate --reset tells what a rebooted guest reads', async (t) => {
   const r = await fwcfg('simulate', seed, '--firmware', 'none', '--reset');
   t.is(r.code, 0);
-  t.regex(r.stdout, /select etc\/table-loader: no rebuild; the loader is 8192 bytes, 32 commands \(the machine-creation loader, zero-padded\)/);
-  t.regex(r.stdout, /no firmware: the guest selects the loader, then the tables:\n.*\n {4}select etc\/acpi\/tables: QEMU rebuilds; the loader is 4096 bytes, 32 commands/);
+  t.regex(r.stdout, /select etc\/table-loader: no rebuild; the loader is 8192 bytes \(0x2000\), 32 commands \(the machine-creation loader, zero-padded\)/);
+  t.regex(r.stdout, /no firmware: the guest selects the loader, then the tables:\n.*\n {4}select etc\/acpi\/tables: QEMU rebuilds; the loader is 4096 bytes \(0x1000\), 32 commands/);
   const j = JSON.parse((await fwcfg('simulate', seed, '--firmware', 'none', '--reset', '--json')).stdout);
   t.deepEqual(j.reset.files.map((f: { name: string; selectRebuilds: boolean }) => [f.name, f.selectRebuilds]), [
     ['etc/acpi/tables', true],
@@ -74,13 +74,13 @@ test('migrate-check: the prediction is the result (exit 0 either way)', async (t
 
 test('bad input: one line, exit 2', async (t) => {
   const cases: [string[], RegExp][] = [
-    [['simulate', '/nonexistent', '--firmware', 'none'], /^fwcfg: \/nonexistent: no such directory\n$/],
-    [['simulate', seed, '--firmware', 'none', '--qemu', 'six'], /^fwcfg: QEMU version "six" is not major\.minor/],
-    [['simulate', seed, '--firmware', 'none', '--host-page', '8192'], /^fwcfg: --host-page 8192: use 4096 or 65536\n$/],
-    [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: --firmware bochs: use seabios, ovmf, uboot, optionally @VERSION/],
-    [['simulate', seed, '--firmware', 'seabios@1.15.0'], /^fwcfg: firmware "seabios@1\.15\.0" is not modelled on x86_64 \(modelled: seabios@1\.14\.0, seabios@1\.16\.2, seabios@1\.16\.3, seabios@1\.17\.0\)\n$/],
-    [['migrate-check', seed, '--from', '7.2'], /^fwcfg: migrate-check: --from and --to are required\n$/],
-    [['migrate-check', seed, '--from', '7.2', '--to', '5.2', '--at', 'later'], /--at later: use creation or booted/],
+    [['simulate', '/nonexistent', '--firmware', 'none'], /^fwcfg: simulate: \/nonexistent: no such directory \(a vector or capture\)\n$/],
+    [['simulate', seed, '--firmware', 'none', '--qemu', 'six'], /^fwcfg: simulate: --qemu six: QEMU version "six" is not major\.minor/],
+    [['simulate', seed, '--firmware', 'none', '--host-page', '8192'], /^fwcfg: simulate: --host-page 8192: a host page size in bytes: 4096 or 65536\n$/],
+    [['simulate', seed, '--firmware', 'seabios@1.15.0'], /^fwcfg: simulate: --firmware seabios@1\.15\.0: seabios 1\.15\.0 is not modelled \(modelled: seabios@1\.14\.0, seabios@1\.16\.2, seabios@1\.16\.3, seabios@1\.17\.0\)\n$/],
+    [['simulate', seed, '--firmware', 'bochs'], /^fwcfg: simulate: --firmware bochs: use none, seabios, ovmf, uboot, optionally NAME@VERSION \(seabios@1\.14\.0, seabios@1\.16\.2, /],
+    [['migrate-check', seed, '--from', '7.2'], /^fwcfg: migrate-check: --to <VERSION> is required \(usage: fwcfg migrate-check \[options\] <DIR>\)\n$/],
+    [['migrate-check', seed, '--from', '7.2', '--to', '5.2', '--at', 'later'], /--at later: use creation, booted/],
     [['simulate', QEMU_VECTORS, '--firmware', 'none'], /qemu-7\.2: neither a QEMU vector \(manifest\.json\) nor a capture \(items\.json\)/],
   ];
   for (const [argv, re] of cases) {
@@ -94,10 +94,10 @@ test('bad input: one line, exit 2', async (t) => {
 test('--place that cannot mean anything on the machine is refused: outside its RAM, a file the loader never allocates, past 2^52', async (t) => {
   const q35 = join(QEMU_VECTORS, 'q35');
   const cases: [string, RegExp][] = [
-    ['etc/acpi/tables=0x100000000', /^fwcfg: --place etc\/acpi\/tables=0x100000000: \[0x100000000, 0x100020000\) is not inside pc-q35-7\.2's RAM \(\[0x0, 0x80000000\)\)\n$/],
-    ['etc/nope=0x1000', /^fwcfg: --place etc\/nope=0x1000: the loader never ALLOCATEs "etc\/nope" \(it allocates etc\/acpi\/rsdp, etc\/acpi\/tables\)\n$/],
-    ['etc/acpi/tables=0x10000000000000000', /^fwcfg: simulate: --place etc\/acpi\/tables=0x10000000000000000: past any guest-physical address this tool models \(below 2\^52\)\n$/],
-    ['etc/acpi/tables=0x7ffde000x', /^fwcfg: simulate: --place etc\/acpi\/tables=0x7ffde000x: the address must be decimal or 0x hex\n$/],
+    ['etc/acpi/tables=0x100000000', /^fwcfg: simulate: --place etc\/acpi\/tables=0x100000000: \[0x100000000, 0x100020000\) is not inside pc-q35-7\.2's RAM \(\[0x0, 0x80000000\)\)\n$/],
+    ['etc/nope=0x1000', /^fwcfg: simulate: --place etc\/nope=0x1000: the loader never ALLOCATEs "etc\/nope" \(it allocates etc\/acpi\/rsdp, etc\/acpi\/tables\)\n$/],
+    ['etc/acpi/tables=0x10000000000000000', /^fwcfg: simulate: --place etc\/acpi\/tables=0x10000000000000000: 0x10000000000000000 is past 2\^64: no guest-physical address\n$/],
+    ['etc/acpi/tables=0x7ffde000x', /^fwcfg: simulate: --place etc\/acpi\/tables=0x7ffde000x: ADDR is a guest-physical address, decimal or 0x hex/],
   ];
   for (const [place, message] of cases) {
     const r = await fwcfg('simulate', q35, '--firmware', 'seabios', '--place', place);
@@ -114,10 +114,10 @@ test('--place that cannot mean anything on the machine is refused: outside its R
 test('careless invocations get one line in our voice: a dash value, a missing value, --select of no file, lint --file with a directory, no command at all', async (t) => {
   const seed = join(QEMU_VECTORS, 'seed');
   const cases: [string[], RegExp][] = [
-    [['simulate', seed, '--firmware', 'seabios', '--boots', '-1'], /^fwcfg: simulate: --boots wants a value, not one starting with a dash \(write --boots=VALUE if you mean it\)\n$/],
-    [['simulate', seed, '--firmware'], /^fwcfg: simulate: --firmware wants a value\n$/],
-    [['simulate', seed, '--firmware', 'none', '--select', 'etc/nope'], /^fwcfg: --select etc\/nope: seed serves no such fw_cfg file \(its files: .*etc\/table-loader.*\)\n$/],
-    [['lint', seed, '--file', 'a=b'], /^fwcfg: lint: --file goes with a loader file, not with a directory/],
+    [['simulate', seed, '--firmware', 'seabios', '--boots', '-1'], /^fwcfg: simulate: --boots -1: a whole number from 1 to 100\n$/],
+    [['simulate', seed, '--firmware'], /^fwcfg: simulate: --firmware needs a value \(--firmware <NAME>\)\n$/],
+    [['simulate', seed, '--firmware', 'none', '--select', 'etc/nope'], /^fwcfg: simulate: --select etc\/nope: seed serves no such fw_cfg file \(its files: .*etc\/table-loader.*\)\n$/],
+    [['lint', seed, '--file', `a=${join(seed, 'manifest.json')}`], /^fwcfg: lint: --file goes with a loader file, not with a directory/],
   ];
   for (const [argv, message] of cases) {
     const r = await fwcfg(...argv);
@@ -128,8 +128,8 @@ test('careless invocations get one line in our voice: a dash value, a missing va
   const none = await fwcfg();
   t.is(none.code, 2);
   t.is(none.stdout, '');
-  t.regex(none.stderr, /^usage:\n/);
+  t.regex(none.stderr, /^Usage: fwcfg \[options\] \[command\]\n/);
   const help = await fwcfg('--help');
   t.is(help.code, 0);
-  t.regex(help.stdout, /^usage:\n/);
+  t.regex(help.stdout, /^Usage: fwcfg \[options\] \[command\]\n/);
 });

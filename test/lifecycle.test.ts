@@ -149,7 +149,7 @@ test('CLI: simulate --boots 2 --json gives {"boots": [...]} with the executors f
     t.true(existsSync(join(dir, 'boot1', 'etc_acpi_tables.bin')));
     t.true(existsSync(join(dir, 'boot2', 'etc_acpi_tables.bin')));
     const text = await run(['simulate', loadVector('seed').dir, '--firmware', 'seabios', '--boots', '2']);
-    t.regex(text.out, /Boot 2 \(QEMU 7\.2\): the directory lists .*etc\/table-loader 8192 \(its select no longer rebuilds\)/);
+    t.regex(text.out, /Boot 2 \(QEMU 7\.2\): the directory lists .*etc\/table-loader 8192 bytes \(0x2000\) \(its select no longer rebuilds\)/);
     t.regex(text.out, /The OS gets (broken tables|no ACPI tables)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -159,8 +159,8 @@ test('CLI: simulate --boots 2 --json gives {"boots": [...]} with the executors f
 test('CLI: --boots usage errors are one line, exit 2', async (t) => {
   const seed = loadVector('seed').dir;
   for (const [argv, msg] of [
-    [['--boots', '0', '--firmware', 'seabios'], /--boots 0: a number from 1 to 100/],
-    [['--boots', '2'], /--boots needs --firmware seabios, ovmf or uboot/],
+    [['--boots', '0', '--firmware', 'seabios'], /--boots 0: a whole number from 1 to 100/],
+    [['--boots', '2', '--firmware', 'none'], /--boots goes with a firmware boot \(--firmware seabios, ovmf, \.\.\.\), not --firmware none/],
     [['--boots', '2', '--firmware', 'seabios', '--migrate-after', '1'], /--migrate-after needs --to/],
     [['--boots', '2', '--firmware', 'seabios', '--migrate-after', '2', '--to', '7.2'], /needs --boots greater than 2/],
   ] as const) {

@@ -70,5 +70,5 @@ test('CLI: exit 1 with errors, 0 without, 2 for bad input; JSON carries the find
   t.is(cap.code, 0, cap.stdout + cap.stderr);
   const bad = await fwcfg('lint', join(QEMU_VECTORS, 'nope'));
   t.is(bad.code, 2);
-  t.regex(bad.stderr, /^fwcfg: cannot read loader .*nope: no such file\n$/);
+  t.regex(bad.stderr, /^fwcfg: lint: .*nope: no such file or directory \(a loader script or a vector or capture\)\n$/);
 });

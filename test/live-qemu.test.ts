@@ -81,7 +81,7 @@ live(`fwcfg capture --rebuild of the seed configuration: every item as the share
     const { binary, args } = replayArgs(seed, tmp);
     const r = await fwcfg('capture', '--out', join(out, 'seed'), '--rebuild', '--config', 'seed', '--', binary, ...args);
     t.is(r.code, 0, r.stderr);
-    t.regex(r.stdout, /31 items \(12 keys, 19 files\), 2 memory runs, layout io, id 3\nrebuild: etc\/table-loader 0x1000 -> 0x2000\n/);
+    t.regex(r.stdout, /31 items \(12 keys, 19 files\), 2 memory runs, layout io, id 3\nrebuild: etc\/table-loader 4096 bytes \(0x1000\) -> 8192 bytes \(0x2000\)\n/);
     t.regex(r.stderr, /^capture: started qemu-system-x86_64 \(pid \d+\)\n/);
     const cap = loadItemsCapture(join(out, 'seed'));
     const shared = sharedCapture('seed');
@@ -106,10 +106,10 @@ live(`fwcfg capture: bad input is one line and exit 2${why}`, async (t) => {
   try {
     const cases: [string[], RegExp][] = [
       [['capture', '--out', join(out, 'x'), 'qemu-system-x86_64'], /^fwcfg: capture: QEMU arguments go after --/],
-      [['capture', '--', 'qemu-system-x86_64'], /^fwcfg: capture: --out DIR is required\n$/],
+      [['capture', '--', 'qemu-system-x86_64'], /^fwcfg: capture: --out <DIR> is required \(usage: fwcfg capture --out DIR \[options\] -- \[qemu-system-\*\] QEMU_ARGS\.\.\.\)\n$/],
       [['capture', '--out', join(out, 'x'), '--timeout', 'soon', '--', 'qemu-system-x86_64'], /^fwcfg: capture: --timeout soon: seconds, more than 0 and at most 3600\n$/],
-      [['capture', '--out', join(out, 'x'), '--', 'qemu-system-x86_64', '-machine', 'nope'], /^fwcfg: qemu-system-x86_64 exited \(status 1\) before qtest connected: qemu-system-x86_64: unsupported machine type\n$/],
-      [['capture', '--out', join(out, 'x'), '--rebuild', '--quiet', '--', 'qemu-system-x86_64', '-machine', 'pc', '-m', '128M'], /^fwcfg: --rebuild needs a q35 machine: PCI 00:00\.0 is 8086:1237, not the q35 MCH 8086:29c0\n$/],
+      [['capture', '--out', join(out, 'x'), '--', 'qemu-system-x86_64', '-machine', 'nope'], /^fwcfg: capture: qemu-system-x86_64 exited \(status 1\) before qtest connected: qemu-system-x86_64: unsupported machine type\n$/],
+      [['capture', '--out', join(out, 'x'), '--rebuild', '--quiet', '--', 'qemu-system-x86_64', '-machine', 'pc', '-m', '128M'], /^fwcfg: capture: --rebuild needs a q35 machine: PCI 00:00\.0 is 8086:1237, not the q35 MCH 8086:29c0\n$/],
     ];
     for (const [argv, re] of cases) {
       const r = await fwcfg(...argv);

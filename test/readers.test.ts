@@ -188,7 +188,7 @@ test('the CLI turns a hostile capture directory into one line on stderr and exit
     const j = JSON.parse(readFileSync(join(cap, 'items.json'), 'utf8'));
     j.items[2].size = '16';
     writeFileSync(join(cap, 'items.json'), JSON.stringify(j));
-    for (const argv of [['lint', vec], ['simulate', vec], ['lint', cap], ['qtest', cap]]) {
+    for (const argv of [['lint', vec], ['simulate', vec, '--firmware', 'none'], ['lint', cap], ['qtest', cap]]) {
       const r = await fwcfg(...argv);
       t.is(r.code, 2, argv.join(' '));
       t.is(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -1,9 +1,14 @@
-// The README's examples are run: its two commands exist, its CLI lines work, its code compiles and runs.
+// The README's examples are run: its two commands exist, its CLI lines work, its console examples print
+// what it shows, its code compiles and runs.
 import test from 'ava';
-import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { fwcfg } from './helpers/cli.js';
 import { ROOT } from './helpers/paths.js';
+import { QEMU_X86 } from './helpers/qemu.js';
 import * as lib from '../src/index.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -47,3 +52,65 @@ test('the README library example runs as written', (t) => {
   t.deepEqual([...rsdp.subarray(16, 20)], [0xd7, 0x2d, 0, 0]);
   t.deepEqual(guest.subarray(0x1000, 0x1000 + 4096), loader);
 });
+
+/**
+ * A ```console block: `$ command` lines, each followed by what the terminal shows (standard output
+ * and error together). A line `...` stands for any number of lines the README leaves out; every
+ * other line must be printed exactly.
+ */
+interface ConsoleExample {
+  command: string;
+  expected: string[];
+}
+
+const examples: ConsoleExample[] = blocks
+  .filter((b) => b.lang === 'console')
+  .flatMap((b) => {
+    const out: ConsoleExample[] = [];
+    for (const line of b.body.replace(/\n$/, '').split('\n')) {
+      if (line.startsWith('$ ')) out.push({ command: line.slice(2), expected: [] });
+      else out.at(-1)?.expected.push(line);
+    }
+    return out;
+  });
+
+/** Whether `actual` is `expected` with each `...` standing for zero or more lines. */
+function matches(expected: readonly string[], actual: readonly string[]): boolean {
+  if (expected.length === 0) return actual.length === 0;
+  const [first, ...rest] = expected;
+  if (first === '...') return actual.some((_, i) => matches(rest, actual.slice(i))) || matches(rest, []);
+  return actual.length > 0 && actual[0] === first && matches(rest, actual.slice(1));
+}
+
+// `fwcfg` on the PATH is the built bundle, as `npm install -g` would give it
+const bin = mkdtempSync(join(tmpdir(), 'fwcfg-readme-'));
+writeFileSync(join(bin, 'fwcfg'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'dist', 'fwcfg.mjs')}" "$@"\n`);
+chmodSync(join(bin, 'fwcfg'), 0o755);
+const sh = promisify(execFile);
+
+test('the README has console examples, each with its output', (t) => {
+  t.true(examples.length >= 8);
+  for (const e of examples) t.true(e.expected.length > 0, `${e.command}: no output shown (use a sh block for commands shown without output)`);
+  // the comparison itself: exact lines, `...` for any run of lines
+  t.true(matches(['a', '...', 'd'], ['a', 'b', 'c', 'd']));
+  t.true(matches(['a', '...', 'b'], ['a', 'b']));
+  t.false(matches(['a', 'b'], ['a', 'c']));
+  t.false(matches(['a', '...', 'd'], ['a', 'b', 'c']));
+  t.false(matches(['a'], ['a', 'extra']));
+});
+
+for (const e of examples) {
+  const needsQemu = /qemu-system-/.test(e.command);
+  const title = `README console: $ ${e.command.length > 90 ? e.command.slice(0, 87) + '...' : e.command}`;
+  if (needsQemu && QEMU_X86 === undefined) {
+    test.skip(`${title} (skipped: qemu-system-x86_64 not found)`, () => undefined);
+    continue;
+  }
+  test(title, async (t) => {
+    // TMPDIR of its own: check's temporary capture must not be seen by tests that count theirs
+    const env = { ...process.env, PATH: `${bin}:${process.env['PATH']}`, TMPDIR: mkdtempSync(join(tmpdir(), 'fwcfg-readme-tmp-')) };
+    const r = await sh('bash', ['-c', `(${e.command}) 2>&1`], { cwd: ROOT, env, maxBuffer: 64 << 20 }).catch((err: { stdout: string }) => err);
+    const actual = r.stdout.replace(/\n$/, '').split('\n');
+    t.true(matches(e.expected, actual), `README shows:\n${e.expected.join('\n')}\n\nprinted:\n${actual.join('\n')}`);
+  });
+}

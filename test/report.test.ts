@@ -98,13 +98,13 @@ test('report: usage errors are one line on stderr, exit 2, nothing on stdout', a
   try {
     const seed = join(QEMU_VECTORS, 'seed');
     const cases: [string[], RegExp][] = [
-      [['report', seed], /^fwcfg: report: give the HTML file to write: -o FILE\.html\n$/],
-      [['report', '-o', join(tmp, 'a.html')], /^fwcfg: report: expected one vector or capture directory, got none\n$/],
-      [['report', seed, '-o', tmp], /^fwcfg: report: -o .*: is a directory; name the HTML file to write \(e\.g\. .*report\.html\)\n$/],
-      [['report', seed, '-o', join(tmp, 'no', 'such', 'a.html')], /^fwcfg: cannot write .*a\.html: no directory .*such\n$/],
-      [['report', seed, '-o'], /^fwcfg: report: -o wants a value\n$/],
-      [['report', join(tmp, 'nothing-here'), '-o', join(tmp, 'b.html')], /^fwcfg: .*nothing-here.*\n$/],
-      [['check', seed, '--html', tmp], /^fwcfg: check: --html .*: is a directory; name the HTML file to write .*\n$/],
+      [['report', seed], /^fwcfg: report: -o, --out <FILE> is required \(usage: fwcfg report \[options\] <DIR>\)\n$/],
+      [['report', '-o', join(tmp, 'a.html')], /^fwcfg: report: missing DIR \(usage: fwcfg report \[options\] <DIR>\)\n$/],
+      [['report', seed, '-o', tmp], /^fwcfg: report: --out .*: is a directory; give a file name to write\n$/],
+      [['report', seed, '-o', join(tmp, 'no', 'such', 'a.html')], /^fwcfg: report: --out .*a\.html: no directory .*such to write it in\n$/],
+      [['report', seed, '-o'], /^fwcfg: report: --out needs a value \(--out <FILE>\)\n$/],
+      [['report', join(tmp, 'nothing-here'), '-o', join(tmp, 'b.html')], /^fwcfg: report: .*nothing-here: no such directory \(a vector or capture\)\n$/],
+      [['check', seed, '--html', tmp], /^fwcfg: check: --html .*: is a directory; give a file name to write\n$/],
     ];
     for (const [argv, stderr] of cases) {
       const r = await fwcfg(...argv);

@@ -146,6 +146,12 @@ const entryRefs: Record<'RSDT' | 'XSDT', string[]> = { RSDT: [], XSDT: [] };
 const entryRef = (kind: 'RSDT' | 'XSDT', i: number): string => (entryRefs[kind][i] ??= `${kind}[${i}]`);
 const rootRefs = { RSDT: 'RSDP.RSDT', XSDT: 'RSDP.XSDT' } as const;
 
+/** A signature as a person reads it: `FACP`, or its bytes in hex when they are not printable (`00 00 00 00`). */
+export function signatureText(signature: string): string {
+  if (/^[\x20-\x7e]{4}$/.test(signature)) return signature;
+  return `signature bytes ${[...signature].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(' ')}`;
+}
+
 /** Below this many tables the walk finds a table by address with a scan: cheaper than a map. */
 const SCAN_LIMIT = 16;
 
@@ -198,7 +204,7 @@ class Walk {
       const signature = signatureAt(mem, address);
       const length = mem.readU32LE(address + 4);
       if (length < (facs ? 64 : 36)) {
-        this.problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? signature : JSON.stringify(signature)} has length ${length}`);
+        this.problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? `${signature} with length ${length}, too short for a table` : `no table there (${signatureText(signature)}, length ${length})`}`);
         return undefined;
       }
       const checksumOk = facs || this.known.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;

@@ -8,6 +8,7 @@
  */
 import { realFirmwareRecord } from './real-firmware.js';
 import { LOADER_FILE } from '../loader/constants.js';
+import { TPM_CONFIG_FILE } from '../firmware/tpm.js';
 import type { FirmwareReport, WritePointerReport } from '../firmware/report.js';
 import { insideCopy, type Observation } from './observe.js';
 import { realVerdict } from './verdict.js';
@@ -76,6 +77,7 @@ export function realReport(o: Observation): FirmwareReport {
   if (o.freedPages !== undefined) notes.push(`${o.freedPages.size} pages of RAM are all 0xAF (freed by the DXE core)`);
   for (const p of o.walk?.problems ?? []) notes.push(`ACPI walk: ${p}`);
   notes.push('per-entry outcomes are not observable on real firmware (entries left empty)');
+  if (r.directory.some((d) => d.name === TPM_CONFIG_FILE)) notes.push("the TPM's event log is not read back here (measurements left empty; test/tpm-measurements-live.test.ts holds the model's to real logs)");
 
   return {
     firmware: r.firmware,
@@ -94,6 +96,7 @@ export function realReport(o: Observation): FirmwareReport {
     warnings: o.warnings.map((w) => w.text),
     outcome,
     entries: [],
+    measurements: [],
     notes,
     scratch: [],
   };

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import type { Lifecycle, BootRecord } from '../simulate/lifecycle.js';
 import type { AcpiFileView } from '../simulate/rebuild-story.js';
 import { bootAccount, firmwareJson, writeAllocations } from './boot-output.js';
-
-const FIRMWARE = { seabios: 'SeaBIOS', ovmf: 'OVMF', uboot: 'U-Boot' } as const;
+import { firmwareLabel } from './firmware-label.js';
+import { byteCount } from './output.js';
 
 /** `--out DIR`: DIR/boot<N>/<file>.bin for every boot that ran the firmware. */
 export function writeLifecycle(dir: string, life: Lifecycle): string[] {
@@ -43,7 +43,7 @@ export function lifecycleJson(life: Lifecycle, written: string[]): Record<string
 }
 
 function listing(files: AcpiFileView[]): string {
-  return files.map((f) => `${f.name} ${f.size}${f.selectRebuilds ? '' : ' (its select no longer rebuilds)'}`).join(', ');
+  return files.map((f) => `${f.name} ${byteCount(f.size)}${f.selectRebuilds ? '' : ' (its select no longer rebuilds)'}`).join(', ');
 }
 
 function osLine(b: BootRecord): string[] {
@@ -69,7 +69,8 @@ export function lifecycleAccount(life: Lifecycle): string {
       out.push(`  QEMU rebuilds the tables at ${b.firmware === null ? 'the firmware' : 'a select'} and aborts:`, ...b.qemuError.split('\n').map((l) => `    ${l}`));
     } else {
       out.push(b.rebuiltAt === null ? '  No select rebuilds the tables this boot.' : `  QEMU rebuilds the tables at the select of ${b.rebuiltAt}.`);
-      if (b.firmware !== null) out.push(...bootAccount(b.firmware).trimEnd().split('\n').map((l) => `  ${l}`));
+      // a broken walk is told once, in the OS's verdict below
+      if (b.firmware !== null) out.push(...bootAccount(b.firmware, { omitWalkNotes: b.os.tables === 'broken' }).trimEnd().split('\n').map((l) => `  ${l}`));
     }
     out.push(...osLine(b), '');
     if (r.migration?.afterBoot === b.boot) {

@@ -1,72 +1,79 @@
-/** The `fwcfg` command: dispatch, and the one-line error contract (exit 2 bad input, 1 internal fault). */
-import { FwCfgError, UsageError } from '../errors.js';
-import { asm, usage as asmUsage } from './commands/asm.js';
-import { capture, usage as captureUsage } from './commands/capture.js';
-import { check, usage as checkUsage } from './commands/check.js';
-import { demo, usage as demoUsage } from './commands/demo.js';
-import { disasm, usage as disasmUsage } from './commands/disasm.js';
-import { migrateCheckCommand, usage as migrateUsage } from './commands/migrate-check.js';
-import { exec, usage as execUsage } from './commands/exec.js';
-import { tables, usage as tablesUsage } from './commands/tables.js';
-import { lint, usage as lintUsage } from './commands/lint.js';
-import { fuzz, usage as fuzzUsage } from './commands/fuzz.js';
-import { simulate, usage as simulateUsage } from './commands/simulate.js';
-import { qtest, usage as qtestUsage } from './commands/qtest.js';
-import { report, usage as reportUsage } from './commands/report.js';
-import { bootRealCommand, usage as bootRealUsage } from './commands/boot-real.js';
+/** The `fwcfg` command: its commands, and the one-line error contract (exit 2 bad input, 1 internal fault). */
+import type { CommandUnknownOpts } from '@commander-js/extra-typings';
+import { FwCfgError } from '../errors.js';
+import { asmCommand } from './commands/asm.js';
+import { bootRealCommand } from './commands/boot-real.js';
+import { captureCommand } from './commands/capture.js';
+import { checkCommand } from './commands/check.js';
+import { reportCommand } from './commands/report.js';
+import { demoCommand } from './commands/demo.js';
+import { disasmCommand } from './commands/disasm.js';
+import { execCommand } from './commands/exec.js';
+import { fuzzCommand } from './commands/fuzz.js';
+import { lintCommand } from './commands/lint.js';
+import { migrateCheckCommand } from './commands/migrate-check.js';
+import { qtestCommand } from './commands/qtest.js';
+import { simulateCommand } from './commands/simulate.js';
+import { tablesCommand } from './commands/tables.js';
 import { processIo, type Io } from './output.js';
+import { buildProgram, CommanderError, commanderOutcome as commanderOutcomeOf, type Cli, type CliCommand } from './program.js';
 
-type Command = (argv: string[], io: Io) => number | Promise<number>;
-
-const COMMANDS: Record<string, { run: Command; usage: string }> = {
-  disasm: { run: disasm, usage: disasmUsage },
-  asm: { run: asm, usage: asmUsage },
-  demo: { run: demo, usage: demoUsage },
-  simulate: { run: simulate, usage: simulateUsage },
-  'migrate-check': { run: migrateCheckCommand, usage: migrateUsage },
-  exec: { run: exec, usage: execUsage },
-  'boot-real': { run: bootRealCommand, usage: bootRealUsage },
-  tables: { run: tables, usage: tablesUsage },
-  lint: { run: lint, usage: lintUsage },
-  fuzz: { run: fuzz, usage: fuzzUsage },
-  check: { run: check, usage: checkUsage },
-  report: { run: report, usage: reportUsage },
-  capture: { run: capture, usage: captureUsage },
-  qtest: { run: qtest, usage: qtestUsage },
-};
-
-function usageText(): string {
-  return 'usage:\n' + Object.values(COMMANDS).map((c) => `  ${c.usage}\n`).join('');
-}
+/** Every command, in the order `fwcfg --help` lists them. */
+export const COMMANDS: readonly CliCommand[] = [
+  checkCommand,
+  reportCommand,
+  captureCommand,
+  demoCommand,
+  simulateCommand,
+  migrateCheckCommand,
+  execCommand,
+  tablesCommand,
+  lintCommand,
+  disasmCommand,
+  asmCommand,
+  bootRealCommand,
+  qtestCommand,
+  fuzzCommand,
+];
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const [name, ...rest] = argv;
+  const cli: Cli = { io, status: 0, qemuArgs: undefined };
+  const entry = COMMANDS.find((c) => c.name === argv[0]);
+  let own = argv;
+  const dash = argv.indexOf('--');
+  // a QEMU command line after -- is the command's to run, never ours to parse
+  if (entry?.qemuCommandLine === true && dash >= 0) {
+    own = argv.slice(0, dash);
+    cli.qemuArgs = argv.slice(dash + 1);
+  }
+  let sub: CommandUnknownOpts | undefined;
+  // `fwcfg help NAME` of no command: one line, as `fwcfg NAME` gets
+  if (argv[0] === 'help' && argv[1] !== undefined && !COMMANDS.some((c) => c.name === argv[1])) return main([argv[1]], io);
   try {
-    if (name === undefined) {
-      // a mistake, not a request: the usage goes where errors go
-      io.err(usageText());
-      return 2;
-    }
-    if (name === '--help' || name === '-h' || name === 'help') {
-      io.out(usageText());
-      return 0;
-    }
-    const command = COMMANDS[name];
-    if (command === undefined) throw new UsageError('USAGE', `unknown command ${JSON.stringify(name)}; try fwcfg --help`);
-    // (for capture, only what comes before -- is ours)
-    const own = (name === 'capture' || name === 'check') && rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
-    if (own.includes('--help') || own.includes('-h')) {
-      io.out(`usage: ${command.usage}\n`);
-      return 0;
-    }
-    return await command.run(rest, io);
+    const program = buildProgram(cli, COMMANDS);
+    sub = program.commands.find((c) => c.name() === argv[0]);
+    await program.parseAsync(own, { from: 'user' });
+    return cli.status;
   } catch (err) {
+    if (err instanceof CommanderError) {
+      const { status, line } = commanderOutcomeOf(err, sub);
+      // `fwcfg check qemu-system-x86_64 -machine q35`: QEMU's flags read as ours for want of --
+      const hint = entry?.qemuCommandLine === true && dash < 0 && err.code === 'commander.unknownOption' ? " (QEMU's arguments go after --)" : '';
+      if (line !== undefined) io.err(`fwcfg: ${sub === undefined ? '' : `${sub.name()}: `}${line}${hint}\n`);
+      return status;
+    }
     if (err instanceof FwCfgError) {
-      io.err(`fwcfg: ${err.message}\n`);
+      io.err(`fwcfg: ${withCommand(sub?.name(), err.message)}\n`);
       return 2;
     }
     io.err(`fwcfg: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (process.env['FWCFG_DEBUG'] && err instanceof Error) io.err(`${err.stack}\n`);
     return 1;
   }
+}
+
+/** `simulate: <message>`, once: messages that already name their command keep it. */
+function withCommand(name: string | undefined, message: string): string {
+  if (name === undefined || message.startsWith(`${name}:`) || message.startsWith(`${name} `)) return message;
+  return `${name}: ${message}`;
 }

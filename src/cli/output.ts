@@ -1,5 +1,5 @@
 /** Writing results: text and JSON to stdout, files with typed errors. */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { InputError } from '../errors.js';
 
 export interface Io {
@@ -21,10 +21,43 @@ export function jsonText(value: unknown): string {
   return JSON.stringify(value, null, 2) + '\n';
 }
 
+/** An operating-system error in words (EISDIR is for programmers). */
+function reason(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const words: Record<string, string> = {
+    EISDIR: 'it is a directory',
+    EEXIST: 'a file of that name exists',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    ENOENT: 'its directory does not exist',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'the file system is read-only',
+    ENOSPC: 'no space left on the device',
+  };
+  return (code !== undefined ? words[code] : undefined) ?? (err as Error).message;
+}
+
 export function writeOutput(path: string, bytes: Uint8Array | string): void {
   try {
     writeFileSync(path, bytes);
   } catch (err) {
-    throw new InputError('WRITE_FAILED', `cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new InputError('WRITE_FAILED', `cannot write ${path}: ${reason(err)}`);
   }
 }
+
+/** An output directory (and its parents), created if absent. */
+export function makeOutputDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw new InputError('WRITE_FAILED', `cannot create directory ${dir}: ${reason(err)}`);
+  }
+}
+
+/** A byte count as every account prints it: decimal, with the hex QEMU's messages and `info ramblock` use beside it. */
+export function byteCount(n: number): string {
+  return `${n} bytes (0x${n.toString(16)})`;
+}
+
+/** Guest addresses and RAM-block lengths: lowercase hex, unpadded, as QEMU prints them. */
+export const hx = (n: number): string => '0x' + n.toString(16);

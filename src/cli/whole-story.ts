@@ -12,6 +12,7 @@ import { hostPageAlign } from '../memory/address.js';
 import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
 import { modelledQemuVersions, parseQemuVersion, qemuPolicy } from '../qemu/version.js';
 import type { FirmwareName } from '../simulate/boot.js';
+import type { Measurement } from '../firmware/measurement.js';
 import { FIRMWARE_RECORDS, firmwareRecordFor } from '../firmware/records/index.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import { REBUILD_STAGES } from '../qemu/from-vector.js';
@@ -22,6 +23,8 @@ import type { Configuration } from '../vectors/configuration.js';
 import type { CaptureFirmware } from '../vectors/capture-json.js';
 import type { StoryBlob, StoryConfiguration, StoryFirmware } from '../report/story.js';
 import { bootRecordJson } from './lifecycle-output.js';
+import { byteCount, hx } from './output.js';
+import type { FirmwareReport } from '../firmware/report.js';
 
 /** QEMU releases whose ROM sizing and migration rules the model holds (src/qemu/version.ts). */
 export const MODELLED_QEMU: readonly string[] = modelledQemuVersions();
@@ -102,7 +105,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
       max: r.max_length,
       headroom: r.max_length - r.fw_cfg_size,
       sizeAfterBoot: rebuiltSize,
-      byQemu: MODELLED_QEMU.map((q) => {
+      byQemu: modelledQemuVersions().map((q) => {
         const max = hostPageAlign(romBlobMaxSize(qemuPolicy(parseQemuVersion(q)), r.fw_cfg_file, r.fw_cfg_size) || r.fw_cfg_size, hostPageSize);
         return { qemu: q, max, fits: rebuiltSize === null ? null : hostPageAlign(rebuiltSize, hostPageSize) <= max };
       }),
@@ -110,7 +113,7 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
   });
 
   progress('checking migration to each modelled QEMU');
-  const migration = MODELLED_QEMU.map((to) => migrateCheck(vector, { from: policy, to: policyFor(to), fromHostPage: hostPageSize, toHostPage: hostPageSize, at: 'booted' }));
+  const migration = modelledQemuVersions().map((to) => migrateCheck(vector, { from: policy, to: policyFor(to), fromHostPage: hostPageSize, toHostPage: hostPageSize, at: 'booted' }));
   progress('linting');
   const lint = lintVector(vector);
   return {
@@ -134,14 +137,18 @@ export function wholeStory(cfg: Configuration, progress: (m: string) => void = (
 
 // ------------------------------------------------------------------ text
 
-const hx = (n: number) => '0x' + n.toString(16);
+
+/** One line per TPM measurement: the file, the bytes read, the SHA-256 digest (SHA-1 for a TPM 1.2). */
+function measuredLines(ms: readonly Measurement[], indent = '     '): string[] {
+  return ms.map((m) => `${indent}measures into PCR ${m.pcr}: ${m.file} (${m.length} bytes), ${m.digests.sha256 !== undefined ? `sha256 ${m.digests.sha256}` : `sha1 ${m.digests.sha1}`}`);
+}
 
 function osText(b: BootRecord): string {
   switch (b.os.tables) {
     case 'qemu':
       return "QEMU's tables, intact";
     case 'firmware':
-      return `the firmware's own tables, not QEMU's: ${fallbackWhy(b)}`;
+      return `the firmware's own tables, not QEMU's: ${fallbackWhy(b.firmware)}`;
     case 'none':
       return b.qemuError !== null ? 'nothing: QEMU is gone' : `no ACPI tables${b.firmware?.warnings[0] ? ` (${b.firmware.warnings[0]})` : ''}`;
     case 'broken':
@@ -150,8 +157,7 @@ function osText(b: BootRecord): string {
 }
 
 /** Why a firmware gave the OS its own tables (SeaBIOS's fallback when its loader run fails). */
-function fallbackWhy(b: BootRecord): string {
-  const fw = b.firmware;
+export function fallbackWhy(fw: FirmwareReport | null): string {
   if (fw === null) return 'the loader did not run';
   if (fw.outcome === 'not-run') return 'there is no loader to run, so the firmware built its own';
   const unread = fw.commandsAvailable - fw.commandsExecuted;
@@ -166,9 +172,9 @@ export function storyText(s: WholeStory): string {
   out.push('1. At machine creation (the ACPI ROM blobs and their RAM blocks):');
   if (s.creation.length === 0) out.push('   none: QEMU builds no ACPI tables for this machine');
   for (const b of s.creation) {
-    const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${hx(b.sizeAfterBoot)}` : '';
+    const grown = b.sizeAfterBoot !== null && b.sizeAfterBoot !== b.size ? `; the firmware's first select grows it to ${byteCount(b.sizeAfterBoot)}` : '';
     const cmds = b.commands === undefined ? '' : b.commands.afterBoot === null || b.commands.afterBoot === b.commands.creation ? ` (${b.commands.creation} commands)` : ` (${b.commands.creation} commands, ${b.commands.afterBoot} after the rebuild)`;
-    out.push(`   ${b.file.padEnd(18)} ${hx(b.size).padStart(8)} bytes in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${cmds}${grown}`);
+    out.push(`   ${b.file.padEnd(18)} ${byteCount(b.size).padStart(22)} in ${b.ramblock}: used ${hx(b.used)}, max ${hx(b.max)}, headroom ${hx(b.headroom)}${cmds}${grown}`);
     const misfits = b.byQemu.filter((q) => q.fits === false);
     if (misfits.length > 0) out.push(`      too large for QEMU ${misfits.map((q) => `${q.qemu} (max ${hx(q.max)})`).join(', ')}: that QEMU aborts at the rebuild`);
   }
@@ -191,6 +197,7 @@ export function storyText(s: WholeStory): string {
     const ran = fw === null ? 'does not run' : fw.outcome === 'not-run' ? `runs no loader (${fw.notes[0] ?? fw.warnings[0] ?? 'QEMU serves no etc/table-loader'})` : `runs ${fw.commandsExecuted} of ${fw.commandsAvailable} commands (read ${fw.loaderBytesRead} of ${fw.loaderSizeNow} bytes)`;
     out.push(`   ${label}: ${ran}; the OS gets ${osText(b)}`);
     if (b.os.tables !== 'firmware') for (const w of fw?.warnings ?? []) out.push(`     warning: ${w}`);
+    out.push(...measuredLines(fw?.measurements ?? []));
   }
   out.push('');
 
@@ -200,6 +207,10 @@ export function storyText(s: WholeStory): string {
     out.push(`   ${f.label.padEnd(8)} ${per.join('; ')}${f.stopped !== null ? ` (stopped: ${f.stopped})` : ''}`);
     const firstBad = f.boots.find((b) => b.boot > 1 && b.os.tables !== f.boots[0]?.os.tables);
     if (firstBad !== undefined) out.push(`     boot ${firstBad.boot}: ${osText(firstBad)}`);
+    // what the TPM sees changes with the reboot when the firmware reads other bytes (the size the reset kept)
+    const first = JSON.stringify(f.boots[0]?.firmware?.measurements ?? []);
+    const other = f.boots.find((b) => b.boot > 1 && JSON.stringify(b.firmware?.measurements ?? []) !== first);
+    if (other !== undefined) out.push(`     boot ${other.boot} measures other bytes than boot 1:`, ...measuredLines(other.firmware?.measurements ?? [], '       '));
   }
   out.push('');
 
@@ -208,6 +219,10 @@ export function storyText(s: WholeStory): string {
     if (m.sourceError !== null) out.push(`   to ${m.to}: the source never gets there (it aborts at the rebuild)`);
     else if (m.loads) out.push(`   to ${m.to}: the stream loads`);
     else out.push(`   to ${m.to}: the destination refuses it:`, ...(m.errorLines ?? []).map((l) => `     ${l}`));
+  }
+  // an unversioned -machine is each release's own newest type: say how to get a VM that can move
+  if (s.migration.some((m) => m.errorLines?.some((l) => l.includes('Machine type received')))) {
+    out.push(`   (-machine ${s.configuration.machineType.replace(/-\d+\.\d+$/, '').replace('pc-i440fx', 'pc').replace('pc-q35', 'q35')} means each release's own newest machine type; start the VM with a versioned one both releases have, e.g. -machine ${s.configuration.machineType}, to migrate it)`);
   }
   out.push('');
 

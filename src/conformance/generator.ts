@@ -12,13 +12,18 @@
  * address written high-then-low, low-only, high-only, as one 64-bit store,
  * and invalid register writes.
  *
+ * On arm virt it also drives the flash at 0: commands of every kind
+ * (program, erase, write to buffer, status, ID and CFI queries, unknown
+ * ones) and reads in each state, of each width.
+ *
  * Memory is read back only where both sides hold the same bytes: the scratch
- * area, the end of RAM, ROM and low RAM. The generator never touches regions
- * the emulator does not model.
+ * area, the end of RAM, ROM, low RAM and flash. The generator never touches
+ * regions the emulator does not model.
  */
 import { InputError } from '../errors.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
 import { directKind } from '../qemu/emulated-machine.js';
+import { pflashGeometry } from '../qemu/pflash.js';
 import { Prng } from '../prng.js';
 
 /** The RAM the generator owns at `scratch` (descriptors and buffers). */
@@ -38,8 +43,15 @@ export interface ConformanceProfile {
   rom: bigint | undefined;
   /** Address 0 is RAM: a fill wrapping past 2^64 lands there. */
   lowRam: boolean;
-  /** Flash in ROM mode (arm virt), where only a zero fill is a harmless flash command. */
+  /** An address inside flash (arm virt), where a DMA zero fill is a read-array command. */
   romd: bigint | undefined;
+  /**
+   * The base of a flash whose command set the emulator models, if any: arm
+   * virt's second one (virt.flash1), so that a DMA descriptor latched at 0
+   * still reads flash0's zeros (a descriptor read from a flash answering its
+   * status would start a transfer into it that takes QEMU minutes).
+   */
+  flash?: bigint;
   /** Existing items: key, size, writability. */
   items: { key: number; size: number; writable: boolean; name: string }[];
   maxEntry: number;
@@ -62,6 +74,7 @@ export function profileFromCapture(capture: ItemsCapture, memory = capture.memor
   // the BIOS in the first MiB on x86 (the last ROM range there)
   const rom = memory.memory.filter((r) => directKind(r.kind) === 'rom' && r.end <= 0x100000n && r.end - r.start >= 0x10000n).pop();
   const romd = memory.memory.find((r) => directKind(r.kind) === 'romd');
+  const flash = memory.memory.filter((r) => directKind(r.kind) === 'romd' && r.start !== 0n && pflashGeometry(r.name, Number(r.end - r.start)) !== undefined).pop();
   return {
     config: capture.json.config,
     layout,
@@ -72,6 +85,7 @@ export function profileFromCapture(capture: ItemsCapture, memory = capture.memor
     rom: rom === undefined ? undefined : rom.end - 0x10000n,
     lowRam: ram.some((r) => r.start === 0n),
     romd: romd === undefined ? undefined : romd.start + 0x1000n,
+    ...(flash !== undefined ? { flash: flash.start } : {}),
     items: capture.items.filter((i) => i.size > 0).map((i) => ({ key: i.key, size: i.size, writable: i.writable === true, name: i.name })),
     maxEntry: 0x20 + capture.json.file_slots,
   };
@@ -293,6 +307,32 @@ export class SequenceGenerator {
     if (r.chance(0.3)) this.emit(p.layout === 'io' ? 'inb 0x511' : `readb ${hex(p.mmioBase)}`);
   }
 
+  /** Flash: a command (or a data cycle) of any width, then reads of what the state answers. */
+  private flashOp(base: bigint): void {
+    const r = this.r;
+    // the ID and CFI tables, the start of each erase block, and anywhere in the first pages
+    const at = () => base + r.pick([BigInt(r.int(0x150)), 0x40000n * BigInt(r.int(4)) + BigInt(r.int(16)), BigInt(r.int(0x2000))]);
+    const cmd = () => r.pick([0x00, 0x10, 0x20, 0x28, 0x40, 0x50, 0x60, 0x70, 0x90, 0x98, 0xd0, 0x01, 0xe8, 0xf0, 0xff, r.int(256)]);
+    const n = 1 + r.int(3);
+    for (let i = 0; i < n; i++) {
+      const c = cmd();
+      const word = r.pick([c, (c << 16) | c, r.u32() & ~0xff | c, r.int(4)]) >>> 0;
+      const addr = at();
+      const w = r.int(6);
+      if (w === 0) this.emit(`writeb ${hex(addr)} ${hex(c)}`);
+      else if (w === 1) this.emit(`writew ${hex(addr)} ${hex(word & 0xffff)}`);
+      else if (w === 2) this.emit(`writel ${hex(addr)} ${hex(word)}`);
+      else if (w === 3) this.emit(`writeq ${hex(addr)} ${hex(BigInt(word) | (BigInt(r.u32()) << 32n))}`);
+      else if (w === 4) this.emit(`write ${hex(addr)} ${hex(1 + r.int(12))} ${hexData(Uint8Array.from({ length: 1 + r.int(12) }, () => (r.chance(0.5) ? c : r.int(256))))}`);
+      else this.emit(`memset ${hex(addr)} ${hex(1 + r.int(9))} ${hex(c)}`);
+    }
+    const reads = 1 + r.int(4);
+    for (let i = 0; i < reads; i++) {
+      const addr = at();
+      this.emit(r.pick([`readb ${hex(addr)}`, `readw ${hex(addr)}`, `readl ${hex(addr)}`, `readq ${hex(addr)}`, `read ${hex(addr)} ${hex(1 + r.int(24))}`, `b64read ${hex(addr)} ${hex(1 + r.int(16))}`]));
+    }
+  }
+
   /** One operation (one or a few qtest lines). */
   step(): void {
     const r = this.r;
@@ -302,6 +342,7 @@ export class SequenceGenerator {
     else if (roll < 52) this.dataRead();
     else if (roll < 58) this.registerRead();
     else if (roll < 63) this.memoryRead();
+    else if (roll < 70 && this.profile.flash !== undefined) this.flashOp(this.profile.flash);
     else if (this.profile.dma) this.dma();
     else this.dataRead();
   }

@@ -47,7 +47,8 @@ export type AllocateStatus = 'EFI_PROTOCOL_ERROR' | 'EFI_UNSUPPORTED' | 'EFI_NOT
 
 /**
  * ProcessCmdAllocate. Returns EFI_SUCCESS (the file read into fresh NVS
- * pages, their tail zeroed, the blob tracked); EFI_PROTOCOL_ERROR for a
+ * pages, their tail zeroed, the blob tracked and, where the release
+ * measures, measured); EFI_PROTOCOL_ERROR for a
  * name that is not NUL-terminated or a file already allocated (its new
  * pages freed again); EFI_UNSUPPORTED for an alignment above a page;
  * EFI_NOT_FOUND when the directory has no such file (QemuFwCfgFindFile);
@@ -70,12 +71,13 @@ export function processCmdAllocate(state: OvmfLoaderState, e: Allocate, index: n
   return SUCCESS;
 }
 
-/** The blob tracked, the file read into its pages, the rest of the last page zeroed. */
+/** The blob tracked, the file read into its pages, the rest of the last page zeroed, the bytes read measured before any command changes them. */
 function downloadBlob(state: OvmfLoaderState, file: FwCfgDirEntry, base: number, index: number): void {
   const reserved = pagesFor(file.size) * PAGE;
   state.blobs.set(file.name, { name: file.name, base, size: file.size, hostsOnlyTableData: true });
   state.fw.readItem(file.select, file.size, base);
   if (reserved > file.size) state.memory.fill(base + file.size, reserved - file.size, 0);
+  state.measure?.(file.name, state.memory.view(base, file.size));
   state.log.allocations.push({ file: file.name, base, length: file.size, reserved, entry: index });
 }
 

@@ -7,6 +7,7 @@
 import { placed, type PlacedAllocator } from './pinning.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
+import type { Measure } from './measurement.js';
 import { commandName } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import { PAGE, PageAllocator } from './page-allocator.js';
@@ -48,12 +49,14 @@ export interface OvmfLoaderState {
   /** Successful WRITE_POINTERs in script order (edk2's WritePointerSubsetEnd). */
   readonly written: WrittenPointer[];
   readonly log: RunLog;
+  /** Measures each blob right after its read (absent: the release or the machine measures nothing). */
+  readonly measure: Measure | undefined;
 }
 
-export function newLoaderState(memory: GuestMemory, fw: FwCfgGuest, placements: ReadonlyMap<string, number> | undefined, profile: OvmfProfile, log: RunLog): OvmfLoaderState {
+export function newLoaderState(memory: GuestMemory, fw: FwCfgGuest, placements: ReadonlyMap<string, number> | undefined, profile: OvmfProfile, log: RunLog, measure?: Measure): OvmfLoaderState {
   const nvs = new PageAllocator(profile.nvs, profile.generalTop);
   const blobPages = placed<undefined>({ name: "OVMF's EfiACPIMemoryNVS", allocate: (pages) => nvs.allocate(pages) }, placements);
-  return { memory, fw, nvs, blobPages, freedFill: profile.freedFill, blobs: new Map(), written: [], log };
+  return { memory, fw, nvs, blobPages, freedFill: profile.freedFill, blobs: new Map(), written: [], log, measure };
 }
 
 /** QemuFwCfgFindFile: the directory is read on every lookup and the first match wins. */

@@ -10,7 +10,8 @@
  * headers take the FADT's OEM fields), D4 (a failure after tables were
  * installed leaves both RSDPs published with one NULL entry), D5 (dropped
  * FACS/DSDT zeroed in the FADT), D6 (freed pages filled with 0xAF), D7 (two
- * RSDPs).
+ * RSDPs). Releases from edk2-stable202302 on measure the script and each
+ * blob into the TPM as they read them (measurement.ts).
  */
 import { readRsdp, walkTables } from '../acpi/walk.js';
 import { decodeEntry } from '../loader/codec.js';
@@ -23,6 +24,8 @@ import { allocateS3Context, transferS3ContextToBootScript } from './ovmf-s3.js';
 import { newSecondPass, process2ndPassCmdAddPointer, type SecondPass } from './ovmf-second-pass.js';
 import { failure, isHung, SUCCESS, type EfiError, type Failure, type Hung, type LoaderFailure, type Result, type Success } from './ovmf-status.js';
 import { freeTableOnlyBlobs, rollBack } from './ovmf-teardown.js';
+import { measurer, type Measure, type MeasurementPolicy } from './measurement.js';
+import type { TpmVersion } from './tpm.js';
 import { findFile, newLoaderState, recordEntry, type OvmfLoaderState } from './ovmf-tracker.js';
 import { pagesFor, PAGE } from './page-allocator.js';
 import type { OvmfProfile } from './profiles.js';
@@ -33,6 +36,10 @@ import type { FwCfgGuest } from './fwcfg-guest.js';
 export interface OvmfOptions {
   /** etc/system-states says S3 is enabled (byte 3, bit 7). */
   s3: boolean;
+  /** How the release measures what it reads (absent: nothing). */
+  measures?: MeasurementPolicy;
+  /** The machine's TPM (absent: none, so nothing is measured). */
+  tpm?: TpmVersion;
 }
 
 export function s3Enabled(systemStates: Uint8Array | undefined): boolean {
@@ -42,11 +49,12 @@ export function s3Enabled(systemStates: Uint8Array | undefined): boolean {
 type Script = (Success & { entries: LoaderEntry[] }) | Failure<'EFI_NOT_FOUND' | 'EFI_PROTOCOL_ERROR'>;
 
 /**
- * The script read into pool memory and decoded. EFI_NOT_FOUND without
- * etc/table-loader, EFI_PROTOCOL_ERROR when its size is not a whole number
- * of entries (nothing read then).
+ * The script read into pool memory, measured (the bytes read: the size the
+ * directory gave, whatever the item holds now), and decoded. EFI_NOT_FOUND
+ * without etc/table-loader, EFI_PROTOCOL_ERROR when its size is not a whole
+ * number of entries (nothing read or measured then).
  */
-function downloadScript(ctx: FirmwareContext, profile: OvmfProfile, report: FirmwareReport): Script {
+function downloadScript(ctx: FirmwareContext, profile: OvmfProfile, report: FirmwareReport, measure: Measure | undefined): Script {
   const { memory, fw } = ctx;
   const loader = findFile(fw, LOADER_FILE);
   if (loader === undefined) return failure('EFI_NOT_FOUND', 'no etc/table-loader');
@@ -56,6 +64,7 @@ function downloadScript(ctx: FirmwareContext, profile: OvmfProfile, report: Firm
   const scriptBase = profile.reclaim.bottom - 0x100000 - scriptPages * PAGE;
   report.scratch.push({ start: scriptBase, end: scriptBase + scriptPages * PAGE, what: 'the script (pool)' });
   fw.readItem(loader.select, loader.size, scriptBase);
+  measure?.(LOADER_FILE, memory.view(scriptBase, loader.size));
   report.loaderBytesRead = loader.size;
   const entries: LoaderEntry[] = [];
   for (let i = 0; i < loader.size / ENTRY_SIZE; i++) entries.push(decodeEntry(memory.view(scriptBase + i * ENTRY_SIZE, ENTRY_SIZE)));
@@ -192,10 +201,11 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
   const report = emptyReport('ovmf');
   if (profile.directoryRead === 'once-early') ctx = { ...ctx, fw: directoryReadOnce(ctx.fw) };
   ctx.programPlatform?.(); // PCI enumeration comes before AcpiPlatformDxe
-  const script = downloadScript(ctx, profile, report);
+  const measure = options.measures === undefined ? undefined : measurer(options.measures, options.tpm, report.measurements);
+  const script = downloadScript(ctx, profile, report, measure);
   if (script.status !== 'EFI_SUCCESS') return notRead(report, script);
   const { entries } = script;
-  const state = newLoaderState(ctx.memory, ctx.fw, ctx.placements, profile, report);
+  const state = newLoaderState(ctx.memory, ctx.fw, ctx.placements, profile, report, measure);
   const checked = checkScript(entries, options);
   if (checked.status !== 'EFI_SUCCESS') return rejected(state, report, entries, checked);
   const first = firstPass(state, entries);

@@ -9,7 +9,9 @@
 import type { FwCfgDriverStyle } from '../fwcfg/driver.js';
 import type { MachineFamily } from '../qemu/machine-type.js';
 import type { FirmwareContext } from './context.js';
+import type { MeasurementPolicy } from './measurement.js';
 import type { FirmwareReport } from './report.js';
+import type { TpmVersion } from './tpm.js';
 
 /** The personalities: what `--firmware` names. */
 export type FirmwareName = 'seabios' | 'ovmf' | 'uboot';
@@ -31,12 +33,16 @@ export interface MachineFacts {
   arch: Arch;
   /** RAM below 4 GiB (QEMU's lowmem split). */
   lowRam: { start: number; end: number };
+  /** x86: whether QEMU maps RAM above 4 GiB too (U-Boot then keeps a second DRAM bank). */
+  ramAbove4G?: boolean;
   /** The NUMA item lists nodes (SeaBIOS then adds SRAT to its fallback tables). */
   numa: boolean;
   /** etc/system-states enables S3 (OVMF's WRITE_POINTER path depends on it). */
   s3: boolean;
   /** QEMU builds ACPI (acpi=on; absent: assumed on): on pc the PIIX4 PM function SeaBIOS's own tables need exists only then. */
   qemuAcpi?: boolean;
+  /** The machine's TPM (etc/tpm/config, firmware/tpm.ts); absent: none. */
+  tpm?: TpmVersion;
 }
 
 export interface FirmwareRecord<Profile = unknown> {
@@ -53,6 +59,8 @@ export interface FirmwareRecord<Profile = unknown> {
   boundsChecked: boolean;
   /** Where its numbers come from. */
   evidence: string;
+  /** Whether and how it measures the loader and its blobs into a TPM (firmware/measurement.ts). */
+  measures: MeasurementPolicy;
   /** What it programs before its first ACPI select, as far as the model needs it: q35's MMCONFIG base. */
   platform: { pciexbar: number };
   /** The fw_cfg driver idiom it uses on an architecture. */

@@ -1,4 +1,5 @@
 /** What a firmware run produced: the JSON shape of `fwcfg simulate` / `fwcfg exec` ("firmware" object). */
+import type { Measurement } from './measurement.js';
 
 export type EntryStatus = 'applied' | 'skipped' | 'rejected' | 'unread';
 
@@ -57,6 +58,8 @@ export interface FirmwareReport {
   /** The firmware's overall verdict on the script. */
   outcome: 'ran' | 'ran-with-warnings' | 'rejected' | 'not-run' | 'hung';
   entries: EntryOutcome[];
+  /** What it extended into the machine's TPM of the loader and its blobs, in order (empty: nothing, or no TPM). */
+  measurements: Measurement[];
   /** Personality-specific facts (OVMF: installed tables, freed blobs; SeaBIOS: fallback). */
   notes: string[];
   /**
@@ -83,6 +86,7 @@ export function emptyReport(firmware: string): FirmwareReport {
     warnings: [],
     outcome: 'ran',
     entries: [],
+    measurements: [],
     notes: [],
     scratch: [],
   };

@@ -1,74 +1,143 @@
 /**
- * U-Boot running etc/table-loader (drivers/misc/qfw_acpi.c, spec
- * ../shared/spec/loader-executors.md §5): commands 1-3 only, blobs bump-allocated in one
- * bloblist region with no bounds checks, overwrite-style checksums, the first
- * failure stops the loop, and the RSDP is then forced to ACPI 2.0's 36 bytes.
- * No real U-Boot boot backs these rules: they are the spec's, and accesses
- * its missing checks would make outside modelled memory are reported, not done.
+ * U-Boot running etc/table-loader as Debian's u-boot-qemu builds do (x86:
+ * `write_acpi_tables` in drivers/misc/qfw.c, qfw_acpi.c from 2025.01; spec
+ * ../shared/spec/loader-executors.md §5, where the Debian builds differ from
+ * the spec's master as spec-vectors/uboot/README.md says): the directory is
+ * read once, before the select that makes QEMU rebuild (so its sizes may be
+ * stale); commands 1-3 only; HIGH blobs from U-Boot's malloc heap
+ * (dlmalloc memalign, ./uboot-heap.ts), FSEG blobs bumped from the end of
+ * U-Boot's MP table in the F-segment, other zones refused; no bounds checks;
+ * overwrite-style checksums; the first failure stops the loop and every
+ * placed blob is handed to free(). An OS finds the RSDP by scanning the
+ * F-segment. Builds without the loader (every qemu_arm64) only say so.
+ * Where each build puts things is its record's (records/uboot.ts).
  */
-import { placed } from './pinning.js';
 import { sum8 } from '../acpi/checksum.js';
-import { readRsdp, walkTables } from '../acpi/walk.js';
+import { scanForRsdp, walkTables } from '../acpi/walk.js';
 import { FwCfgError } from '../errors.js';
 import { decodeEntry } from '../loader/codec.js';
 import { ENTRY_SIZE, LOADER_FILE, RSDP_FILE } from '../loader/constants.js';
+import { placed } from './pinning.js';
 import { commandName, readLE, writeLE } from './entry-fields.js';
 import type { FwCfgDirEntry } from './fwcfg-guest.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
 import type { FirmwareContext } from './context.js';
+import { UbootHeap } from './uboot-heap.js';
+
+/** The BIOS area an OS scans for the RSDP (ACPI 6.5 §5.2.5.1). */
+const BIOS_AREA = { start: 0xe0000, end: 0x100000 };
+/** BIOS_LINKER_LOADER_ALLOC_ZONE_HIGH / _FSEG. */
+const ZONE_HIGH = 1;
+const ZONE_FSEG = 2;
 
 export interface UbootProfile {
-  /** Start of the bloblist region the blobs are bump-allocated in. */
-  bloblist: number;
-  /** Its size (192 KiB on x86 QEMU, 64 KiB elsewhere); not checked by U-Boot. */
-  size: number;
+  /** Why this build never runs QEMU's loader on this machine (then nothing below applies). */
+  noLoader?: string;
+  /** Files it reads at boot besides the loader's (2025.01: QEMU's SMBIOS), after the loader. */
+  otherReads: readonly string[];
+  /** Where FSEG blobs start: the `addr` write_tables hands on, the end of U-Boot's own MP table. */
+  fsegStart: number;
+  /** The malloc heap when write_acpi_tables starts: its top chunk, its break (sbrk), its end (the relocated U-Boot). */
+  heap: { top: number; brk: number; end: number };
+  /** 2025.01: the address of etc/acpi/rsdp is handed on (gd acpi_start); a NULL dereference when the file is absent. */
+  handsOnRsdp: boolean;
+  /** 2021.01: free() of an F-segment blob after a failure resets the machine, which then fails the same way at every boot. */
+  fsegFreeResets: boolean;
   provenance: string;
 }
 
-/** 2 MiB below the top of low RAM (0x7fe00000 with 2 GiB): assumed, no U-Boot capture backs it. */
-export function ubootProfile(x86: boolean, lowRamTop = 0x80000000): UbootProfile {
-  return { bloblist: lowRamTop - 0x200000, size: x86 ? 0x30000 : 0x10000, provenance: 'bloblist base assumed 2 MiB below the top of low RAM (no U-Boot capture); size from U-Boot ACPI_SIZE' };
+/** U-Boot's ALIGN(x, a): a mask of a - 1, so alignment 0 masks everything away and gives 0. */
+function alignUp(x: number, a: number): number {
+  return a === 0 ? 0 : Math.ceil(x / a) * a;
 }
 
 export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareReport {
   const { memory, fw } = ctx;
   const report: FirmwareReport = emptyReport('uboot');
-  const list = fw.directory(); // qfw_read_firmware_list: once; strcmp, first match
+  if (profile.noLoader !== undefined) {
+    report.outcome = 'not-run';
+    report.notes.push(profile.noLoader);
+    if (profile.otherReads.length > 0) readOthers(ctx, profile, fw.directory());
+    return report;
+  }
+  // where it places things is measured for some configurations only: say which
+  report.notes.push(profile.provenance);
+  const list = fw.directory(); // qfw_read_firmware_list: once, before any ACPI select; strcmp, first match
   const find = (name: string): FwCfgDirEntry | undefined => list.find((e) => e.name === name);
   ctx.programPlatform?.();
+  runLoader(ctx, profile, find, report);
+  readOthers(ctx, profile, list);
+  const rsdp = scanForRsdp(memory, BIOS_AREA.start, BIOS_AREA.end);
+  if (rsdp !== undefined) {
+    report.rsdp = { address: rsdp.address, fromLoader: report.allocations.some((a) => a.base === rsdp.address) };
+    report.tables = walkTables(memory, rsdp).tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'loader' }));
+    report.osTablesFromLoader = report.rsdp.fromLoader;
+  } else if (report.outcome !== 'not-run') {
+    report.notes.push('an OS scanning 0xe0000-0xfffff finds no valid RSDP');
+  }
+  return report;
+}
+
+/** Files read only for their bytes (into U-Boot's heap, not modelled): what QEMU sees is the selects. */
+function readOthers(ctx: FirmwareContext, profile: UbootProfile, list: readonly FwCfgDirEntry[]): void {
+  for (const name of profile.otherReads) {
+    const f = list.find((e) => e.name === name);
+    if (f !== undefined && f.size > 0) ctx.fw.readBytes(f.select, 0, f.size);
+  }
+}
+
+function runLoader(ctx: FirmwareContext, profile: UbootProfile, find: (name: string) => FwCfgDirEntry | undefined, report: FirmwareReport): void {
+  const { memory, fw } = ctx;
   const loader = find(LOADER_FILE);
   if (loader === undefined) {
     report.warnings.push("error: can't find etc/table-loader");
     report.outcome = 'not-run';
-    return report;
+    return;
   }
   if (loader.size % ENTRY_SIZE !== 0) {
     report.warnings.push('error: table-loader maybe corrupted');
     report.outcome = 'rejected';
-    return report;
+    return;
   }
-  const script = profile.bloblist - 0x10000 - loader.size;
-  report.scratch.push({ start: script, end: script + loader.size, what: 'the script' });
+  const heap = new UbootHeap(profile.heap.top, profile.heap.brk, profile.heap.end);
+  const script = heap.malloc(loader.size);
+  if (script === undefined) {
+    report.warnings.push('error: no memory for table-loader');
+    report.outcome = 'rejected';
+    return;
+  }
+  report.scratch.push({ start: script, end: script + loader.size, what: 'the script (malloc, freed after the run)' });
   fw.readItem(loader.select, loader.size, script);
+  // the size is the directory's, read before this select made QEMU rebuild: a grown loader's tail is never read
   report.loaderBytesRead = loader.size;
-  const blobs = new Map<string, { base: number; size: number }>();
-  let next = profile.bloblist;
-  // bump allocation in the bloblist, never full (U-Boot checks nothing); ALIGN(x, 0) is 0 in U-Boot, so alignment 0 puts a blob at 0
-  const bump = placed<number>({ name: "U-Boot's bloblist", allocate: (_size, align) => (align === 0 ? 0 : Math.ceil(next / align) * align) }, ctx.placements);
-  let rsdpBlob: number | undefined;
-  let stopped = false;
+  // file->addr: one per directory entry, so a second ALLOCATE of a name replaces the first
+  const addr = new Map<string, number>();
+  let fseg = profile.fsegStart;
+  const allocator = placed<{ zone: number; align: number }>(
+    {
+      name: "U-Boot's allocators",
+      allocate: (size, r) => {
+        if (r.zone === ZONE_HIGH) return heap.memalign(r.align, size);
+        const base = alignUp(fseg, r.align);
+        fseg = base + size;
+        return base;
+      },
+    },
+    ctx.placements,
+  );
+  let failed = false;
   for (let i = 0; i < loader.size / ENTRY_SIZE; i++) {
     const e = decodeEntry(memory.view(script + i * ENTRY_SIZE, ENTRY_SIZE));
     if (e.type !== 'padding') report.commandsExecuted++;
     const out = (status: EntryOutcome['status'], reason?: string) => report.entries.push({ index: i, command: commandName(e), status, ...(reason ? { reason } : {}) });
-    if (stopped) {
+    if (failed) {
       out('unread', 'after the first failing command');
       continue;
     }
-    const stop = (msg: string) => {
+    const stop = (msg: string, reason = msg) => {
       if (msg !== '') report.warnings.push(msg);
-      out('rejected', msg || 'missing blob (-ENOENT)');
-      stopped = true;
+      out('rejected', reason);
+      failed = true;
     };
     try {
       switch (e.type) {
@@ -82,69 +151,62 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
             stop(`error: can't find file ${e.file}`);
             break;
           }
-          const base = bump.allocate(e.file, file.size, e.align)!;
-          if (base + file.size > profile.bloblist + profile.size) report.notes.push(`entry ${i}: ${e.file} runs past the bloblist region (U-Boot does not check)`);
+          if (e.zone !== ZONE_HIGH && e.zone !== ZONE_FSEG) {
+            stop('error: invalid allocation zone');
+            break;
+          }
+          const base = allocator.allocate(e.file, file.size, { zone: e.zone, align: e.align });
+          if (base === undefined) {
+            stop('error: allocating resource');
+            break;
+          }
           if (file.size > 0) fw.readItem(file.select, file.size, base);
-          blobs.set(e.file, { base, size: file.size });
-          next = base + file.size;
+          addr.set(e.file, base);
           report.allocations.push({ file: e.file, base, length: file.size, entry: i, zone: e.zone });
-          if (file.size >= 8 && String.fromCharCode(...memory.view(base, 8)) === 'RSD PTR ') rsdpBlob = base;
           out('applied');
           break;
         }
         case 'addPointer': {
-          const dest = blobs.get(e.destFile);
-          const src = blobs.get(e.srcFile);
-          if (!dest || !src) {
-            stop('');
+          const dest = addr.get(e.destFile);
+          const src = addr.get(e.srcFile);
+          if (dest === undefined || dest === 0 || src === undefined || src === 0) {
+            stop('', 'a file not allocated (-ENOENT, nothing printed)');
             break;
           }
-          if (e.size > 8) report.notes.push(`entry ${i}: pointer size ${e.size} overruns U-Boot's u64 on the stack (undefined behaviour; modelled as ${e.size} bytes)`);
-          memory.patch(dest.base + e.offset, e.size, (field, at) => {
-            writeLE(field, at, Math.min(e.size, 8), BigInt.asUintN(Math.min(e.size, 8) * 8, readLE(field, at, Math.min(e.size, 8)) + BigInt(src.base)));
-          });
+          const n = Math.min(e.size, 8);
+          if (e.size > 8) report.notes.push(`entry ${i}: pointer size ${e.size} overruns U-Boot's u64 on the stack (undefined behaviour; modelled as 8 bytes)`);
+          memory.patch(dest + e.offset, n, (field, at) => writeLE(field, at, n, BigInt.asUintN(n * 8, readLE(field, at, n) + BigInt(src))));
           out('applied');
           break;
         }
         case 'addChecksum': {
-          const blob = blobs.get(e.file);
-          if (!blob) {
-            stop('');
+          const base = addr.get(e.file);
+          if (base === undefined || base === 0) {
+            stop('', 'a file not allocated (-ENOENT, nothing printed)');
             break;
           }
-          memory.writeU8(blob.base + e.offset, (0x100 - sum8(memory.view(blob.base + e.start, e.length))) & 0xff);
+          memory.writeU8(base + e.offset, (0x100 - sum8(memory.view(base + e.start, e.length))) & 0xff);
           out('applied');
           break;
         }
         default:
-          out('skipped', e.type === 'writePointer' ? 'WRITE_POINTER is not supported' : 'unknown command');
+          out('skipped', e.type === 'writePointer' ? "U-Boot's qfw loader has no WRITE_POINTER (it skips the command; spec-vectors/uboot)" : 'unknown command');
       }
     } catch (err) {
       if (!(err instanceof FwCfgError)) throw err;
       report.notes.push(`entry ${i}: U-Boot's unchecked access leaves modelled memory: ${err.message}`);
-      stop('');
+      stop('', 'leaves modelled memory');
     }
   }
-  if (stopped) report.outcome = 'rejected';
-  // the RSDP is looked up by name and forced to ACPI 2.0's 36 bytes, whatever its revision
-  const rsdpAt = blobs.get(RSDP_FILE)?.base ?? rsdpBlob;
-  if (rsdpAt === undefined) {
-    report.warnings.push('error: no RSDP found');
-    return report;
+  if (failed) {
+    report.outcome = 'rejected';
+    // every file->addr goes to free(): heap blobs back to dlmalloc, FSEG ones too although malloc never gave them out
+    for (const a of report.allocations) a.freed = true;
+    report.notes.push("after the failure every placed blob is passed to free(): dlmalloc writes its free-list pointers over a freed block's first 16 bytes (values inside U-Boot, not modelled), F-segment blobs included");
+    if (profile.fsegFreeResets && report.allocations.some((a) => a.zone === ZONE_FSEG)) {
+      report.outcome = 'hung';
+      report.notes.push('free() of the F-segment blob resets the machine: U-Boot boots again, fails the same way, and never reaches its prompt');
+    }
   }
-  try {
-    memory.writeU32LE(rsdpAt + 20, 36);
-    memory.writeU8(rsdpAt + 32, 0);
-    memory.writeU8(rsdpAt + 32, (0x100 - sum8(memory.view(rsdpAt, 36))) & 0xff);
-  } catch (err) {
-    if (!(err instanceof FwCfgError)) throw err;
-    report.notes.push(`forcing the RSDP to 36 bytes leaves modelled memory: ${err.message}`);
-  }
-  const rsdp = readRsdp(memory, rsdpAt);
-  if (rsdp !== undefined) {
-    report.rsdp = { address: rsdpAt, fromLoader: true };
-    report.tables = walkTables(memory, rsdp).tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'loader' }));
-    report.osTablesFromLoader = true;
-  }
-  return report;
+  if (profile.handsOnRsdp && find(RSDP_FILE) === undefined) report.notes.push('no etc/acpi/rsdp: acpi_get_rsdp_addr() then reads through a NULL fw_file (undefined behaviour)');
 }

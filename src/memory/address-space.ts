@@ -5,10 +5,12 @@
  *
  * The rules, settled against a live QEMU (spec-vectors/fwcfg-device/FACTS.md §2, §5):
  * - RAM and ROM are "direct": an access is clamped to the range and copied.
- *   A write to ROM is dropped and reported as failed. A write to a romd range
- *   (flash in ROM mode) is a flash command: bytes 0x00/0xff only reset it to
- *   read-array mode (no change, no error); any other command is flagged as
- *   unmodeled.
+ *   A write to ROM is dropped and reported as failed. A romd range (flash) is
+ *   direct for reads while its device is in ROM mode; every write, and every
+ *   read out of ROM mode, goes to the device in pieces as an MMIO access does
+ *   (src/qemu/pflash.ts). A romd range without a device model takes only the
+ *   writes that cannot change it (0x00/0xff: back to read-array mode); any
+ *   other is flagged as unmodeled.
  * - Device (MMIO / port) ranges and holes are NOT clamped: each piece is as
  *   long as the remaining access, bounded by the region's maximum access size
  *   (4 when unspecified) and by the alignment of the offset inside the region,
@@ -38,6 +40,11 @@ export interface MmioOps {
   read(offset: number, size: number, out: Uint8Array): void;
   /** src[0..size): the bytes the guest stored, in address order. */
   write(offset: number, size: number, src: Uint8Array): void;
+}
+
+/** A ROM device (QEMU's romd): reads go straight to its memory while `romd` holds; writes, and reads otherwise, go to its ops. */
+export interface RomDevice extends MmioOps {
+  readonly romd: boolean;
 }
 
 /** A device range of a flat view (`info mtree -f`: `start-end (prio p, i/o): name @offset`). */
@@ -106,8 +113,10 @@ export interface AddressSpaceOptions {
   /** Addresses at or past this are holes (2^64 for memory, 0x10000 for x86 I/O). */
   size?: bigint;
   memory?: GuestMemory;
-  /** Names of GuestMemory regions that are flash in ROM mode (romd): reads direct, writes go to the device. */
+  /** Names of GuestMemory regions that are flash (romd): reads direct in ROM mode, writes go to the device. */
   romd?: readonly string[];
+  /** The device behind each romd region that has a model (shared by every address space that maps it). */
+  romDevices?: ReadonlyMap<string, RomDevice>;
   devices?: readonly MmioRange[];
 }
 
@@ -117,6 +126,7 @@ export class AddressSpace {
   readonly memory: GuestMemory | undefined;
   private readonly entries: Entry[];
   private readonly romd: ReadonlySet<string>;
+  private readonly romDevices: ReadonlyMap<string, RomDevice>;
   /** Set when an access reaches a range this model does not emulate; the caller clears it. */
   unmodeled: string | undefined;
 
@@ -125,6 +135,7 @@ export class AddressSpace {
     this.size = options.size ?? 1n << 64n;
     this.memory = options.memory;
     this.romd = new Set(options.romd ?? []);
+    this.romDevices = options.romDevices ?? new Map();
     const entries: Entry[] = [];
     for (const r of options.memory?.regions ?? []) {
       entries.push({ start: BigInt(r.start), end: BigInt(r.end), kind: 'direct', name: r.name, region: r, romd: this.romd.has(r.name), offset: 0 });
@@ -179,7 +190,8 @@ export class AddressSpace {
     if (m === undefined || addr + BigInt(len) > SAFE_END) return undefined;
     const a = Number(addr);
     const r = m.regionAt(a);
-    if (r === undefined || a + len > r.end || (write && r.readOnly)) return undefined;
+    // flash is the device's to answer (its state decides reads too): never the fast path
+    if (r === undefined || a + len > r.end || (write && r.readOnly) || this.romd.has(r.name)) return undefined;
     return a;
   }
 
@@ -230,7 +242,20 @@ export class AddressSpace {
       const remaining = len - at;
       const found = a >= this.size ? -1 : this.find(a);
       let n: number;
-      if (typeof found !== 'number' && found.kind === 'direct') {
+      const flash = typeof found !== 'number' && found.romd === true ? this.romDevices.get(found.name) : undefined;
+      if (flash !== undefined && (mode !== 0 || !flash.romd)) {
+        // the flash's device: an MMIO access, at most 4 aligned bytes a piece, never past the flash's end
+        const f = found as Entry;
+        const offset = Number(a - f.start);
+        n = accessPieceSize(Math.min(remaining, Number(f.end - a)), offset, flash.maxAccessSize ?? 0, flash.unaligned ?? false);
+        if (mode === 0) flash.read(offset, n, buf!.subarray(at, at + n));
+        else if (mode === 1) flash.write(offset, n, buf!.subarray(at, at + n));
+        else {
+          scratch ??= new Uint8Array(8);
+          scratch.fill(value, 0, n);
+          flash.write(offset, n, scratch.subarray(0, n));
+        }
+      } else if (typeof found !== 'number' && found.kind === 'direct') {
         const r = found.region!;
         const big = found.end - a;
         n = big < BigInt(remaining) ? Number(big) : remaining;

@@ -4,6 +4,8 @@
  */
 import { InputError } from '../errors.js';
 
+/** The VM generation ID's file: QEMU draws its GUID at every start unless `-device vmgenid,guid=UUID` pins it. */
+export const VMGENID_FILE = 'etc/vmgenid_guid';
 /** VMGENID_GUID_OFFSET: where hw/acpi/vmgenid.c puts the GUID in etc/vmgenid_guid. */
 export const VMGENID_GUID_OFFSET = 40;
 export const VMGENID_FILE_SIZE = 4096;

@@ -25,6 +25,8 @@ import { QemuProcess } from './live/qemu-process.js';
 import { migrateToFile, readRamBlocks } from './live/ram-stream.js';
 import { parseRamBlocks } from './monitor-text.js';
 import { seabiosVersionIn } from './seabios-image.js';
+import { KNOWN_IMAGES, type KnownImage } from './known-firmware-images.js';
+import { UEFI_VERSION_WINDOW, uefiVersionIn } from './uefi-version.js';
 
 export const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp'];
 
@@ -42,23 +44,27 @@ export async function readDirectoryPort(guest: LiveGuest): Promise<DirectoryRowJ
 
 /** RAM blocks that hold the BIOS image QEMU loaded (x86 pc/q35, microvm). */
 const BIOS_BLOCKS = ['pc.bios', 'microvm.bios'];
+/** The first flash, where OVMF and AAVMF run from (-drive if=pflash,unit=0 or -bios on virt). */
+const FLASH_BLOCKS = ['system.flash0', 'virt.flash0'];
 
 
 /** The /rom@ blocks of a paused QEMU, from a migration stream (their used length, whole). */
-export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array>; seabiosVersion: string | null }> {
+export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array>; seabiosVersion: string | null; flashImage: KnownImage | null }> {
   const path = join(dir, 'fwcfg-capture-stream.bin');
   try {
     await migrateToFile(q, path, timeoutMs);
     const stream = readFileSync(path);
-    const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength), { only: (n) => n.startsWith('/rom@') || BIOS_BLOCKS.includes(n) });
+    const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength), { only: (n) => n.startsWith('/rom@') || BIOS_BLOCKS.includes(n) || FLASH_BLOCKS.includes(n) });
     const blocks = new Map<string, Uint8Array>();
     let seabiosVersion: string | null = null;
+    let flashImage: KnownImage | null = null;
     for (const [name, b] of r.blocks) {
       if (b.bytes === null) continue;
       if (name.startsWith('/rom@')) blocks.set(name, b.bytes);
+      else if (FLASH_BLOCKS.includes(name)) flashImage ??= KNOWN_IMAGES[createHash('sha256').update(b.bytes).digest('hex')] ?? null;
       else seabiosVersion ??= seabiosVersionIn(b.bytes);
     }
-    return { machineType: r.machineType, blocks, seabiosVersion };
+    return { machineType: r.machineType, blocks, seabiosVersion, flashImage };
   } finally {
     rmSync(path, { force: true });
   }
@@ -143,9 +149,18 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       const directoryAfter = await readDirectoryPort(guest);
       const ramblockAfter = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
       let roms: RomBlobJson[] = [];
+      if (first !== null && plan.firmware === 'ovmf') {
+        const version = await uefiVersionInRam(q, dir);
+        // what ran wins over what a package database says of the path (a wrapper's chroot has its own)
+        if (version !== null) base.image = { ...plan.image, version, versionFrom: 'the firmware version string in guest RAM at its first ACPI select (PcdFirmwareVersionString)' };
+      }
       if (first !== null) {
-        const { blocks, seabiosVersion } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
+        const { blocks, seabiosVersion, flashImage } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
         if (plan.firmware === 'seabios' && seabiosVersion !== null) base.image = { ...plan.image, version: seabiosVersion, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
+        // builds without a version string (OVMF before 2025.02, AAVMF): the flash QEMU mapped, matched against the known Debian images
+        if (plan.firmware !== 'seabios' && base.image.version === null && flashImage !== null && flashImage.firmware === plan.firmware) {
+          base.image = { ...plan.image, version: flashImage.package.split(' ')[1]!, versionFrom: `the image QEMU mapped (its flash in the migration stream): ${flashImage.package}'s ${flashImage.file.split(', ')[0]}` };
+        }
         roms = writeRomBlobs(o.out, `firmware/${plan.firmware}`, blocks, directoryAfter, ramblockAfter);
         o.progress(`${plan.firmware}: first ACPI select ${first.name} after ${first.after_s} s; ${roms.map((r) => `${r.name} ${r.fw_cfg_size}`).join(', ')}`);
       } else o.progress(`${plan.firmware}: no ACPI select within ${Math.round(o.bootTimeoutMs / 1000)} s`);
@@ -164,6 +179,17 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** OVMF's own version string, from the low RAM of a stopped guest (uefi-version.ts). */
+async function uefiVersionInRam(q: QemuProcess, dir: string): Promise<string | null> {
+  const path = join(dir, 'uefi-low-ram.bin');
+  try {
+    await q.qmp.execute('pmemsave', { val: 0, size: UEFI_VERSION_WINDOW, filename: path });
+    return uefiVersionIn(new Uint8Array(readFileSync(path)));
+  } finally {
+    rmSync(path, { force: true });
   }
 }
 

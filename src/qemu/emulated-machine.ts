@@ -2,9 +2,10 @@
  * An emulated machine built from a capture: QEMU's fw_cfg device with every
  * item the capture recorded, its register regions placed where the captured
  * memory map (`info mtree -f`) puts them, and guest RAM/ROM loaded with the
- * bytes recorded at start. Regions the capture lists but this project does
- * not emulate (HPET, IOAPIC, PCI windows, flash writes, ...) stay in the map
- * as unmodeled: touching one is reported, never guessed.
+ * bytes recorded at start, arm virt's flash with its command state machine
+ * (pflash.ts). Regions the capture lists but this project does not emulate
+ * (HPET, IOAPIC, PCI windows, ...) stay in the map as unmodeled: touching one
+ * is reported, never guessed.
  *
  * Two views of memory, as in QEMU: the CPU's (qtest reads and writes reach
  * fw_cfg's MMIO registers) and the device's DMA view, where every device
@@ -16,7 +17,8 @@ import { FwCfgDmaRegister } from '../fwcfg/dma-register.js';
 import { FwCfgIoRegion } from '../fwcfg/io-ports.js';
 import { FwCfgMmioCtl, FwCfgMmioData } from '../fwcfg/mmio.js';
 import { FW_CFG_FILE_DIR, FW_CFG_FILE_FIRST, FW_CFG_VERSION_DMA, keyHex } from '../fwcfg/keys.js';
-import { AddressSpace, UNASSIGNED_IO_OPS, type MmioOps, type MmioRange } from '../memory/address-space.js';
+import { AddressSpace, UNASSIGNED_IO_OPS, type MmioOps, type MmioRange, type RomDevice } from '../memory/address-space.js';
+import { Pflash, pflashGeometry, type FlashStore, type PflashGeometry } from './pflash.js';
 import { GuestMemory, GuestMemoryError, type RegionSpec } from '../memory/guest-memory.js';
 import { allocateBacking } from '../memory/backing.js';
 import type { ItemsCapture, MemoryContent, MemoryMap, MemoryRange } from '../vectors/items-capture.js';
@@ -80,16 +82,20 @@ function chunksSpanned(r: MemoryRange): number {
   return Math.floor((off + Number(r.end - r.start) - 1) / CHUNK) - Math.floor(off / CHUNK) + 1;
 }
 
-function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; romd: string[] } {
+function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; romd: string[]; flash: Map<string, PflashGeometry> } {
   const direct = ranges.filter((r) => directKind(r.kind) !== undefined);
   const chunks = direct.reduce((n, r) => n + chunksSpanned(r), 0);
   if (chunks > MAX_CHUNKS) throw new InputError('BAD_MEMORY_MAP', `the memory map's RAM and ROM ranges need ${chunks} GiB of backing; this emulator backs at most ${MAX_CHUNKS} GiB`);
   const backings = new Map<string, Backing>();
   const specs: RegionSpec[] = [];
   const romd: string[] = [];
+  const flash = new Map<string, PflashGeometry>();
   for (const r of ranges) {
     const kind = directKind(r.kind);
     if (kind === undefined) continue;
+    // a modelled flash's bytes are its device's to change (program, erase): writable backing, reached only through the device
+    const geometry = kind === 'romd' && r.offset === 0n ? pflashGeometry(r.name, Number(r.end - r.start)) : undefined;
+    if (geometry !== undefined) flash.set(r.name, geometry);
     if (r.end > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError('BAD_MEMORY_MAP', `${r.name} at 0x${r.start.toString(16)} lies past 2^53`);
     if (r.offset + (r.end - r.start) > BigInt(Number.MAX_SAFE_INTEGER)) throw new InputError('BAD_MEMORY_MAP', `${r.name} at 0x${r.start.toString(16)}: offset 0x${r.offset.toString(16)} runs past 2^53`);
     let backing = backings.get(r.name);
@@ -101,7 +107,7 @@ function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; r
       const within = off % CHUNK;
       const n = Math.min(left, CHUNK - within);
       const name = r.name;
-      specs.push({ name, start: addr, size: n, kind: kind === 'ram' ? 'ram' : 'rom', bytes: backing.chunk(Math.floor(off / CHUNK)).subarray(within, within + n), pooled: true });
+      specs.push({ name, start: addr, size: n, kind: kind === 'ram' || geometry !== undefined ? 'ram' : 'rom', bytes: backing.chunk(Math.floor(off / CHUNK)).subarray(within, within + n), pooled: true });
       if (kind === 'romd') romd.push(name);
       addr += n;
       off += n;
@@ -109,7 +115,16 @@ function directRegions(ranges: readonly MemoryRange[]): { specs: RegionSpec[]; r
     }
   }
   specs.sort((a, b) => a.start - b.start);
-  return { specs, romd };
+  return { specs, romd, flash };
+}
+
+/** A flash's bytes in guest memory, at its base. */
+function flashStore(memory: GuestMemory, base: number): FlashStore {
+  return {
+    read: (offset, out) => out.set(memory.view(base + offset, out.length)),
+    write: (offset, bytes) => memory.write(base + offset, bytes),
+    fill: (offset, length, value) => memory.fill(base + offset, length, value),
+  };
 }
 
 /** The machine's guest memory with the captured contents in place: ROM too, this is the machine being built. */
@@ -155,12 +170,14 @@ export function machineFromCapture(capture: ItemsCapture, options: MachineOption
   const device = deviceFromCapture(capture, dmaEnabled);
   const behaviours = applyQemuFileBehaviours(device);
 
-  const { specs, romd } = directRegions(map.memory);
+  const { specs, romd, flash } = directRegions(map.memory);
   const guestMemory = buildMemory(specs.length > 0 ? specs : [{ name: 'none', start: 0, size: 1, kind: 'rom' }], capture.memoryContents ?? options.memoryContents ?? []);
+  // one device per flash, seen alike by the CPU and by DMA
+  const romDevices = new Map<string, RomDevice>([...flash].map(([name, g]) => [name, new Pflash(g, flashStore(guestMemory, guestMemory.region(name)!.start))]));
 
   const deviceRanges = map.memory.filter((r) => directKind(r.kind) === undefined);
   const unmodeled = (r: MemoryRange): MmioRange => ({ name: r.name, start: r.start, end: r.end, offset: Number(r.offset), ops: undefined });
-  const dmaMemory = new AddressSpace('memory (DMA)', { memory: guestMemory, romd, devices: deviceRanges.map(unmodeled) });
+  const dmaMemory = new AddressSpace('memory (DMA)', { memory: guestMemory, romd, romDevices, devices: deviceRanges.map(unmodeled) });
   const dma = dmaEnabled ? new FwCfgDmaRegister(device, dmaMemory) : undefined;
 
   const ops = (r: MemoryRange, space: 'memory' | 'io'): MmioOps | undefined => {
@@ -177,6 +194,7 @@ export function machineFromCapture(capture: ItemsCapture, options: MachineOption
   const memory = new AddressSpace('memory', {
     memory: guestMemory,
     romd,
+    romDevices,
     devices: deviceRanges.map((r) => ({ ...unmodeled(r), ops: ops(r, 'memory') })),
   });
   const io = new AddressSpace('I/O', {

@@ -96,10 +96,15 @@ export function destinationRefusal(vector: Vector, policy: QemuPolicy): string[]
   return null;
 }
 
+/** Why QEMU `policy` cannot start this capture's machine type at all (its lines), or null. */
+export function machineRefusal(vector: Vector, policy: QemuPolicy): string[] | null {
+  const type = parseMachineType(vector.manifest.machine_type);
+  return unsupportedMachine(policy, type, programName(type), machineArgOf(vector));
+}
+
 export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMachine {
   const type = parseMachineType(vector.manifest.machine_type);
-  const refusal = unsupportedMachine(o.policy, type, programName(type), machineArgOf(vector));
-  if (refusal !== null) {
+  if (machineRefusal(vector, o.policy) !== null) {
     // (an unversioned -machine would give another type there, whose tables this capture does not hold)
     const family = type.family === 'q35' ? 'pc-q35' : type.family === 'pc' ? 'pc-i440fx' : type.family;
     const range = type.family === 'q35' || type.family === 'pc' ? ` (it has ${family}-${o.policy.oldestMachineType[family as 'pc-q35']} to ${family}-${o.policy.latestMachineType})` : '';

@@ -29,6 +29,8 @@ export interface MachineConfig extends QemuHost {
   dmaEnabled?: boolean;
   /** The firmware packages the configuration was captured with (`seabios`: `1.16.3-2`, ...): what a bare --firmware means. */
   firmwarePackages?: Readonly<Record<string, string>>;
+  /** Overrides the machine type's fw_cfg file slots (`-global fw_cfg_io.x-file-slots=N`). */
+  fileSlots?: number;
   /** Absent for machines without QEMU-built ACPI (acpi=off). */
   acpi?: { initial: AcpiBlobs; rebuild: (m: QemuMachine) => AcpiBlobs };
 }
@@ -62,7 +64,7 @@ export class QemuMachine {
     this.hostPageSize = c.hostPageSize;
     this.program = programName(c.type);
     this.firmwarePackages = c.firmwarePackages ?? {};
-    this.device = new FwCfgDevice({ fileSlots: fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program, modifyKeepsOpaque: c.policy.modifyKeepsCallback });
+    this.device = new FwCfgDevice({ fileSlots: c.fileSlots ?? fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program, modifyKeepsOpaque: c.policy.modifyKeepsCallback });
     for (const row of c.otherBlocks ?? []) {
       this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));
     }
@@ -107,7 +109,7 @@ export class QemuMachine {
 
   /** What firmware does before its first ACPI select: enable MMCONFIG (q35), assign PCI resources. */
   programPlatform(pciexbarBase = PCIEXBAR_RESET): void {
-    if (this.type.family === 'q35') this.pciexbar = pciexbarBase | 1;
+    if (this.type.family === 'q35') this.pciexbar = (pciexbarBase | 1) >>> 0;
     this.platformProgrammed = true;
   }
 

@@ -52,7 +52,7 @@ export function gaugeTable(gauges: readonly RomGauge[], releases: readonly strin
     const file = gauges.find((g) => g.block === block)!.file;
     const cells = releases.map((q) => {
       const g = gauges.find((x) => x.block === block && x.qemu === q);
-      return html`<td data-qemu="${q}">${g === undefined ? '' : gaugeSvg(g)}</td>`;
+      return html`<td data-qemu="${q}">${g === undefined ? '' : gaugeSvg(g)}${g?.sizedOnly === undefined ? '' : html`<br><span class="muted">${g.sizedOnly}</span>`}</td>`;
     });
     return html`<tr id="${rowId(block)}" data-rom="${block}" data-search><th><code>${block}</code><br><span class="muted">the fw_cfg file</span><br><code>${file}</code><br>${lintFor(file)}</th>${cells}</tr>`;
   });

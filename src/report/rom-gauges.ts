@@ -7,7 +7,7 @@
  * (the seed's 0x2000 > 0x1000 on 5.2).
  */
 import { hostPageAlign } from '../memory/address.js';
-import { machineFromVector } from '../qemu/from-vector.js';
+import { machineFromVector, machineRefusal } from '../qemu/from-vector.js';
 import { simulateLifecycle, type BootRecord } from '../simulate/lifecycle.js';
 import { policyFor } from '../simulate/options.js';
 import type { ItemsCapture } from '../vectors/items-capture.js';
@@ -35,6 +35,11 @@ export interface RomGauge {
   block: string;
   file: string;
   states: GaugeState[];
+  /**
+   * Set when this release has no such machine type (it would not start the
+   * VM): the bars then only apply its sizing rules to the story's sizes.
+   */
+  sizedOnly?: string;
 }
 
 export interface GaugeSource {
@@ -78,6 +83,10 @@ export function romGauges(story: ReportStory, source: GaugeSource): RomGauge[] {
   const gauges: RomGauge[] = [];
   for (const qemu of storyReleases(story)) {
     const policy = policyFor(qemu);
+    if (machineRefusal(source.vector, policy) !== null) {
+      gauges.push(...sizedGauges(story, qemu, hostPageSize, source.vector.manifest.machine_type));
+      continue;
+    }
     const creation = machineFromVector(source.vector, { policy, hostPageSize }).romRows();
     // the story's boots where it ran under this release; the same lifecycle under the others
     const lives = story.firmware.map((f) => {
@@ -100,4 +109,18 @@ export function romGauges(story: ReportStory, source: GaugeSource): RomGauge[] {
     }
   }
   return gauges;
+}
+
+/** A release without the machine type: the story's sizes against that release's maxima (creation, then after the rebuild). */
+function sizedGauges(story: ReportStory, qemu: string, hostPageSize: number, machineType: string): RomGauge[] {
+  const sizedOnly = `QEMU ${qemu} has no ${machineType} machine: these are the story's sizes under its maxima`;
+  return story.creation.map((c) => {
+    const q = c.byQemu.find((x) => x.qemu === qemu)!;
+    const states: GaugeState[] = [{ when: 'creation', who: [], used: hostPageAlign(c.size, hostPageSize), max: q.max, outcome: 'fits', rebuilt: false }];
+    if (c.sizeAfterBoot !== null) {
+      const wanted = hostPageAlign(c.sizeAfterBoot, hostPageSize);
+      states.push(q.fits === false ? { when: 'boot 1', who: [], used: null, max: q.max, outcome: 'refused', wanted, rebuilt: true } : { when: 'boot 1', who: [], used: wanted, max: q.max, outcome: 'fits', rebuilt: true });
+    }
+    return { qemu, block: c.ramblock, file: c.file, states, sizedOnly };
+  });
 }

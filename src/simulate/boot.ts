@@ -11,7 +11,9 @@ import { s3Enabled } from '../firmware/ovmf.js';
 import { FIRMWARES, firmwareNameOf, type AnyFirmwareRecord, type FirmwareName, type FirmwareSpec, type MachineFacts } from '../firmware/record.js';
 import { firmwareRecord, firmwareRecordFor } from '../firmware/records/index.js';
 import type { FirmwareReport } from '../firmware/report.js';
+import { TPM_CONFIG_FILE, tpmFromConfig, type TpmVersion } from '../firmware/tpm.js';
 import type { QemuMachine } from '../qemu/machine.js';
+import { VMGENID_FILE } from '../qemu/built-files.js';
 import { UsageError } from '../errors.js';
 import { DRIVER_SCRATCH_SIZE, driverScratch, type GuestFactory } from './fwcfg-access.js';
 
@@ -70,15 +72,23 @@ export function lowRamRange(family: string, size: number): { start: number; end:
   }
 }
 
+/** The machine's TPM, when it has one (QEMU serves etc/tpm/config then). */
+function tpmFact(machine: QemuMachine): { tpm?: TpmVersion } {
+  const tpm = tpmFromConfig(machine.device.fileItem(TPM_CONFIG_FILE)?.data);
+  return tpm === undefined ? {} : { tpm };
+}
+
 /** What the firmware sees of this machine before it runs. */
 export function machineFacts(machine: QemuMachine): MachineFacts {
   return {
     family: machine.type.family,
     arch: machine.type.arch,
     lowRam: ramBelow4G(machine),
+    ramAbove4G: ramRanges(machine).length > 1,
     numa: (machine.device.item(0x0d)?.data?.[0] ?? 0) > 0,
     s3: s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined),
     qemuAcpi: machine.acpi !== undefined,
+    ...tpmFact(machine),
   };
 }
 
@@ -167,6 +177,9 @@ export function boot(machine: QemuMachine, o: BootOptions, guestFor: GuestFactor
   const fw = guestFor(machine, memory, record, scratch);
   const ctx = { memory, fw, placements, ...(o.programPlatform === false ? {} : { programPlatform: () => machine.programPlatform(record.platform.pciexbar) }) };
   const report: FirmwareReport = record.run(ctx, profile, facts);
+  if (facts.tpm !== undefined && record.measures.kind === 'none') report.notes.push(`the machine has a TPM ${facts.tpm}; ${record.label} measures nothing of the loader or its files into it`);
+  // a digest over a GUID QEMU draws anew at each start (guid=auto, the default) holds for that GUID alone
+  if (report.measurements.some((m) => m.file === VMGENID_FILE)) report.notes.push(`the measurement of ${VMGENID_FILE} covers the VM generation ID this machine serves; a QEMU started with vmgenid's guid=auto (the default) draws another and measures another digest: pin it with -device vmgenid,guid=UUID`);
   report.scratch.push({ start: scratch, end: scratch + DRIVER_SCRATCH_SIZE, what: 'the fw_cfg driver: DMA descriptor and bounce buffer' });
   // what the loader file holds now (after any rebuild the boot triggered)
   const now = machine.device.fileItem(LOADER_FILE)?.data;

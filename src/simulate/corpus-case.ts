@@ -30,6 +30,10 @@ export interface CorpusCase {
   json: CaseJson;
   files: ExecFile[];
   dma: boolean;
+  /** S3 offered to the guest (`-global ICH9-LPC.disable_s3=1` turns it off). */
+  s3: boolean;
+  /** `-global fw_cfg_io.x-file-slots=N`; undefined: the machine type's default. */
+  fileSlots: number | undefined;
   /** The writable file WRITE_POINTERs aim at, and what it held before the firmware ran. */
   target: { name: string; preset: Uint8Array } | undefined;
 }
@@ -69,11 +73,34 @@ export function loadCase(from: string | FileSource): CorpusCase {
     if (data.length !== f.size) throw new InputError('BAD_CASE', `${source.root}: ${f.path} is ${data.length} bytes, case.json says ${f.size}`);
     return { name: f.fw_cfg_name, data };
   });
-  const extra = json.qemu.extra_args;
-  const dma = !extra.some((a, i) => a === '-global' && /dma_enabled=off/.test(extra[i + 1] ?? ''));
+  const { dma, s3, fileSlots } = machineSettings(json.qemu, source.describe('case.json'));
   const targetName = json.observation.write_pointer_target;
   const preset = fromHex(json.observation.write_pointer_target_preset_hex ?? '');
   // without DMA the harness cannot preset the target: it keeps QEMU's zeros
   const target = targetName === undefined ? undefined : { name: targetName, preset: dma && preset !== undefined ? preset : new Uint8Array(8) };
-  return { id: json.id, dir: source.root, json, files, dma, target };
+  return { id: json.id, dir: source.root, json, files, dma, s3, fileSlots, target };
+}
+
+/** The machine every case runs on (scripts/gen-conformance-cases.mjs, shared/vectors/firmware-conformance). */
+const CASE_MACHINE = ['-machine', 'q35,acpi=off', '-smp', '1', '-m', '2G'];
+
+/**
+ * What a case's QEMU arguments change on that machine. An argument this
+ * model does not know is refused: running the case without it would answer
+ * for another machine.
+ */
+function machineSettings(qemu: { machine: string[]; extra_args: string[] }, where: string): { dma: boolean; s3: boolean; fileSlots: number | undefined } {
+  if (qemu.machine.join(' ') !== CASE_MACHINE.join(' ')) throw new InputError('BAD_CASE', `${where}: the case runs ${qemu.machine.join(' ')}; the model runs cases on ${CASE_MACHINE.join(' ')} only`);
+  const settings = { dma: true, s3: true, fileSlots: undefined as number | undefined };
+  const extra = qemu.extra_args;
+  for (let i = 0; i < extra.length; i += 2) {
+    const value = extra[i + 1] ?? '';
+    const slots = /^fw_cfg_io\.x-file-slots=(\d+)$/.exec(value);
+    if (extra[i] !== '-global') throw new InputError('BAD_CASE', `${where}: QEMU argument ${JSON.stringify(extra[i])} is not modelled (only -global fw_cfg_io.dma_enabled=off, ICH9-LPC.disable_s3=1, fw_cfg_io.x-file-slots=N)`);
+    if (value === 'fw_cfg_io.dma_enabled=off') settings.dma = false;
+    else if (value === 'ICH9-LPC.disable_s3=1') settings.s3 = false;
+    else if (slots !== null) settings.fileSlots = Number(slots[1]);
+    else throw new InputError('BAD_CASE', `${where}: -global ${JSON.stringify(value)} is not modelled (only fw_cfg_io.dma_enabled=off, ICH9-LPC.disable_s3=1, fw_cfg_io.x-file-slots=N)`);
+  }
+  return settings;
 }

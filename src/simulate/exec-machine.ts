@@ -4,6 +4,7 @@
  * (`-machine q35,acpi=off`), QEMU's standard fw_cfg files (with the bytes
  * the embedded q35 item capture recorded), plus the script's files injected
  * with `-fw_cfg name=...,file=...` (read-only) and writable targets.
+ * DMA, S3 and the number of file slots are the settings the corpus's cases vary.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,8 +28,21 @@ export interface ExecFile {
 export interface ExecMachineOptions {
   /** fw_cfg DMA (`-global fw_cfg_io.dma_enabled=off` turns it off). */
   dma?: boolean;
+  /** S3 offered in etc/system-states (`-global ICH9-LPC.disable_s3=1` turns it off). */
+  s3?: boolean;
+  /** fw_cfg file directory slots (`-global fw_cfg_io.x-file-slots=N`). */
+  fileSlots?: number;
   /** Add QEMU's standard q35 files (default true); false when the files are a whole capture. */
   standardFiles?: boolean;
+}
+
+/**
+ * etc/system-states with S3 disabled: the S3 byte loses its "enabled" bit
+ * 0x80, as the real QEMU served it in the corpus case
+ * write-pointer-no-dma-s3-disabled (800000018280 against 800000818280).
+ */
+function disableS3(states: Uint8Array | null | undefined): void {
+  if (states != null && states.length === 6) states[3] = states[3]! & 0x7f;
 }
 
 let standardCache: { files: MachineFile[]; items: { key: number; bytes: Uint8Array }[] } | undefined;
@@ -66,10 +80,19 @@ export function execMachine(files: ExecFile[], policy: QemuPolicy, options: Exec
     otherBlocks: [{ name: 'pc.ram', used: 2 ** 31, max: 2 ** 31 }],
     files: [...all.values()],
     ...(options.dma === false ? { dmaEnabled: false } : {}),
+    ...(options.fileSlots !== undefined ? { fileSlots: options.fileSlots } : {}),
   });
+  if (options.s3 === false) disableS3(machine.device.fileItem('etc/system-states')?.data);
   for (const it of std.items) if (machine.device.item(it.key)?.data === null) machine.device.addBytes(it.key, it.bytes.slice());
   // ICH9's SMI negotiation reset cleared etc/smi/requested-features; a preset given
   // here is written after that reset (as the corpus harness did)
   if (preset !== undefined) machine.device.fileItem(SMI_REQUESTED)?.data?.set(preset);
   return machine;
+}
+
+/** The machine a conformance case describes: its files in order, the write-pointer target preset, DMA, S3, file slots. */
+export function caseMachine(c: { files: ExecFile[]; dma: boolean; s3: boolean; fileSlots: number | undefined; target: { name: string; preset: Uint8Array } | undefined }, policy: QemuPolicy): QemuMachine {
+  const files = c.files.map((f) => ({ ...f }));
+  if (c.target !== undefined) files.push({ name: c.target.name, data: c.target.preset.slice(), writable: true });
+  return execMachine(files, policy, { dma: c.dma, s3: c.s3, ...(c.fileSlots !== undefined ? { fileSlots: c.fileSlots } : {}) });
 }

@@ -6,7 +6,7 @@
  * QEMU was serving when the firmware read them.
  */
 import { scanTableBlob } from '../acpi/blob-tables.js';
-import { readRsdp, walkTables } from '../acpi/walk.js';
+import { readRsdp, signatureText, walkTables } from '../acpi/walk.js';
 import type { FirmwareReport } from '../firmware/report.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 
@@ -36,7 +36,7 @@ export function osView(report: FirmwareReport | null, memory: GuestMemory | unde
     const walk = walkTables(memory, rsdp);
     // the roots first: a bad RSDT explains the rest
     for (const t of walk.tables) {
-      if (!isSignature(t.signature)) reasons.push(`${t.referencedBy.join(', ')} -> ${hx(t.address)}: not an ACPI table (${JSON.stringify(t.signature)})`);
+      if (!isSignature(t.signature)) reasons.push(`${t.referencedBy.join(', ')} -> ${hx(t.address)}: not an ACPI table (${signatureText(t.signature)})`);
       else if (!t.checksumOk) reasons.push(`${t.signature} at ${hx(t.address)} (${t.referencedBy.join(', ')}): checksum fails`);
     }
     reasons.push(...walk.problems);

@@ -17,78 +17,108 @@ import { join } from 'node:path';
 import { bootRealConfig } from '../../bootreal/config-lifecycle.js';
 import type { LiveBoot } from '../../bootreal/lifecycle-compare.js';
 import type { GuestMemory } from '../../memory/guest-memory.js';
-import { namedPaths, onePositional, parse } from '../args.js';
+import { fileOption, jsonOption, outDirOption, writableOption } from '../options.js';
+import { examples, type CliCommand } from '../program.js';
+import { inputDir, inputFile, integer, oneOf, repeatable, seconds } from '../values.js';
 import { bootAccount, firmwareJson, writeAllocations } from '../boot-output.js';
-import { jsonText, type Io } from '../output.js';
-
-export const usage =
-  'fwcfg boot-real LOADER.bin --file NAME=PATH ... --firmware seabios|ovmf [--writable NAME=PATH ...] [--no-dma] [--qemu-arg ARG ...] [--timeout SECONDS] [--image PATH] [--out DIR] [--json]\n' +
-  '       fwcfg boot-real --config (VECTOR_DIR | CAPTURE_DIR) --firmware seabios|ovmf [--boots N] [--compare] [--timeout SECONDS] [--image PATH] [--out DIR] [--json]';
+import { hx, jsonText, type Io } from '../output.js';
+import { Command, Option } from '@commander-js/extra-typings';
 
 /** Exit status of a run that could not happen on this host (the automake convention for "skipped"). */
 export const EXIT_SKIPPED = 77;
 
-export async function bootRealCommand(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse('boot-real', argv, {
-    file: { type: 'string', multiple: true },
-    writable: { type: 'string', multiple: true },
-    firmware: { type: 'string' },
-    'no-dma': { type: 'boolean' },
-    'qemu-arg': { type: 'string', multiple: true },
-    timeout: { type: 'string' },
-    image: { type: 'string' },
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-    config: { type: 'string' },
-    boots: { type: 'string' },
-    compare: { type: 'boolean' },
-  });
-  if (typeof values['config'] === 'string' || values['boots'] !== undefined || values['compare'] === true) return configCommand(values, positionals, io);
-  const loaderPath = onePositional('boot-real', positionals, 'loader file');
-  const firmware = firmwareOf(values);
-  const timeout = timeoutOf(values);
-  const files = [
-    { name: LOADER_FILE, data: readBytes(loaderPath, 'loader'), file: loaderPath },
-    ...namedPaths('boot-real', 'file', values['file']).map(({ name, path }) => ({ name, data: readBytes(path, `file ${name}`), file: path })),
-  ];
-  const presets = namedPaths('boot-real', 'writable', values['writable']).map(({ name, path }) => ({ name, data: readBytes(path, `writable file ${name}`) }));
-  const qemuArgs = values['qemu-arg'] as string[] | undefined;
+export const bootRealCommand: CliCommand = {
+  name: 'boot-real',
+  build: (cli) =>
+    new Command('boot-real')
+      .summary('the same on real firmware under a real QEMU (a script, or a configuration booted N times); exit 77 when absent')
+      .description(
+        "Run a loader script on the real firmware under the installed QEMU (q35, acpi=off, 2 GiB; files injected with -fw_cfg), stop at the firmware's marker, read RAM back and report as exec does. With --config, boot a vector's or capture's own command line N times with a system_reset between boots, optionally compared boot by boot with the model (--compare: exit 1 when any boot differs). Exit 77 (skipped) when QEMU or the firmware is not installed.",
+      )
+      .usage('LOADER.bin --file NAME=PATH ... --firmware seabios|ovmf [options]   |   fwcfg boot-real --config DIR --firmware seabios|ovmf [--boots N] [--compare] [options]')
+      .argument('[LOADER.bin]', 'the loader script (not with --config)', inputFile('', 'a loader script'))
+      .addOption(new Option('--firmware <NAME>', `the real firmware to boot: ${REAL_FIRMWARES.join(' or ')}, e.g. --firmware ovmf`).argParser(oneOf('--firmware', REAL_FIRMWARES)).makeOptionMandatory())
+      .addOption(fileOption().conflicts('config'))
+      .addOption(writableOption().conflicts('config'))
+      .addOption(new Option('--no-dma', 'fw_cfg DMA off (-global fw_cfg_io.dma_enabled=off)').conflicts('config'))
+      .addOption(new Option('--qemu-arg <ARG>', 'one more QEMU argument (repeatable; values may start with a dash), e.g. --qemu-arg -global --qemu-arg ICH9-LPC.disable_s3=1').argParser(repeatable((a: string) => a)).conflicts('config'))
+      .addOption(new Option('--config <DIR>', "boot this vector's or capture's own command line instead of a script, e.g. --config spec-vectors/qemu-7.2/seed").argParser(inputDir('--config', 'a vector or capture')))
+      .addOption(new Option('--boots <N>', 'with --config: boot N times (1-20) with a system_reset between boots, e.g. --boots 3').argParser(integer('--boots', 1, 20)))
+      .addOption(new Option('--compare', 'with --config: check each boot against fwcfg simulate --boots N (exit 1 when any differs)'))
+      .addOption(new Option('--timeout <SECONDS>', 'how long a boot may take before it is reported as hung (default 30 s SeaBIOS, 60 s OVMF), e.g. --timeout 90').argParser(seconds('--timeout')))
+      .addOption(new Option('--image <PATH>', 'the firmware image to boot instead of the installed one, e.g. --image /usr/share/OVMF/OVMF_CODE_4M.fd').argParser(inputFile('--image', 'a firmware image')))
+      .addOption(outDirOption('write the corpus format (outcome.json, mem/, os-tables/, logs); with --config DIR/boot<N>/<file>.bin'))
+      .addOption(jsonOption())
+      .addHelpText(
+        'after',
+        examples(
+          'fwcfg boot-real spec-vectors/firmware-conformance/baseline/loader.bin --file etc/acpi/rsdp=spec-vectors/firmware-conformance/baseline/rsdp.bin --file etc/acpi/tables=spec-vectors/firmware-conformance/baseline/tables.bin --file etc/fwconf/probe=spec-vectors/firmware-conformance/baseline/etc_fwconf_probe.bin --firmware ovmf --json',
+          'fwcfg boot-real --config spec-vectors/qemu-7.2/seed --firmware seabios --boots 3 --compare',
+        ),
+      )
+      .action(async (loaderPath, o) => {
+        if (o.config !== undefined) {
+          if (loaderPath !== undefined) throw new UsageError('USAGE', `unexpected ${loaderPath} with --config (the configuration's own files are used; a loader cannot be given)`);
+          cli.status = await configCommand(o.config, o, cli.io);
+          return;
+        }
+        for (const [flag, v] of [['--boots', o.boots], ['--compare', o.compare]] as const) if (v !== undefined) throw new UsageError('USAGE', `${flag} goes with --config DIR`);
+        if (loaderPath === undefined) throw new UsageError('USAGE', 'give a loader script (with --file NAME=PATH for its files), or --config DIR');
+        cli.status = await scriptCommand(loaderPath, o, cli.io);
+      }),
+};
+
+interface ScriptFlags {
+  firmware: RealFirmware;
+  file?: { name: string; path: string }[];
+  writable?: { name: string; path: string }[];
+  dma: boolean;
+  qemuArg?: string[];
+  timeout?: number;
+  image?: string;
+  out?: string;
+  json?: true;
+}
+
+async function scriptCommand(loaderPath: string, o: ScriptFlags, io: Io): Promise<number> {
+  const files = [{ name: LOADER_FILE, data: readBytes(loaderPath, 'loader'), file: loaderPath }, ...(o.file ?? []).map(({ name, path }) => ({ name, data: readBytes(path, `file ${name}`), file: path }))];
+  const presets = (o.writable ?? []).map(({ name, path }) => ({ name, data: readBytes(path, `writable file ${name}`) }));
   try {
     const result = await bootRealObserved(
       {
-        firmware,
+        firmware: o.firmware,
         files,
         presets,
-        dma: values['no-dma'] !== true,
-        ...(qemuArgs !== undefined ? { extraArgs: qemuArgs } : {}),
-        ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
-        ...(typeof values['image'] === 'string' ? { image: values['image'] } : {}),
+        dma: o.dma,
+        ...(o.qemuArg !== undefined ? { extraArgs: o.qemuArg } : {}),
+        ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
+        ...(o.image !== undefined ? { image: o.image } : {}),
         progress: (m) => io.err(`boot-real: ${m}\n`),
       },
       presets.length > 0 ? { writePointerTarget: presets[0]!.name } : {},
     );
-    const written = typeof values['out'] === 'string' ? writeOutcome(values['out'], result.outcome) : [];
-    const o = result.observation;
-    if (values['json'] === true) {
+    const written = o.out !== undefined ? writeOutcome(o.out, result.outcome) : [];
+    const r = result.observation;
+    if (o.json === true) {
       const observed = {
-        qemu: o.run.qemuVersion,
-        firmwareImage: o.run.image.description,
-        argv: o.run.argv,
-        completed: o.run.completed,
-        secondsToMarker: o.run.secondsToMarker,
-        stoppedAfterSeconds: Math.round(o.run.stoppedAfterS * 10) / 10,
-        loaderSelected: o.loaderSelected,
-        rsdpCandidates: o.rsdpCandidates,
-        efiConfigurationTable: o.efiAcpi,
+        qemu: r.run.qemuVersion,
+        firmwareImage: r.run.image.description,
+        argv: r.run.argv,
+        completed: r.run.completed,
+        secondsToMarker: r.run.secondsToMarker,
+        stoppedAfterSeconds: Math.round(r.run.stoppedAfterS * 10) / 10,
+        loaderSelected: r.loaderSelected,
+        rsdpCandidates: r.rsdpCandidates,
+        efiConfigurationTable: r.efiAcpi,
         summary: result.outcome.json['summary'],
       };
       io.out(jsonText({ firmware: firmwareJson(result.report), writableFiles: result.writableFiles, observed, ...(written.length > 0 ? { written } : {}) }));
       return 0;
     }
-    let text = bootAccount(result.report);
+    let text = bootAccount(result.report, { loaderFrom: 'script' });
     for (const [name, bytes] of Object.entries(result.writableFiles)) text += `writable ${name} now holds ${bytes}\n`;
     text += `observed: ${String(result.outcome.json['summary'])}\n`;
-    if (written.length > 0) text += `wrote ${written.length} files into ${String(values['out'])} (outcome.json, mem/, os-tables/, logs)\n`;
+    if (written.length > 0) text += `wrote ${written.length} files into ${o.out} (outcome.json, mem/, os-tables/, logs)\n`;
     io.out(text);
     return 0;
   } catch (err) {
@@ -98,48 +128,35 @@ export async function bootRealCommand(argv: string[], io: Io): Promise<number> {
   }
 }
 
-type Values = Record<string, unknown>;
-
-function firmwareOf(values: Values): RealFirmware {
-  const firmware = values['firmware'] as string | undefined;
-  if (firmware === undefined || !(REAL_FIRMWARES as readonly string[]).includes(firmware)) throw new UsageError('USAGE', `boot-real: --firmware ${firmware ?? '(missing)'}: use ${REAL_FIRMWARES.join(' or ')}`);
-  return firmware as RealFirmware;
+interface ConfigFlags {
+  firmware: RealFirmware;
+  boots?: number;
+  compare?: true;
+  timeout?: number;
+  image?: string;
+  out?: string;
+  json?: true;
 }
 
-function timeoutOf(values: Values): number | undefined {
-  const text = values['timeout'] as string | undefined;
-  const timeout = text === undefined ? undefined : Number(text);
-  if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0 && timeout <= 3600)) throw new UsageError('USAGE', `boot-real: --timeout ${text}: seconds between 0 and 3600`);
-  return timeout;
-}
-
-const hx = (n: number) => '0x' + n.toString(16);
-
-async function configCommand(values: Values, positionals: string[], io: Io): Promise<number> {
-  if (typeof values['config'] !== 'string') throw new UsageError('USAGE', 'boot-real: --boots and --compare go with --config VECTOR_DIR');
-  if (positionals.length > 0) throw new UsageError('USAGE', `boot-real --config: unexpected ${positionals[0]} (the configuration's own files are used; a loader cannot be given)`);
-  for (const flag of ['file', 'writable', 'no-dma', 'qemu-arg'] as const) if (values[flag] !== undefined) throw new UsageError('USAGE', `boot-real --config: --${flag} does not apply (nothing is injected into a configuration's own ACPI)`);
-  const firmware = firmwareOf(values);
-  const timeout = timeoutOf(values);
-  const bootsText = (values['boots'] as string | undefined) ?? '1';
-  const boots = Number(bootsText);
-  if (!/^\d+$/.test(bootsText) || boots < 1 || boots > 20) throw new UsageError('USAGE', `boot-real: --boots ${bootsText}: a number from 1 to 20`);
-  const vector = openVector(values['config']);
-  const out = values['out'] as string | undefined;
+async function configCommand(config: string, o: ConfigFlags, io: Io): Promise<number> {
+  const firmware = o.firmware;
+  const boots = o.boots ?? 1;
+  const vector = openVector(config);
+  const out = o.out;
   const written: string[] = [];
   try {
     const life = await bootRealConfig({
       vector,
       firmware,
       boots,
-      compare: values['compare'] === true,
-      ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
-      ...(typeof values['image'] === 'string' ? { image: values['image'] } : {}),
+      compare: o.compare === true,
+      ...(o.timeout !== undefined ? { timeoutMs: o.timeout * 1000 } : {}),
+      ...(o.image !== undefined ? { image: o.image } : {}),
       ...(out !== undefined ? { onBoot: (b: LiveBoot, ram: GuestMemory) => written.push(...writeAllocations(join(out, `boot${b.boot}`), b.firmware, ram)) } : {}),
       progress: (m) => io.err(`boot-real: ${m}\n`),
     });
     const agree = life.comparison === null || life.comparison.every((c) => c.equal);
-    if (values['json'] === true) {
+    if (o.json === true) {
       io.out(
         jsonText({
           config: life.config,

@@ -7,6 +7,7 @@
  * Exit 1 when any input failed.
  */
 import { join } from 'node:path';
+import { Command, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
 import { CHUNK_ITERATIONS, saveReproducers, type CampaignStats } from '../../fuzz/campaign.js';
 import { defaultWorkers, runCampaignOnWorkers } from '../../fuzz/workers.js';
@@ -15,16 +16,42 @@ import { liveCampaign } from '../../fuzz/device-surface.js';
 import { formatDivergence } from '../../conformance/runner.js';
 import { findOnPath } from '../../qemu/live/find-binary.js';
 import { packageRoot } from '../../vectors/package-root.js';
-import { parse } from '../args.js';
+import { jsonOption, outDirOption } from '../options.js';
 import { jsonText, type Io } from '../output.js';
+import { examples, type CliCommand } from '../program.js';
+import { integer, oneOf } from '../values.js';
 
-export const usage = `fwcfg fuzz --surface (${Object.keys(SURFACES).join('|')}|all) --iterations N [--seed S] [--workers N (default: the cores available)] [--out DIR] [--json] [--live N (device: N mutants also run on a live QEMU)]`;
+const MAX = Number.MAX_SAFE_INTEGER;
 
-function positiveInt(flag: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError('USAGE', `fuzz: --${flag} wants a positive integer, got ${JSON.stringify(text)}`);
-  return n;
+export const fuzzCommand: CliCommand = {
+  name: 'fuzz',
+  build: (cli) => {
+    const surfaces = [...Object.keys(SURFACES), 'all'];
+    return new Command('fuzz')
+      .summary('a mutation campaign against one surface (decoder, executors, device, readers); exit 1 on failures')
+      .description('Run a seeded mutation campaign against a surface on worker threads, with a progress bar on stderr. Failures are saved as reproducers, which the tests replay. The summary depends on the seed, never on the worker count. Exit 1 when any input failed.')
+      .addOption(new Option('--surface <NAME>', `what to fuzz: ${surfaces.join(', ')}; e.g. --surface seabios`).argParser(oneOf('--surface', surfaces)).makeOptionMandatory())
+      .addOption(new Option('--iterations <N>', 'inputs to try (default 10000; 1_000_000 is fine), e.g. --iterations 100000').argParser(integer('--iterations', 1, MAX)))
+      .addOption(new Option('--seed <S>', 'the campaign seed (default 1), e.g. --seed 20261124').argParser(integer('--seed', 1, MAX)))
+      .addOption(new Option('--workers <N>', 'worker threads (default: the cores available), e.g. --workers 2').argParser(integer('--workers', 1, 256)))
+      .addOption(outDirOption('where reproducers are saved (default test/fuzz-reproducers/ in the package)'))
+      .addOption(new Option('--live <N>', 'with the device surface: also run N mutants on a live QEMU and compare every reply, e.g. --live 2000').argParser(integer('--live', 1, MAX)))
+      .addOption(jsonOption())
+      .addHelpText('after', examples('fwcfg fuzz --surface seabios --iterations 100000', 'fwcfg fuzz --surface device --iterations 10000 --live 200 --json'))
+      .action(async (o) => {
+        cli.status = await campaign(cli.io, { which: o.surface, iterations: o.iterations ?? 10_000, seed: o.seed ?? 1, workers: o.workers ?? defaultWorkers(), out: o.out, live: o.live, json: o.json === true });
+      });
+  },
+};
+
+interface CampaignFlags {
+  which: string;
+  iterations: number;
+  seed: number;
+  workers: number;
+  out: string | undefined;
+  live: number | undefined;
+  json: boolean;
 }
 
 function bar(s: CampaignStats, total: number): string {
@@ -34,24 +61,13 @@ function bar(s: CampaignStats, total: number): string {
   return `\r${s.surface.padEnd(8)} [${'#'.repeat(done)}${'.'.repeat(width - done)}] ${s.tried}/${total} ${Math.round(rate)}/s rejected ${s.rejected} failed ${s.failed}`;
 }
 
-export async function fuzz(argv: string[], io: Io): Promise<number> {
-  const { values } = parse('fuzz', argv, {
-    surface: { type: 'string' },
-    iterations: { type: 'string' },
-    seed: { type: 'string' },
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-    live: { type: 'string' },
-    workers: { type: 'string' },
-  });
-  const which = values['surface'] as string | undefined;
-  if (which === undefined) throw new UsageError('USAGE', `fuzz: --surface is required (${Object.keys(SURFACES).join(', ')}, all)`);
-  const names = which === 'all' ? Object.keys(SURFACES) : [which];
-  for (const n of names) if (!(n in SURFACES)) throw new UsageError('USAGE', `fuzz: unknown surface ${JSON.stringify(n)}; use ${Object.keys(SURFACES).join(', ')}, all`);
-  const iterations = positiveInt('iterations', values['iterations'] as string | undefined, 10_000);
-  const seed = positiveInt('seed', values['seed'] as string | undefined, 1);
-  const workers = positiveInt('workers', values['workers'] as string | undefined, defaultWorkers());
-  const out = (values['out'] as string | undefined) ?? join(packageRoot(), 'test', 'fuzz-reproducers');
+async function campaign(io: Io, f: CampaignFlags): Promise<number> {
+  const names = f.which === 'all' ? Object.keys(SURFACES) : [f.which];
+  if (f.live !== undefined && !names.includes('device')) throw new UsageError('USAGE', '--live goes with --surface device (or all)');
+  // before the campaign, not after it: a missing QEMU is known now
+  if (f.live !== undefined && findOnPath('qemu-system-x86_64') === undefined) throw new UsageError('NO_QEMU', '--live: qemu-system-x86_64 not found (apt-get install qemu-system-x86)');
+  const { iterations, seed, workers } = f;
+  const out = f.out ?? join(packageRoot(), 'test', 'fuzz-reproducers');
   const tty = process.stderr.isTTY === true;
   const results = [];
   let failed = 0;
@@ -77,7 +93,7 @@ export async function fuzz(argv: string[], io: Io): Promise<number> {
     failed += r.failed;
     const perSecond = Math.round((r.tried / r.elapsedMs) * 1000);
     results.push({ surface: r.surface, tried: r.tried, accepted: r.accepted, rejected: r.rejected, failed: r.failed, rejections: r.rejections, seconds: Number((r.elapsedMs / 1000).toFixed(2)), perSecond, reproducers: saved });
-    if (values['json'] !== true) {
+    if (!f.json) {
       io.out(`${r.surface}: ${r.tried} inputs tried, ${r.accepted} accepted, ${r.rejected} typed rejections, ${r.failed} failures; ${perSecond} inputs/s over ${(r.elapsedMs / 1000).toFixed(1)} s on ${Math.min(workers, Math.ceil(iterations / CHUNK_ITERATIONS))} worker(s)\n`);
       const codes = Object.entries(r.rejections).sort((a, b) => b[1] - a[1]);
       if (codes.length > 0) io.out(`  rejections: ${codes.map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
@@ -85,19 +101,17 @@ export async function fuzz(argv: string[], io: Io): Promise<number> {
     }
   }
   let live: Awaited<ReturnType<typeof liveCampaign>> | undefined;
-  if (values['live'] !== undefined) {
-    if (!names.includes('device')) throw new UsageError('USAGE', 'fuzz: --live applies to the device surface');
-    const n = positiveInt('live', values['live'] as string, 1);
-    if (findOnPath('qemu-system-x86_64') === undefined) throw new UsageError('NO_QEMU', 'fuzz --live: qemu-system-x86_64 not found (apt-get install qemu-system-x86)');
+  if (f.live !== undefined) {
+    const n = f.live;
     live = await liveCampaign(n, seed, (config, lines) => io.err(`device --live: ${config}: ${lines} requests to QEMU and the emulator\n`));
     const surface = SURFACES['device']!();
     const saved = saveReproducers(out, surface, live.divergences.map((d) => ({ iteration: d.divergence.index, message: `live divergence on ${d.config}`, input: { config: d.config, lines: d.prefix } })), seed);
     failed += live.divergences.length;
-    if (values['json'] !== true) {
+    if (!f.json) {
       io.out(`device --live: ${live.inputs} mutants, ${live.requests} requests compared with QEMU, ${live.divergences.length} divergences; ${(live.elapsedMs / 1000).toFixed(1)} s\n`);
       for (const [i, d] of live.divergences.entries()) io.out(formatDivergence(d.config, d.divergence) + `\n    reproducer: ${saved[i]}\n`);
     }
   }
-  if (values['json'] === true) io.out(jsonText({ seed, iterations, workers, surfaces: results, ...(live ? { live: { inputs: live.inputs, requests: live.requests, divergences: live.divergences.map((d) => ({ config: d.config, index: d.divergence.index, request: d.divergence.request, qemu: d.divergence.qemu, emulator: d.divergence.emulator })) } } : {}) }));
+  if (f.json) io.out(jsonText({ seed, iterations, workers, surfaces: results, ...(live ? { live: { inputs: live.inputs, requests: live.requests, divergences: live.divergences.map((d) => ({ config: d.config, index: d.divergence.index, request: d.divergence.request, qemu: d.divergence.qemu, emulator: d.divergence.emulator })) } } : {}) }));
   return failed > 0 ? 1 : 0;
 }

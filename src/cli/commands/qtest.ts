@@ -7,39 +7,46 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Command, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
 import { machineFromCapture } from '../../qemu/emulated-machine.js';
 import { QtestEndpoint } from '../../qtest/endpoint.js';
 import { serveQtestLines } from '../../qtest/serve.js';
 import { loadItemsCapture } from '../../vectors/items-capture.js';
-import { onePositional, parse } from '../args.js';
-import type { Io } from '../output.js';
 import { packageRoot } from '../../vectors/package-root.js';
-
-export const usage = 'fwcfg qtest CAPTURE_DIR [--machine q35|pc|virt|seed|q35-userfiles|pc-i440fx-2.0]';
+import { examples, type CliCommand } from '../program.js';
+import { inputDir, oneOf } from '../values.js';
 
 export function referenceMachines(): string[] {
   const dir = join(packageRoot(), 'spec-vectors', 'fwcfg-captures');
   return existsSync(dir) ? readdirSync(dir).filter((d) => existsSync(join(dir, d, 'items.json'))).sort() : [];
 }
 
-export async function qtest(argv: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse('qtest', argv, { machine: { type: 'string' } });
-  const dir = onePositional('qtest', positionals, 'capture directory');
-  const capture = loadItemsCapture(dir);
-  const wanted = values['machine'] as string | undefined;
-  const known = referenceMachines();
-  if (wanted !== undefined && !known.includes(wanted)) throw new UsageError('USAGE', `qtest: --machine ${JSON.stringify(wanted)} is not one of ${known.join(', ')}`);
-  let options = {};
-  if (wanted !== undefined || capture.memoryMap === undefined) {
-    const name = wanted ?? capture.json.config;
-    if (!known.includes(name)) throw new UsageError('USAGE', `qtest: ${dir} has no memory map; give --machine (${known.join(', ')})`);
-    const ref = loadItemsCapture(join(packageRoot(), 'spec-vectors', 'fwcfg-captures', name));
-    if (ref.json.layout !== capture.json.layout) throw new UsageError('USAGE', `qtest: --machine ${name} is an ${ref.json.layout} machine, ${dir} is ${capture.json.layout}`);
-    options = { memoryMap: ref.memoryMap, memoryContents: ref.memoryContents };
-    if (wanted !== undefined && capture.memoryMap !== undefined) capture.memoryMap = undefined;
-  }
-  const endpoint = new QtestEndpoint(machineFromCapture(capture, options));
-  await serveQtestLines(endpoint, io.input ?? process.stdin, (s) => io.out(s));
-  return 0;
-}
+export const qtestCommand: CliCommand = {
+  name: 'qtest',
+  build: (cli) => {
+    const known = referenceMachines();
+    return new Command('qtest')
+      .summary("answer QEMU's qtest protocol on stdin/stdout from a capture, as QEMU would")
+      .description("Answer QEMU's qtest line protocol (outb, readl, write, b64read, ...) on standard input and output with the emulated fw_cfg device and the guest memory a capture recorded, replying exactly as QEMU 7.2's -qtest does.")
+      .argument('<CAPTURE_DIR>', 'an fw_cfg item capture (items.json), e.g. spec-vectors/fwcfg-device/q35', inputDir('', 'an fw_cfg item capture'))
+      .addOption(
+        new Option('--machine <NAME>', `borrow the memory map of this reference capture (${known.join(', ')}; default: the capture's own configuration), e.g. --machine virt`).argParser(oneOf('--machine', known)),
+      )
+      .addHelpText('after', examples("printf 'outw 0x510 0x0000\\ninb 0x511\\n' | fwcfg qtest spec-vectors/fwcfg-device/q35"))
+      .action(async (dir, o) => {
+        const capture = loadItemsCapture(dir);
+        let options = {};
+        if (o.machine !== undefined || capture.memoryMap === undefined) {
+          const name = o.machine ?? capture.json.config;
+          if (!known.includes(name)) throw new UsageError('USAGE', `${dir} has no memory map and its configuration ${JSON.stringify(name)} is no reference capture; give --machine (${known.join(', ')})`);
+          const ref = loadItemsCapture(join(packageRoot(), 'spec-vectors', 'fwcfg-captures', name));
+          if (ref.json.layout !== capture.json.layout) throw new UsageError('USAGE', `--machine ${name} is an ${ref.json.layout} machine, ${dir} is ${capture.json.layout}`);
+          options = { memoryMap: ref.memoryMap, memoryContents: ref.memoryContents };
+          if (o.machine !== undefined && capture.memoryMap !== undefined) capture.memoryMap = undefined;
+        }
+        const endpoint = new QtestEndpoint(machineFromCapture(capture, options));
+        await serveQtestLines(endpoint, cli.io.input ?? process.stdin, (s) => cli.io.out(s));
+      });
+  },
+};

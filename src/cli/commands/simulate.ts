@@ -1,113 +1,120 @@
-/** `fwcfg simulate VECTOR_DIR [--qemu V] [--host-page N] --firmware none [--reset] [--select FILE] [--json]` */
-import { openVector } from '../../vectors/configuration.js';
+/**
+ * `fwcfg simulate (VECTOR_DIR | CAPTURE_DIR) --firmware none|NAME[@VERSION] ...`: the machine a vector or
+ * capture describes, under a modelled QEMU's rules: with `none`, the rebuild a guest's select triggers
+ * (and, with --reset, what a rebooted guest meets); with a firmware, its boot, or with --boots N a VM's
+ * life of N boots (and a migration after boot K).
+ */
+import { Command, Option } from '@commander-js/extra-typings';
 import { UsageError } from '../../errors.js';
-import type { RamBlockRow } from '../../memory/ram-list.js';
-import { hostPageFor, policyFor, releaseOf } from '../../simulate/options.js';
-import { simulateRebuild, type AcpiFileView, type RebuildReport } from '../../simulate/rebuild-story.js';
-import { Vector } from '../../vectors/vector.js';
-import type { ItemsCapture } from '../../vectors/items-capture.js';
-import { parseFirmware, type FirmwareSpec } from '../../simulate/boot.js';
-import { simulateFirmware } from '../../simulate/firmware-run.js';
-import { bootAccount, firmwareJson, placements, writeAllocations } from '../boot-output.js';
-import { acpiBlobsFromItems } from '../../qemu/from-vector.js';
+import type { FirmwareSpec } from '../../simulate/boot.js';
 import { itemsCaptureFor } from '../../simulate/captures.js';
-import { onePositional, parse } from '../args.js';
+import { simulateFirmware } from '../../simulate/firmware-run.js';
 import { simulateLifecycle } from '../../simulate/lifecycle.js';
+import { policyFor, releaseOf } from '../../simulate/options.js';
+import { simulateRebuild, type AcpiFileView, type RebuildReport } from '../../simulate/rebuild-story.js';
+import type { RamBlockRow } from '../../memory/ram-list.js';
+import { acpiBlobsFromItems } from '../../qemu/from-vector.js';
+import { openVector } from '../../vectors/configuration.js';
+import type { ItemsCapture } from '../../vectors/items-capture.js';
+import type { Vector } from '../../vectors/vector.js';
+import { bootAccount, firmwareJson, writeAllocations } from '../boot-output.js';
+import { firmwareLabel } from '../firmware-label.js';
 import { lifecycleAccount, lifecycleJson, writeLifecycle } from '../lifecycle-output.js';
-import { jsonText, type Io } from '../output.js';
+import { captureOption, firmwareOption, hostPageOption, toHostPageOption, jsonOption, outDirOption, placeOption, qemuOption } from '../options.js';
+import { byteCount, hx, jsonText, type Io } from '../output.js';
+import { examples, type CliCommand } from '../program.js';
+import { firmwareChoices, firmwareSpec, inputDir, integer, placementMap, qemuRelease, qemuReleases } from '../values.js';
 
-export const usage = 'fwcfg simulate (VECTOR_DIR | CAPTURE_DIR) --firmware none|seabios|ovmf|uboot [--boots N [--migrate-after K --to 5.2|6.0|7.2 [--to-host-page N]]] [--qemu 5.2|6.0|7.2] [--host-page 4096|65536] [--place FILE=ADDR ...] [--out DIR] [--reset] [--select FILE] [--capture ITEMS_DIR] [--json]';
+function build(cli: { io: Io }) {
+  return new Command('simulate')
+    .summary('a captured machine under a modelled QEMU: the rebuild, a firmware boot, reboots, migration')
+    .description(
+      "Model the machine a vector or capture describes. With --firmware none: the rebuild the guest's first ACPI select triggers (and with --reset what a rebooted guest meets). With a firmware: its boot through the device, what it allocates and writes, what the OS finds. With --boots N: N boots with a system reset between them, optionally migrating after boot K.",
+    )
+    .argument('<DIR>', 'a vector (spec-vectors/qemu-7.2/seed) or a capture directory (fwcfg capture --out DIR)', inputDir('', 'a vector or capture'))
+    .addOption(firmwareOption().argParser(firmwareSpec('--firmware', ['none'])).makeOptionMandatory())
+    .addOption(qemuOption())
+    .addOption(hostPageOption())
+    .addOption(new Option('--reset', 'with --firmware none: also what a rebooted guest meets after a system reset'))
+    .addOption(new Option('--select <FILE>', 'with --firmware none: the fw_cfg file the guest selects first (default: the one the capture\'s firmware selected first), e.g. --select etc/acpi/rsdp'))
+    .addOption(captureOption())
+    .addOption(placeOption())
+    .addOption(outDirOption('with a firmware: write each allocated file\'s final bytes as DIR/<file>.bin (with --boots: DIR/boot<N>/<file>.bin)'))
+    .addOption(new Option('--boots <N>', 'boot N times (1-100) with a system reset between boots, e.g. --boots 3').argParser(integer('--boots', 1, 100)))
+    .addOption(new Option('--migrate-after <K>', 'with --boots: migrate the VM after boot K to a fresh QEMU (give --to), e.g. --migrate-after 1').argParser(integer('--migrate-after', 1, 99)))
+    .addOption(new Option('--to <VERSION>', `with --migrate-after: the destination QEMU release (${qemuReleases()}), e.g. --to 5.2`).argParser(qemuRelease('--to')))
+    .addOption(toHostPageOption("with --to: the destination host's page size (default: the source's)"))
+    .addOption(jsonOption())
+    .addHelpText(
+      'after',
+      examples(
+        'fwcfg simulate spec-vectors/qemu-5.2/seed --firmware none',
+        'fwcfg simulate spec-vectors/qemu-7.2/seed --firmware seabios',
+        'fwcfg simulate spec-vectors/qemu-7.2/seed --firmware ovmf --boots 3 --migrate-after 1 --to 7.2 --json',
+      ) + `\n--firmware takes none or ${firmwareChoices()}.\n`,
+    )
+    .action((dir, o) => {
+      const none = o.firmware === 'none';
+      // flags that mean nothing in the mode chosen are mistakes, not defaults
+      const misplaced = (flags: [string, unknown][], why: string) => {
+        for (const [flag, v] of flags) if (v !== undefined) throw new UsageError('USAGE', `${flag} ${why}`);
+      };
+      if (none) misplaced([['--place', o.place], ['--out', o.out], ['--boots', o.boots]], 'goes with a firmware boot (--firmware seabios, ovmf, ...), not --firmware none');
+      else misplaced([['--reset', o.reset], ['--select', o.select]], 'goes with --firmware none (a firmware selects what it selects; for reboots give --boots N)');
+      if (o.boots === undefined) misplaced([['--migrate-after', o.migrateAfter]], 'goes with --boots N');
+      if (o.migrateAfter === undefined) misplaced([['--to', o.to], ['--to-host-page', o.toHostPage]], 'goes with --migrate-after K');
+      else if (o.to === undefined) throw new UsageError('USAGE', `--migrate-after needs --to (${qemuReleases()})`);
+      if (o.migrateAfter !== undefined && o.migrateAfter >= o.boots!) throw new UsageError('USAGE', `--migrate-after ${o.migrateAfter} needs --boots greater than ${o.migrateAfter} (it is ${o.boots})`);
 
-const hx = (n: number) => '0x' + n.toString(16);
-
-export function simulate(argv: string[], io: Io): number {
-  const { values, positionals } = parse('simulate', argv, {
-    firmware: { type: 'string' },
-    qemu: { type: 'string' },
-    'host-page': { type: 'string' },
-    reset: { type: 'boolean' },
-    select: { type: 'string' },
-    capture: { type: 'string' },
-    place: { type: 'string', multiple: true },
-    out: { type: 'string' },
-    json: { type: 'boolean' },
-    boots: { type: 'string' },
-    'migrate-after': { type: 'string' },
-    to: { type: 'string' },
-    'to-host-page': { type: 'string' },
-  });
-  const dir = onePositional('simulate', positionals, 'vector directory');
-  const firmware = values['firmware'] === undefined || values['firmware'] === 'none' ? 'none' : parseFirmware(values['firmware'] as string);
-  const vector = openVector(dir);
-  const capture = itemsCaptureFor(vector, values['capture'] as string | undefined);
-  if (values['boots'] !== undefined || values['migrate-after'] !== undefined) return simulateBoots(vector, firmware, values, capture, io);
-  if (firmware !== 'none') return simulateBoot(vector, firmware as FirmwareSpec, values, capture, io);
-  const unprogrammed = capture === undefined ? undefined : acpiBlobsFromItems(capture.items);
-  const report = simulateRebuild(vector, {
-    ...(unprogrammed ? { unprogrammed } : {}),
-    policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
-    hostPageSize: hostPageFor(values['host-page'] as string | undefined),
-    ...(typeof values['select'] === 'string' ? { trigger: values['select'] } : {}),
-    reset: values['reset'] === true,
-  });
-  io.out(values['json'] === true ? jsonText(report) : story(report));
-  return 0;
+      const vector = openVector(dir);
+      const capture = itemsCaptureFor(vector, o.capture);
+      const host = { policy: policyFor(o.qemu ?? releaseOf(vector)), hostPageSize: o.hostPage ?? 0x1000 };
+      const placements = placementMap(o.place);
+      if (o.boots !== undefined) {
+        const life = simulateLifecycle(vector, {
+          ...host,
+          firmware: o.firmware as FirmwareSpec,
+          boots: o.boots,
+          placements,
+          ...(capture ? { items: capture } : {}),
+          ...(o.migrateAfter !== undefined ? { migrateAfter: o.migrateAfter, to: { policy: policyFor(o.to), hostPageSize: o.toHostPage ?? host.hostPageSize } } : {}),
+        });
+        const written = o.out !== undefined ? writeLifecycle(o.out, life) : [];
+        cli.io.out(o.json === true ? jsonText(lifecycleJson(life, written)) : lifecycleAccount(life) + written.map((w) => `wrote ${w}\n`).join(''));
+        return;
+      }
+      if (!none) return void cli.io.out(bootText(vector, o.firmware as FirmwareSpec, { ...host, placements, capture, out: o.out, json: o.json === true }));
+      const unprogrammed = capture === undefined ? undefined : acpiBlobsFromItems(capture.items);
+      const report = simulateRebuild(vector, { ...(unprogrammed ? { unprogrammed } : {}), ...host, ...(o.select !== undefined ? { trigger: o.select } : {}), reset: o.reset === true });
+      cli.io.out(o.json === true ? jsonText(report) : story(report));
+    });
 }
 
-function count(flag: string, text: unknown): number {
-  const n = Number(text);
-  if (typeof text !== 'string' || !/^\d+$/.test(text) || !Number.isSafeInteger(n) || n < 1 || n > 100) throw new UsageError('USAGE', `simulate: --${flag} ${String(text)}: a number from 1 to 100`);
-  return n;
+export const simulateCommand: CliCommand = { name: 'simulate', build };
+
+interface BootFlags {
+  policy: ReturnType<typeof policyFor>;
+  hostPageSize: number;
+  placements: Map<string, number>;
+  capture: ItemsCapture | undefined;
+  out: string | undefined;
+  json: boolean;
 }
 
-function simulateBoots(vector: Vector, firmware: string, values: Record<string, unknown>, capture: ItemsCapture | undefined, io: Io): number {
-  if (firmware === 'none') throw new UsageError('USAGE', 'simulate: --boots needs --firmware seabios, ovmf or uboot');
-  const boots = count('boots', values['boots'] ?? '1');
-  const migrateAfter = values['migrate-after'] === undefined ? undefined : count('migrate-after', values['migrate-after']);
-  if (migrateAfter !== undefined && typeof values['to'] !== 'string') throw new UsageError('USAGE', 'simulate: --migrate-after needs --to 5.2|6.0|7.2');
-  if (migrateAfter === undefined && values['to'] !== undefined) throw new UsageError('USAGE', 'simulate: --to goes with --migrate-after K');
-  if (migrateAfter !== undefined && migrateAfter >= boots) throw new UsageError('USAGE', `simulate: --migrate-after ${migrateAfter} needs --boots greater than ${migrateAfter}`);
-  const hostPageSize = hostPageFor(values['host-page'] as string | undefined);
-  const life = simulateLifecycle(vector, {
-    policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
-    hostPageSize,
-    firmware: firmware as FirmwareSpec,
-    boots,
-    placements: placements('simulate', values['place']),
-    ...(capture ? { items: capture } : {}),
-    ...(migrateAfter !== undefined
-      ? { migrateAfter, to: { policy: policyFor(values['to'] as string), hostPageSize: values['to-host-page'] === undefined ? hostPageSize : hostPageFor(values['to-host-page'] as string) } }
-      : {}),
-  });
-  const written = typeof values['out'] === 'string' ? writeLifecycle(values['out'], life) : [];
-  if (values['json'] === true) io.out(jsonText(lifecycleJson(life, written)));
-  else io.out(lifecycleAccount(life) + written.map((w) => `wrote ${w}\n`).join(''));
-  return 0;
-}
-
-function simulateBoot(vector: Vector, firmware: FirmwareSpec, values: Record<string, unknown>, capture: ItemsCapture | undefined, io: Io): number {
-  const sim = simulateFirmware(vector, {
-    policy: policyFor((values['qemu'] as string | undefined) ?? releaseOf(vector)),
-    hostPageSize: hostPageFor(values['host-page'] as string | undefined),
-    firmware,
-    placements: placements('simulate', values['place']),
-    ...(capture ? { items: capture } : {}),
-  });
+function bootText(vector: Vector, firmware: FirmwareSpec, f: BootFlags): string {
+  const sim = simulateFirmware(vector, { policy: f.policy, hostPageSize: f.hostPageSize, firmware, placements: f.placements, ...(f.capture ? { items: f.capture } : {}) });
   const r = sim.report;
-  const written = typeof values['out'] === 'string' && r.firmware !== null && sim.memory !== undefined ? writeAllocations(values['out'], r.firmware, sim.memory) : [];
-  if (values['json'] === true) {
-    io.out(jsonText({ ...r, firmware: r.firmware === null ? null : firmwareJson(r.firmware), ...(written.length > 0 ? { written } : {}) }));
-    return 0;
-  }
-  const lines = [`${r.vector} (${r.machineType}) under QEMU ${r.qemu} rules, booted by ${firmware} (the capture's ${r.stage} stage)`, '', 'At machine creation:', blocks(r.ramblocks.before), `  the loader holds ${r.loader.commandsBefore} commands in ${r.loader.bytesBefore} bytes`, ''];
+  const written = f.out !== undefined && r.firmware !== null && sim.memory !== undefined ? writeAllocations(f.out, r.firmware, sim.memory) : [];
+  if (f.json) return jsonText({ ...r, firmware: r.firmware === null ? null : firmwareJson(r.firmware), ...(written.length > 0 ? { written } : {}) });
+  const lines = [`${r.vector} (${r.machineType}) under QEMU ${r.qemu}'s rules, booted by ${firmwareLabel(firmware)} (the capture's ${r.stage} stage)`, '', 'At machine creation:', blocks(r.ramblocks.before), `  the loader holds ${r.loader.commandsBefore} commands in ${byteCount(r.loader.bytesBefore)}`, ''];
   if (r.qemuError !== null) {
-    lines.push(`The firmware's first ACPI select makes QEMU rebuild the tables${r.loader.commandsAfter === null ? '' : ` (loader: ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes)`} and QEMU aborts:`, ...r.qemuError.split('\n').map((l) => `  ${l}`));
+    lines.push(`The firmware's first ACPI select makes QEMU rebuild the tables${r.loader.commandsAfter === null ? '' : ` (loader: ${r.loader.commandsAfter} commands, ${byteCount(r.loader.bytesAfter!)})`} and QEMU aborts:`, ...r.qemuError.split('\n').map((l) => `  ${l}`));
+    if (f.out !== undefined) lines.push('', `nothing written into ${f.out}: QEMU ended before the firmware ran the loader`);
   } else {
-    lines.push(`After the boot (QEMU rebuilt the tables at the firmware's first ACPI select: ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes):`, blocks(r.ramblocks.afterRebuild!), '', bootAccount(r.firmware!).trimEnd());
+    lines.push(`After the boot (QEMU rebuilt the tables at the firmware's first ACPI select: ${r.loader.commandsAfter} commands, ${byteCount(r.loader.bytesAfter!)}):`, blocks(r.ramblocks.afterRebuild!), '', bootAccount(r.firmware!).trimEnd());
   }
   for (const w of written) lines.push(`wrote ${w}`);
-  io.out(lines.join('\n') + '\n');
-  return 0;
+  return lines.join('\n') + '\n';
 }
 
 function blocks(rows: RamBlockRow[]): string {
@@ -115,22 +122,24 @@ function blocks(rows: RamBlockRow[]): string {
 }
 
 function files(rows: AcpiFileView[]): string {
-  return rows.map((f) => `    ${f.name.padEnd(24)} ${String(f.size).padStart(7)} bytes${f.selectRebuilds ? '  (a select rebuilds)' : ''}`).join('\n');
+  return rows.map((f) => `    ${f.name.padEnd(24)} ${byteCount(f.size).padStart(24)}${f.selectRebuilds ? '  (a select rebuilds)' : ''}`).join('\n');
 }
 
 export function story(r: RebuildReport): string {
   const out: string[] = [];
-  out.push(`${r.vector} (${r.machineType}) under QEMU ${r.qemu} rules, ${r.hostPageSize === 0x1000 ? '4 KiB' : '64 KiB'} host pages, no firmware`);
+  out.push(`${r.vector} (${r.machineType}) under QEMU ${r.qemu}'s rules, ${r.hostPageSize === 0x1000 ? '4 KiB' : '64 KiB'} host pages, no firmware`);
   out.push('', 'At machine creation:', blocks(r.ramblocks.before), files(r.directory.before));
-  out.push(`  the loader holds ${r.loader.commandsBefore} commands in ${r.loader.bytesBefore} bytes`);
+  out.push(`  the loader holds ${r.loader.commandsBefore} commands in ${byteCount(r.loader.bytesBefore)}`);
   out.push('', `The guest selects ${r.trigger}:`);
   if (r.qemuError !== null) {
-    out.push(r.loader.commandsAfter === null ? '  QEMU rebuilds the tables and aborts (as the live QEMU did when the capture was taken):' : `  QEMU rebuilds the tables: the loader grows to ${r.loader.commandsAfter} commands, ${r.loader.bytesAfter} bytes, and QEMU aborts:`);
+    out.push(r.loader.commandsAfter === null ? '  QEMU rebuilds the tables and aborts (as the live QEMU did when the capture was taken):' : `  QEMU rebuilds the tables: the loader grows to ${r.loader.commandsAfter} commands, ${byteCount(r.loader.bytesAfter!)}, and QEMU aborts:`);
     for (const l of r.qemuError.split('\n')) out.push(`    ${l}`);
     return out.join('\n') + '\n';
   }
-  if (!r.rebuilt) out.push('  nothing is rebuilt (this machine builds its tables once)');
-  else out.push(`  QEMU rebuilds the tables: the loader now holds ${r.loader.commandsAfter} commands in ${r.loader.bytesAfter} bytes`);
+  const acpi = r.directory.before.find((f) => f.name === r.trigger);
+  if (r.rebuilt) out.push(`  QEMU rebuilds the tables: the loader now holds ${r.loader.commandsAfter} commands in ${byteCount(r.loader.bytesAfter!)}`);
+  else if (acpi === undefined) out.push(`  nothing is rebuilt: ${r.trigger} is not one of QEMU's ACPI files (only a select of ${r.directory.before.map((f) => f.name).join(', ') || 'one'} rebuilds)`);
+  else out.push('  nothing is rebuilt (this machine builds its tables once)');
   out.push(blocks(r.ramblocks.afterRebuild!), files(r.directory.afterRebuild!));
   if (r.reset) {
     const z = r.reset;
@@ -144,7 +153,7 @@ export function story(r: RebuildReport): string {
         }
         const what = st.rebuilt ? 'QEMU rebuilds' : 'no rebuild';
         const content = st.loaderIsCreationBuild ? ' (the machine-creation loader, zero-padded)' : '';
-        out.push(`    select ${st.select}: ${what}; the loader is ${st.loader.bytes} bytes, ${st.loader.commands} commands${content}`);
+        out.push(`    select ${st.select}: ${what}; the loader is ${byteCount(st.loader.bytes)}, ${st.loader.commands} commands${content}`);
       }
     }
   }

@@ -8,9 +8,9 @@ import type { AnyFirmwareRecord, Arch, FirmwareName } from '../record.js';
 import { FIRMWARES } from '../record.js';
 import { AAVMF_2022_11, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08 } from './ovmf.js';
 import { SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0 } from './seabios.js';
-import { UBOOT_2023_01 } from './uboot.js';
+import { UBOOT_2021_01, UBOOT_2023_01, UBOOT_2025_01, UBOOT_2025_01_3_2 } from './uboot.js';
 
-export const FIRMWARE_RECORDS: readonly AnyFirmwareRecord[] = [SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08, AAVMF_2022_11, UBOOT_2023_01];
+export const FIRMWARE_RECORDS: readonly AnyFirmwareRecord[] = [SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08, AAVMF_2022_11, UBOOT_2021_01, UBOOT_2023_01, UBOOT_2025_01, UBOOT_2025_01_3_2];
 
 /** What a bare name means on each architecture (the releases the shared captures were made with). */
 const DEFAULTS: Record<FirmwareName, Partial<Record<Arch, AnyFirmwareRecord>>> = {
@@ -46,8 +46,9 @@ export function firmwareRecordFor(spec: string, arch: Arch, shipped?: Readonly<R
   if (same.length === 0) return undefined;
   const pkg = PACKAGE[kind][arch];
   const packaged = given === undefined && pkg !== undefined ? shipped?.[pkg] : undefined;
-  // a version that is not the firmware's own release (microvm's image comes in QEMU's package, `1:7.2+dfsg-...`) says nothing
-  const version = given ?? (packaged === undefined ? undefined : upstreamRelease(packaged));
+  // a version that is not the firmware's own release (microvm's image comes in QEMU's package, `1:7.2+dfsg-...`) says nothing;
+  // a build recorded by its whole Debian version (uboot@2025.01-3.2) is that build
+  const version = given ?? (packaged === undefined ? undefined : same.some((r) => r.version === packaged) ? packaged : upstreamRelease(packaged));
   if (version === undefined) return DEFAULTS[kind][arch];
   const hit = same.find((r) => r.version === version);
   if (hit !== undefined) return hit;

@@ -1,6 +1,7 @@
 /** OVMF (x86) and AAVMF (arm) releases (src/firmware/ovmf.ts is their core). */
 import type { FirmwareRecord } from '../record.js';
 import { runOvmf } from '../ovmf.js';
+import { EV_PLATFORM_CONFIG_FLAGS, type MeasurementPolicy } from '../measurement.js';
 import { aavmfProfile, OVMF_2022_11_LAYOUT, ovmfProfile, type OvmfProfile, type OvmfRelease } from '../profiles.js';
 
 const MiB = 0x100000;
@@ -14,6 +15,28 @@ function workRanges(p: OvmfProfile): { start: number; end: number }[] {
   ];
 }
 
+/** Before edk2-stable202302 AcpiPlatformDxe measures nothing it reads from fw_cfg. */
+const MEASURES_NOTHING: MeasurementPolicy = {
+  kind: 'none',
+  evidence: 'QemuFwCfgAcpi.c measures nothing before edk2-stable202302 (commit 935343cf16); a live boot of Debian ovmf 2022.11-6+deb12u2 under QEMU 7.2 with swtpm logs no ACPI DATA event',
+};
+
+/** edk2-stable202302 on: the script and each ALLOCATEd blob, each right after its read, into PCR 1. */
+function measuresAcpiData(observed: string): MeasurementPolicy {
+  return {
+    kind: 'acpi-data',
+    pcr: 1,
+    eventType: EV_PLATFORM_CONFIG_FLAGS,
+    eventData: 'ACPI DATA',
+    evidence: `QemuFwCfgAcpi.c since edk2-stable202302 (commit 935343cf16): TpmMeasureAndLogData after reading etc/table-loader and after each ProcessCmdAllocate read; ${observed} (test/tpm-measurements-live.test.ts)`,
+  };
+}
+
+/** Runs the OVMF core with the record's measurement policy. */
+function runWith(measures: MeasurementPolicy): FirmwareRecord<OvmfProfile>['run'] {
+  return (ctx, p, m) => runOvmf(ctx, p, { s3: m.arch === 'x86_64' && m.s3, measures, ...(m.tpm !== undefined ? { tpm: m.tpm } : {}) });
+}
+
 export const OVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   id: 'ovmf@2022.11',
   name: 'ovmf',
@@ -23,12 +46,13 @@ export const OVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   stages: ['after-ovmf'],
   boundsChecked: true,
   evidence: 'Debian ovmf 2022.11-6+deb12u2: spec-vectors/qemu-7.2 (after-ovmf, ovmf-memory) and the firmware-conformance corpus',
+  measures: MEASURES_NOTHING,
   // 2022.11 and older put MMCONFIG at 0xb0000000 (../shared/vectors/README.md: 2025.02 moved it to 0xe0000000)
   platform: { pciexbar: 0xb0000000 },
   driverStyle: () => 'ovmf',
   profile: (m) => ovmfProfile(m.lowRam.end, OVMF_2022_11_LAYOUT),
   workRanges,
-  run: (ctx, p, m) => runOvmf(ctx, p, { s3: m.arch === 'x86_64' && m.s3 }),
+  run: runWith(MEASURES_NOTHING),
 };
 
 export const AAVMF_2022_11: FirmwareRecord<OvmfProfile> = {
@@ -41,10 +65,10 @@ export const AAVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   profile: (m) => aavmfProfile(m.lowRam.end),
 };
 
-/** Another OVMF release: 2022.11's core with its own layout, platform programming and evidence. */
-function ovmf(version: string, release: Omit<OvmfRelease, 'version'>, pciexbar: number, evidence: string): FirmwareRecord<OvmfProfile> {
+/** Another OVMF release: 2022.11's core with its own layout, platform programming, measurements and evidence. */
+function ovmf(version: string, release: Omit<OvmfRelease, 'version'>, pciexbar: number, measures: MeasurementPolicy, evidence: string): FirmwareRecord<OvmfProfile> {
   const layout: OvmfRelease = { version, ...release };
-  return { ...OVMF_2022_11, id: `ovmf@${version}`, version, label: `OVMF ${version}`, evidence, platform: { pciexbar }, profile: (m) => ovmfProfile(m.lowRam.end, layout) };
+  return { ...OVMF_2022_11, id: `ovmf@${version}`, version, label: `OVMF ${version}`, evidence, measures, platform: { pciexbar }, profile: (m) => ovmfProfile(m.lowRam.end, layout), run: runWith(measures) };
 }
 
 export const OVMF_2020_11 = ovmf(
@@ -52,6 +76,7 @@ export const OVMF_2020_11 = ovmf(
   // q35 and pc under QEMU 5.2: RSDPs, roots, FACS and table copies where 2022.11 puts them
   { shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2020.11 on q35/pc 2 GiB: RSDP, roots and table copies observed (2022.11 layout)' },
   0xb0000000,
+  { kind: 'none', evidence: 'edk2-stable202011 predates the measurement (commit 935343cf16, edk2-stable202302)' },
   'Debian ovmf 2020.11-2+deb11u3 under QEMU 5.2: spec-vectors/qemu-5.2 (after-ovmf, ovmf-memory)',
 );
 
@@ -60,6 +85,7 @@ export const OVMF_2025_02 = ovmf(
   { shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
   // MMCONFIG moved to 0xe0000000 (the after-ovmf stages' mch_pciexbar)
   0xe0000000,
+  measuresAcpiData('a live boot of Debian ovmf 2025.02-8+deb13u1 under QEMU 10.0 with swtpm logs them, every bank as predicted'),
   'Debian ovmf 2025.02-8+deb13u1 under QEMU 10.0: spec-vectors/qemu-10.0 (after-ovmf, ovmf-memory)',
 );
 
@@ -72,5 +98,6 @@ export const OVMF_2026_08 = ovmf(
     provenance: 'OVMF 2026.08 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2025.02 layout moved up 0x2ed000)',
   },
   0xe0000000,
+  measuresAcpiData('a live boot of Debian ovmf 2026.08+ds-2 under QEMU 11.1 with swtpm logs them, every bank as predicted'),
   'Debian ovmf 2026.08+ds-2 under QEMU 11.1: spec-vectors/qemu-11.1 (after-ovmf, ovmf-memory)',
 );

@@ -8,9 +8,17 @@
  * src/fw/paravirt.c (qemu_platform_setup, qemu_cfg_write_file).
  */
 import type { FirmwareRecord } from '../record.js';
+import type { MeasurementPolicy } from '../measurement.js';
 import { seaBiosProfile, type SeaBiosLayout, type SeaBiosProfile } from '../profiles.js';
 import { runSeaBios } from '../seabios.js';
 import { LEGACY_ACPI_1_16 } from '../seabios-acpi.js';
+
+/** The same in every modelled release (src/tcgbios.c is unchanged in what it measures since 1.14). */
+const SEABIOS_MEASURES: MeasurementPolicy = {
+  kind: 'none',
+  evidence:
+    "src/tcgbios.c measures SMBIOS (PCR 1), option ROMs and boot events, nothing of the loader's files; it writes its own event log into the etc/tpm/log allocation (the TPM2/TCPA table's LASA). A live boot of 1.16.3 under QEMU 10.0 with swtpm logs no ACPI DATA event",
+};
 
 function seaBios(version: string, layout: Omit<SeaBiosLayout, 'release'>, evidence: string): FirmwareRecord<SeaBiosProfile> {
   const full: SeaBiosLayout = { release: version, ...layout };
@@ -23,6 +31,7 @@ function seaBios(version: string, layout: Omit<SeaBiosLayout, 'release'>, eviden
     stages: ['after'],
     boundsChecked: true,
     evidence,
+    measures: SEABIOS_MEASURES,
     platform: { pciexbar: 0xb0000000 },
     driverStyle: () => 'seabios',
     profile: (m) => seaBiosProfile(m.family, m.lowRam.end, m.numa, full),

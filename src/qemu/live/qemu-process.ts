@@ -3,7 +3,8 @@
  * connects to a socket we listen on) and QMP, every wait bounded in time, and
  * always killed by PID: on close(), when this Node process exits, and — if
  * Node itself is killed — by a small watchdog shell that outlives it by at
- * most a second.
+ * most a second. A command line with an emulator vTPM gets a fresh swtpm,
+ * started before QEMU and stopped with it (swtpm.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -15,6 +16,8 @@ import { QemuError, QemuExited } from './errors.js';
 import { findOnPath } from './find-binary.js';
 import { QmpClient } from './qmp-client.js';
 import { QtestClient } from './qtest-client.js';
+import { killWhenParentDies } from './watchdog.js';
+import { startVtpms, type Swtpm } from './swtpm.js';
 
 export interface QemuProcessOptions {
   /** `qemu-system-x86_64`, `qemu-system-aarch64`, or a path. */
@@ -32,8 +35,22 @@ export interface QemuProcessOptions {
 const live = new Set<QemuProcess>();
 let hooked = false;
 
+/** swtpms started for a QEMU that is not yet a QemuProcess (still starting). */
+const pendingTpms: Swtpm[] = [];
+
 function killAllNow(): void {
   for (const q of live) q.killNow();
+  for (const t of pendingTpms) t.killNow();
+}
+
+function forgetPending(tpms: readonly Swtpm[]): void {
+  for (const t of tpms) pendingTpms.splice(pendingTpms.indexOf(t), 1);
+}
+
+/** A QEMU that never became a QemuProcess: its swtpms stopped by PID (before anything else may bind their paths). */
+async function stopTpms(tpms: readonly Swtpm[]): Promise<void> {
+  forgetPending(tpms);
+  await Promise.all(tpms.map((t) => t.stop()));
 }
 
 function hookExit(): void {
@@ -58,18 +75,21 @@ export class QemuProcess {
   readonly qtest: QtestClient;
   readonly qmp: QmpClient;
   private readonly child: ChildProcess;
+  /** The software TPMs this QEMU's vTPMs talk to (none without -tpmdev emulator). */
+  private readonly tpms: readonly Swtpm[];
   private readonly ownsDir: boolean;
   private readonly stderrText: () => string;
   private exited: Promise<void>;
   private lifetime: NodeJS.Timeout | undefined;
   private closed = false;
 
-  private constructor(init: { binary: string; argv: string[]; dir: string; ownsDir: boolean; child: ChildProcess; qtest: QtestClient; qmp: QmpClient; exited: Promise<void>; stderr: () => string }) {
+  private constructor(init: { binary: string; argv: string[]; dir: string; ownsDir: boolean; child: ChildProcess; tpms: readonly Swtpm[]; qtest: QtestClient; qmp: QmpClient; exited: Promise<void>; stderr: () => string }) {
     this.binary = init.binary;
     this.argv = init.argv;
     this.dir = init.dir;
     this.ownsDir = init.ownsDir;
     this.child = init.child;
+    this.tpms = init.tpms;
     this.pid = init.child.pid!;
     this.qtest = init.qtest;
     this.qmp = init.qmp;
@@ -92,6 +112,15 @@ export class QemuProcess {
     const qmpPath = join(dir, 'qmp.sock');
     const argv = [binary, ...options.args, '-qtest', `unix:${qtestPath}`, '-qtest-log', 'none', '-qmp', `unix:${qmpPath},server=on,wait=off`];
     hookExit();
+    // before QEMU: it connects to each vTPM's socket as it starts
+    let tpms: Swtpm[];
+    try {
+      tpms = await startVtpms(options.args, timeoutMs);
+    } catch (err) {
+      if (ownsDir) rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+    pendingTpms.push(...tpms);
 
     const server: Server = createServer();
     await new Promise<void>((resolve, reject) => {
@@ -105,20 +134,17 @@ export class QemuProcess {
       if (stderr.length < 8 << 20) stderr += s;
     });
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    const cleanupEarly = () => {
+    const cleanupEarly = async () => {
       server.close();
       if (child.exitCode === null && child.pid !== undefined) child.kill('SIGKILL');
+      await stopTpms(tpms);
       if (ownsDir) rmSync(dir, { recursive: true, force: true });
     };
     if (child.pid === undefined) {
-      cleanupEarly();
+      await cleanupEarly();
       throw new QemuError('QEMU_START', `${binary} could not be started`);
     }
-    // if Node dies without running exit hooks, this shell kills QEMU within a second
-    spawn('sh', ['-c', 'while kill -0 "$0" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done; kill -9 "$1" 2>/dev/null', String(process.pid), String(child.pid)], {
-      detached: true,
-      stdio: 'ignore',
-    }).unref();
+    killWhenParentDies(child.pid);
 
     let socket: Socket;
     try {
@@ -138,7 +164,7 @@ export class QemuProcess {
         });
       });
     } catch (err) {
-      cleanupEarly();
+      await cleanupEarly();
       throw err;
     }
     server.close();
@@ -151,7 +177,7 @@ export class QemuProcess {
       const ended = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 500))]);
       qtest.close();
       const status = child.signalCode ?? `status ${child.exitCode}`;
-      cleanupEarly();
+      await cleanupEarly();
       if (ended) {
         await new Promise((r) => setTimeout(r, 50));
         const first = stderr.split('\n').find((l) => l.trim() !== '' && !/^(\d+@[\d.]+:)?fw_cfg_/.test(l)) ?? '';
@@ -159,7 +185,8 @@ export class QemuProcess {
       }
       throw err;
     }
-    const q = new QemuProcess({ binary, argv, dir, ownsDir, child, qtest, qmp, exited, stderr: () => stderr });
+    const q = new QemuProcess({ binary, argv, dir, ownsDir, child, tpms, qtest, qmp, exited, stderr: () => stderr });
+    forgetPending(tpms);
     live.add(q);
     q.lifetime = setTimeout(() => void q.close(), options.lifetimeMs ?? 600_000);
     q.lifetime.unref();
@@ -167,7 +194,7 @@ export class QemuProcess {
     return q;
   }
 
-  /** Synchronous SIGKILL by PID (exit hooks). */
+  /** Synchronous SIGKILL by PID (exit hooks), its swtpms too. */
   killNow(): void {
     if (this.child.exitCode === null && this.child.signalCode === null) {
       try {
@@ -176,6 +203,7 @@ export class QemuProcess {
         // already gone
       }
     }
+    for (const t of this.tpms) t.killNow();
   }
 
   /** Kills QEMU by PID, waits for it to exit (bounded), removes the temporary directory. */
@@ -187,6 +215,7 @@ export class QemuProcess {
     this.qmp.close();
     this.killNow();
     await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5000).unref())]);
+    await Promise.all(this.tpms.map((t) => t.stop()));
     live.delete(this);
     if (this.ownsDir) rmSync(this.dir, { recursive: true, force: true });
   }

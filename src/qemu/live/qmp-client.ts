@@ -1,7 +1,8 @@
 /** A minimal QMP client: capabilities negotiation, commands in order, HMP passthrough. */
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { QemuError } from './errors.js';
 import { LineChannel } from './line-channel.js';
+import { connectUnix } from './unix-socket.js';
 
 export class QmpClient {
   private readonly channel: LineChannel;
@@ -29,11 +30,7 @@ export class QmpClient {
   static async connect(path: string, timeoutMs = 20_000, deadline = Date.now() + timeoutMs): Promise<QmpClient> {
     for (;;) {
       try {
-        const socket = await new Promise<Socket>((resolve, reject) => {
-          const s = connect(path);
-          s.once('connect', () => resolve(s));
-          s.once('error', reject);
-        });
+        const socket = await connectUnix(path);
         const client = new QmpClient(socket, timeoutMs);
         const greeting = await client.channel.expect('QMP greeting');
         if (!greeting.includes('"QMP"')) throw new QemuError('QMP_PROTOCOL', `qmp: unexpected greeting ${greeting.slice(0, 80)}`);
