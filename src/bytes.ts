@@ -64,6 +64,25 @@ export function writeU32LE(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = v >>> 24;
 }
 
+/**
+ * The one V8 string with this content (an object key is interned), so later
+ * compares of equal byte strings, names or signatures, are pointer tests.
+ */
+export function interned(s: string): string {
+  return Object.keys({ [s]: 0 })[0]!;
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * An Int32Array over the same memory as `bytes` (whole words only) when host
+ * words are little-endian and `bytes` starts on a 4-byte boundary, so that
+ * word k holds bytes 4k..4k+3 as the wire's u32 fields do; else undefined.
+ */
+export function littleEndianWords(bytes: Uint8Array): Int32Array | undefined {
+  return LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : undefined;
+}
+
 export function bytesEqual(a: ReadonlyBytes, b: ReadonlyBytes): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -67,3 +67,16 @@ test('sum8 refuses a range outside its array instead of reading past it', (t) =>
   t.throws(() => sum8(guest, -1, 4), { instanceOf: RangeError });
   t.is(sum8(guest, 64, 0), 0);
 });
+
+test('sum8 on arrays that take turns (two guest backings and a plain array, different bytes): each its own kernel', (t) => {
+  const arrays = [allocateBacking(4096), allocateBacking(4096), new Uint8Array(4096)];
+  arrays.forEach((a, k) => {
+    for (let i = 0; i < a.length; i++) a[i] = (i * (k + 3) + k * 17) & 0xff;
+  });
+  for (const order of [[0, 1, 2], [0, 1, 0, 2, 1, 2, 2, 0], [2, 0, 2, 1, 1, 0]]) {
+    for (const k of order) {
+      const a = arrays[k]!;
+      t.is(sum8(a, 5, 3000), ref(a.subarray(5, 3005)), `array ${k} in ${order.join(',')}`);
+    }
+  }
+});

@@ -2,7 +2,7 @@
 import test from 'ava';
 import fc from 'fast-check';
 import { AddressError } from '../src/memory/address.js';
-import { GuestMemory, GuestMemoryError } from '../src/memory/guest-memory.js';
+import { FrozenBytes, GuestMemory, GuestMemoryError } from '../src/memory/guest-memory.js';
 
 function q35Like(): GuestMemory {
   return new GuestMemory([
@@ -155,4 +155,55 @@ test('property: checked writes land where bus reads find them', (t) => {
     }),
     { numRuns: 2000 },
   );
+});
+
+test('marks: broken by any write surface that reaches a marked byte, also through an alias; reads, other bytes and unmarked marks leave them', (t) => {
+  // two regions that are windows on one buffer (as a machine's aliases are), and a third of its own
+  const shared = new Uint8Array(0x2000);
+  const m = new GuestMemory([
+    { name: 'ram', start: 0, size: 0x2000, kind: 'ram', bytes: shared },
+    { name: 'alias', start: 0x10000, size: 0x2000, kind: 'ram', bytes: shared },
+    { name: 'other', start: 0x20000, size: 0x2000, kind: 'ram' },
+  ]);
+  const surfaces: [string, (at: number) => void][] = [
+    ['write', (a) => m.write(a, Uint8Array.of(1))],
+    ['writeU8', (a) => m.writeU8(a, 1)],
+    ['writeU32LE', (a) => m.writeU32LE(a - 3, 1)],
+    ['writeU64BE', (a) => m.writeU64BE(a, 1n)],
+    ['fill', (a) => m.fill(a - 0x10, 0x11, 1)],
+    ['patch', (a) => m.patch(a, 1, () => undefined)],
+    ['busWrite', (a) => m.busWrite(a, Uint8Array.of(1))],
+    ['busFill', (a) => m.busFill(a, 1, 1)],
+  ];
+  for (const [name, write] of surfaces) {
+    for (const via of [0, 0x10000]) {
+      const mark = m.mark(0x100, 0x20);
+      const elsewhere = m.mark(0x20100, 0x20); // same offsets, another buffer
+      // reads, and writes just outside the marked bytes, leave it intact
+      m.read(0x100, 0x20);
+      m.inspect(0x10100, 0x20, () => 0);
+      write(via + 0x140);
+      m.writeU8(via + 0xff, 1);
+      t.true(mark.intact, `${name} via 0x${via.toString(16)}: untouched`);
+      write(via + 0x11f);
+      t.false(mark.intact, `${name} via 0x${via.toString(16)}: broken by its last byte`);
+      t.true(elsewhere.intact, `${name}: a mark in another buffer stays`);
+      m.unmark([elsewhere]);
+    }
+  }
+  // load() breaks what it may change (a zero page left alone changes nothing)
+  const f = m.mark(0x20800, 0x10);
+  const z = m.mark(0x21800, 0x10);
+  m.load(0x20000, FrozenBytes.copyOf(Uint8Array.from({ length: 0x2000 }, (_, i) => (i < 0x1000 ? 1 : 0))));
+  t.false(f.intact);
+  t.true(z.intact, 'a clean page that stays zero is not written');
+  // an unmarked mark no longer follows writes; release() breaks every mark still held
+  const gone = m.mark(0x200, 4);
+  m.unmark([gone, z]);
+  m.writeU8(0x200, 7);
+  t.true(gone.intact);
+  const held = m.mark(0x300, 4);
+  m.release();
+  t.false(held.intact);
+  t.throws(() => m.mark(0x300, 4), { instanceOf: GuestMemoryError });
 });

@@ -60,10 +60,16 @@ function sum8Js(whole: Uint8Array, from: number, length: number): number {
   return s & 0xff;
 }
 
-// the last array seen and its kernel: checksums come in runs over the same guest region's
-// backing, and an identity test is much cheaper than reading `.buffer` on every call
+// the last two arrays seen, their kernels and where they start in their memories: checksums
+// come over one or two guest regions' backings (a loader's tables blob, the F-segment's RSDP),
+// and an identity test is much cheaper than reading `.buffer`, a WeakMap and `.byteOffset`
+// (a generic property load in V8 once any buffer may be detached) on every call
 let lastBytes: ReadonlyBytes | undefined;
 let lastKernel: Sum8 | undefined;
+let lastOffset = 0;
+let prevBytes: ReadonlyBytes | undefined;
+let prevKernel: Sum8 | undefined;
+let prevOffset = 0;
 
 /**
  * Sum modulo 256 of `bytes`, or of its `length` bytes from index `from`
@@ -75,11 +81,23 @@ export function sum8(source: ReadonlyBytes, from = 0, length = source.length - f
   const bytes = source as Uint8Array; // a reader: the kernels need the buffer, never write it
   if (!(from >= 0 && length >= 0 && from + length <= bytes.length)) throw new RangeError(`sum8: [${from}, ${from}+${length}) is outside ${bytes.length} bytes`);
   if (bytes !== lastBytes) {
+    const bytesBefore = lastBytes;
+    const kernelBefore = lastKernel;
+    const offsetBefore = lastOffset;
+    if (bytes === prevBytes) {
+      lastKernel = prevKernel;
+      lastOffset = prevOffset;
+    } else {
+      const memory = wasmMemoryOf(bytes.buffer);
+      lastKernel = memory === undefined ? undefined : wasmKernel(memory);
+      lastOffset = bytes.byteOffset;
+    }
     lastBytes = bytes;
-    const memory = wasmMemoryOf(bytes.buffer);
-    lastKernel = memory === undefined ? undefined : wasmKernel(memory);
+    prevBytes = bytesBefore;
+    prevKernel = kernelBefore;
+    prevOffset = offsetBefore;
   }
-  if (lastKernel !== undefined) return lastKernel(bytes.byteOffset + from, length) & 0xff;
+  if (lastKernel !== undefined) return lastKernel(lastOffset + from, length) & 0xff;
   return sum8Js(bytes, from, length);
 }
 

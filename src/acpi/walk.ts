@@ -4,7 +4,7 @@
  * GuestMemory's checked surface; a pointer to nowhere is recorded as a
  * problem, never thrown.
  */
-import type { ReadonlyBytes } from '../bytes.js';
+import { interned, type ReadonlyBytes } from '../bytes.js';
 import { GuestMemoryError, type GuestMemory } from '../memory/guest-memory.js';
 import { FwCfgError } from '../errors.js';
 import { sum8 } from './checksum.js';
@@ -35,10 +35,22 @@ export interface AcpiWalk {
   problems: string[];
 }
 
+// Signatures as strings, one per distinct word: a walk meets the same dozen every boot.
+// A slot is only returned for its own word, so a stale slot costs a miss, never a wrong name.
+const SIGNATURE_SLOTS = 64;
+const signatureWords = new Int32Array(SIGNATURE_SLOTS);
+const signatureStrings: string[] = new Array<string>(SIGNATURE_SLOTS).fill('\0\0\0\0');
+
 /** The 4-character signature at `address` (read as one little-endian word: no view, no spread). */
 function signatureAt(mem: GuestMemory, address: number): string {
-  const w = mem.readU32LE(address);
-  return String.fromCharCode(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24);
+  const w = mem.readU32LE(address) | 0;
+  const slot = Math.imul(w, 0x9e3779b1) >>> 26;
+  if (signatureWords[slot] === w) return signatureStrings[slot]!;
+  // interned: the walk's `signature === 'FACP'` is then a pointer test
+  const s = interned(String.fromCharCode(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24));
+  signatureWords[slot] = w;
+  signatureStrings[slot] = s;
+  return s;
 }
 /**
  * A 64-bit address field as a number when it is below 2^53 (two 32-bit
@@ -104,19 +116,35 @@ export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpI
   } catch (err) {
     if (!(err instanceof FwCfgError)) throw err;
   }
+  if (zone !== undefined) {
+    // the zone lies in one region: look at its bytes, 'R' first (most slots fail there)
+    const last = end - first - 20;
+    for (let at = 0; at <= last; at += 16) {
+      if (zone[at] !== 0x52 || !hasRsdpSignature(zone, at) || sumShort(zone, at, 20) !== 0) continue;
+      const r = validRsdp(mem, first + at, end);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
   for (let a = first; a + 20 <= end; a += 16) {
-    if (zone !== undefined && (!hasRsdpSignature(zone, a - first) || sumShort(zone, a - first, 20) !== 0)) continue;
-    const r = readRsdp(mem, a);
-    if (r === undefined || !r.checksumOk) continue;
-    if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) continue;
-    return r;
+    const r = validRsdp(mem, a, end);
+    if (r !== undefined) return r;
   }
   return undefined;
+}
+
+/** The RSDP at `a` if find_acpi_rsdp takes it: its checksums hold and an ACPI 2.0 one fits below `end`. */
+function validRsdp(mem: GuestMemory, a: number, end: number): RsdpInfo | undefined {
+  const r = readRsdp(mem, a);
+  if (r === undefined || !r.checksumOk) return undefined;
+  if (r.revision > 1 && (r.length > end - a || r.extendedChecksumOk !== true)) return undefined;
+  return r;
 }
 
 /** "RSDT[3]", "XSDT[0]", ...: made once (a number-to-string conversion per entry per walk is not free). */
 const entryRefs: Record<'RSDT' | 'XSDT', string[]> = { RSDT: [], XSDT: [] };
 const entryRef = (kind: 'RSDT' | 'XSDT', i: number): string => (entryRefs[kind][i] ??= `${kind}[${i}]`);
+const rootRefs = { RSDT: 'RSDP.RSDT', XSDT: 'RSDP.XSDT' } as const;
 
 /** A signature as a person reads it: `FACP`, or its bytes in hex when they are not printable (`00 00 00 00`). */
 export function signatureText(signature: string): string {
@@ -124,57 +152,103 @@ export function signatureText(signature: string): string {
   return `signature bytes ${[...signature].map((c) => c.charCodeAt(0).toString(16).padStart(2, '0')).join(' ')}`;
 }
 
-export function walkTables(mem: GuestMemory, rsdp: RsdpInfo): AcpiWalk {
-  const tables: FoundTable[] = [];
-  const byAddress = new Map<number, FoundTable>();
-  const problems: string[] = [];
-  const visit = (address: number, ref: string, facs = false): FoundTable | undefined => {
+/** Below this many tables the walk finds a table by address with a scan: cheaper than a map. */
+const SCAN_LIMIT = 16;
+
+/**
+ * Ranges a caller knows to sum to zero as the walk finds them (true only for
+ * bytes no write can have changed since the caller saw the sum: a loader's
+ * checksum under GuestMemory.mark). The walk does not sum those again.
+ */
+export interface KnownSums {
+  sumsToZero(address: number, length: number): boolean;
+}
+
+const nothingKnown: KnownSums = { sumsToZero: () => false };
+
+/** One walk's state: the tables found in order, what went wrong, and a way to find a table by address. */
+class Walk {
+  readonly mem: GuestMemory;
+  readonly known: KnownSums;
+  readonly tables: FoundTable[] = [];
+  readonly problems: string[] = [];
+  /** Every table by address, once there are more than SCAN_LIMIT. */
+  byAddress: Map<number, FoundTable> | undefined;
+
+  constructor(mem: GuestMemory, known: KnownSums) {
+    this.mem = mem;
+    this.known = known;
+  }
+
+  seen(address: number): FoundTable | undefined {
+    const tables = this.tables;
+    if (this.byAddress === undefined) {
+      if (tables.length <= SCAN_LIMIT) {
+        for (let i = 0; i < tables.length; i++) if (tables[i]!.address === address) return tables[i];
+        return undefined;
+      }
+      this.byAddress = new Map(tables.map((t) => [t.address, t]));
+    }
+    return this.byAddress.get(address);
+  }
+
+  visit(address: number, ref: string, facs: boolean): FoundTable | undefined {
     if (address === 0) return undefined;
-    const seen = byAddress.get(address);
+    const seen = this.seen(address);
     if (seen !== undefined) {
       seen.referencedBy.push(ref);
       return seen;
     }
+    const mem = this.mem;
     try {
       const signature = signatureAt(mem, address);
       const length = mem.readU32LE(address + 4);
       if (length < (facs ? 64 : 36)) {
-        problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? `${signature} with length ${length}, too short for a table` : `no table there (${signatureText(signature)}, length ${length})`}`);
+        this.problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? `${signature} with length ${length}, too short for a table` : `no table there (${signatureText(signature)}, length ${length})`}`);
         return undefined;
       }
-      const t: FoundTable = { signature, address, length, checksumOk: facs || mem.inspect(address, length, sum8) === 0, referencedBy: [ref] };
-      tables.push(t);
-      byAddress.set(address, t);
+      const checksumOk = facs || this.known.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
+      const t: FoundTable = { signature, address, length, checksumOk, referencedBy: [ref] };
+      this.tables.push(t);
+      this.byAddress?.set(address, t);
       return t;
     } catch (err) {
       if (err instanceof GuestMemoryError || err instanceof FwCfgError) {
-        problems.push(`${ref} -> ${hx(address)}: ${err.message}`);
+        this.problems.push(`${ref} -> ${hx(address)}: ${err.message}`);
         return undefined;
       }
       throw err;
     }
-  };
-  const fadtLinks = (fadt: FoundTable) => {
-    const u32 = (off: number) => (fadt.length >= off + 4 ? mem.readU32LE(fadt.address + off) : 0);
-    const u64 = (off: number) => (fadt.length >= off + 8 ? u64Masked(mem, fadt.address + off) : 0);
-    visit(u32(36), 'FACP.FIRMWARE_CTRL', true);
-    visit(u64(132), 'FACP.X_FIRMWARE_CTRL', true);
-    visit(u32(40), 'FACP.DSDT');
-    visit(u64(140), 'FACP.X_DSDT');
-  };
-  const root = (address: number, kind: 'RSDT' | 'XSDT') => {
-    const t = visit(address, `RSDP.${kind}`);
+  }
+
+  /** The FADT's FACS and DSDT, 32- and 64-bit fields each, where its length has them. */
+  fadtLinks(fadt: FoundTable): void {
+    const mem = this.mem;
+    const { address, length } = fadt;
+    this.visit(length >= 40 ? mem.readU32LE(address + 36) : 0, 'FACP.FIRMWARE_CTRL', true);
+    this.visit(length >= 140 ? u64Masked(mem, address + 132) : 0, 'FACP.X_FIRMWARE_CTRL', true);
+    this.visit(length >= 44 ? mem.readU32LE(address + 40) : 0, 'FACP.DSDT', false);
+    this.visit(length >= 148 ? u64Masked(mem, address + 140) : 0, 'FACP.X_DSDT', false);
+  }
+
+  root(address: number, kind: 'RSDT' | 'XSDT'): void {
+    const t = this.visit(address, rootRefs[kind], false);
     if (t === undefined) return;
+    const mem = this.mem;
     const width = kind === 'RSDT' ? 4 : 8;
     const count = Math.floor((t.length - 36) / width);
     for (let i = 0; i < count; i++) {
       const at = t.address + 36 + i * width;
       const entry = width === 4 ? mem.readU32LE(at) : u64Masked(mem, at);
-      const table = visit(entry, entryRef(kind, i));
-      if (table?.signature === 'FACP' && table.referencedBy.length === 1) fadtLinks(table);
+      const table = this.visit(entry, entryRef(kind, i), false);
+      if (table?.signature === 'FACP' && table.referencedBy.length === 1) this.fadtLinks(table);
     }
-  };
-  root(rsdp.rsdtAddress, 'RSDT');
-  if (rsdp.xsdtAddress !== null && rsdp.xsdtAddress !== 0) root(rsdp.xsdtAddress, 'XSDT');
-  return { rsdp, tables, problems };
+  }
+}
+
+export function walkTables(mem: GuestMemory, rsdp: RsdpInfo, known: KnownSums = nothingKnown): AcpiWalk {
+  const walk = new Walk(mem, known);
+  walk.root(rsdp.rsdtAddress, 'RSDT');
+  if (rsdp.xsdtAddress !== null && rsdp.xsdtAddress !== 0) walk.root(rsdp.xsdtAddress, 'XSDT');
+  return { rsdp, tables: walk.tables, problems: walk.problems };
 }

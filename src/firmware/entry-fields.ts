@@ -5,7 +5,7 @@
 import { FILE_NAME_MAX_LENGTH } from '../loader/constants.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import { COMMAND_NAMES, ENTRY_NAMES, type NameFieldOffset } from '../loader/fields.js';
-import type { ReadonlyBytes } from '../bytes.js';
+import { readU32LE, type ReadonlyBytes } from '../bytes.js';
 
 export interface NameView {
   name: string;
@@ -26,7 +26,12 @@ export function nameView(entry: LoaderEntry, at: NameFieldOffset, name: string):
 /** The command's name; an unknown command word shows in hex. */
 export function commandName(entry: LoaderEntry): string {
   if (entry.type !== 'unknown') return ENTRY_NAMES[entry.type];
-  return COMMAND_NAMES[entry.command] ?? `UNKNOWN(0x${entry.command.toString(16)})`;
+  return commandWordName(entry.command);
+}
+
+/** The name of a command word: the wire name of one of the four, else the word in hex. */
+export function commandWordName(command: number): string {
+  return COMMAND_NAMES[command] ?? `UNKNOWN(0x${command.toString(16)})`;
 }
 
 /**
@@ -36,10 +41,28 @@ export function commandName(entry: LoaderEntry): string {
  * explicit carry, exact in doubles: no BigInt on the hot path.
  */
 export function addLE(b: Uint8Array, at: number, size: number, addend: number): void {
+  // ToUint32 of an integer is the integer mod 2^32: the low half without a floating-point remainder
+  const addLo = addend >>> 0;
+  if (size === 4 || size === 8) {
+    // the usual pointer fields: whole 32-bit halves (a store into a Uint8Array keeps the low 8 bits)
+    const sum = readU32LE(b, at) + addLo;
+    const lo = sum >>> 0;
+    b[at] = lo;
+    b[at + 1] = lo >>> 8;
+    b[at + 2] = lo >>> 16;
+    b[at + 3] = lo >>> 24;
+    if (size === 4) return;
+    const hi = (readU32LE(b, at + 4) + (addend - addLo) / 0x100000000 + (sum >= 0x100000000 ? 1 : 0)) >>> 0;
+    b[at + 4] = hi;
+    b[at + 5] = hi >>> 8;
+    b[at + 6] = hi >>> 16;
+    b[at + 7] = hi >>> 24;
+    return;
+  }
   const n = size < 4 ? size : 4;
   let lo = 0;
   for (let i = n - 1; i >= 0; i--) lo = lo * 256 + b[at + i]!;
-  lo += addend % 0x100000000;
+  lo += addLo;
   const carry = lo >= 0x100000000 ? 1 : 0;
   lo >>>= 0; // ToUint32 of an integer below 2^34 is exact mod 2^32; narrower fields mask further below
   for (let i = 0; i < n; i++) {
@@ -49,7 +72,7 @@ export function addLE(b: Uint8Array, at: number, size: number, addend: number): 
   if (size <= 4) return;
   let hi = 0;
   for (let i = size - 1; i >= 4; i--) hi = hi * 256 + b[at + i]!;
-  hi = (hi + Math.floor(addend / 0x100000000) + carry) >>> 0;
+  hi = (hi + (addend - addLo) / 0x100000000 + carry) >>> 0;
   for (let i = 4; i < size; i++) {
     b[at + i] = hi & 0xff;
     hi >>>= 8;

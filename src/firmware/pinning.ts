@@ -23,17 +23,41 @@ export interface PlacedAllocator<Request> {
   allocate(file: string, size: number, request: Request): number | undefined;
 }
 
-/** The firmware's allocator with the run's placements applied (the one place pins are looked up). */
-export function placed<Request>(allocator: BaseAllocator<Request>, placements: ReadonlyMap<string, number> | undefined): PlacedAllocator<Request> {
-  if (placements === undefined || placements.size === 0) return { allocate: (_file, size, request) => allocator.allocate(size, request) };
-  return {
-    allocate(file, size, request) {
-      const pin = placements.get(file);
-      if (pin === undefined) return allocator.allocate(size, request);
-      if (allocator.claim?.(pin, pin + size) === 'overlap') {
-        throw new UsageError('PLACE_OVERLAP', `--place ${file}=0x${pin.toString(16)}: [0x${pin.toString(16)}, 0x${(pin + size).toString(16)}) overlaps what ${allocator.name} already allocated`);
-      }
-      return pin;
-    },
-  };
+/** No placements: every file is the allocator's (a class, so a run makes one object and no closures). */
+class Unpinned<Request> implements PlacedAllocator<Request> {
+  readonly #allocator: BaseAllocator<Request>;
+  constructor(allocator: BaseAllocator<Request>) {
+    this.#allocator = allocator;
+  }
+  allocate(_file: string, size: number, request: Request): number | undefined {
+    return this.#allocator.allocate(size, request);
+  }
+}
+
+class Pinned<Request> implements PlacedAllocator<Request> {
+  readonly #allocator: BaseAllocator<Request>;
+  readonly #placements: ReadonlyMap<string, number>;
+  readonly #name: string;
+  constructor(allocator: BaseAllocator<Request>, placements: ReadonlyMap<string, number>, name: string) {
+    this.#allocator = allocator;
+    this.#placements = placements;
+    this.#name = name;
+  }
+  allocate(file: string, size: number, request: Request): number | undefined {
+    const pin = this.#placements.get(file);
+    if (pin === undefined) return this.#allocator.allocate(size, request);
+    if (this.#allocator.claim?.(pin, pin + size) === 'overlap') {
+      throw new UsageError('PLACE_OVERLAP', `--place ${file}=0x${pin.toString(16)}: [0x${pin.toString(16)}, 0x${(pin + size).toString(16)}) overlaps what ${this.#name} already allocated`);
+    }
+    return pin;
+  }
+}
+
+/**
+ * The firmware's allocator with the run's placements applied (the one place
+ * pins are looked up); `name` is how errors call the allocator (its own name
+ * unless given).
+ */
+export function placed<Request>(allocator: BaseAllocator<Request>, placements: ReadonlyMap<string, number> | undefined, name = allocator.name): PlacedAllocator<Request> {
+  return placements === undefined || placements.size === 0 ? new Unpinned(allocator) : new Pinned(allocator, placements, name);
 }

@@ -10,15 +10,15 @@
  * qemu_platform_setup:251).
  */
 import { sum8 } from '../acpi/checksum.js';
-import { readRsdp, scanForRsdp, walkTables } from '../acpi/walk.js';
-import { LoaderCursor } from '../loader/codec.js';
-import type { LoaderEntry } from '../loader/entry.js';
-import { ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
-import type { GuestMemory } from '../memory/guest-memory.js';
+import { readRsdp, scanForRsdp, walkTables, type KnownSums } from '../acpi/walk.js';
+import { COMMAND_ADD_CHECKSUM, COMMAND_ADD_POINTER, COMMAND_ALLOCATE, COMMAND_WRITE_POINTER, ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
+import { ENTRY_NAMES, fieldOffset, nameFieldOffset, type NameFieldOffset } from '../loader/fields.js';
+import { LoaderScript, type EntryOffset } from '../loader/script.js';
+import type { GuestMemory, WriteMark } from '../memory/guest-memory.js';
 import type { FirmwareContext } from './context.js';
 import type { MachineFacts } from './record.js';
 import { acpiSetup, LEGACY_ACPI_1_16 } from './seabios-acpi.js';
-import { addLE, byte55, commandName, storeLE } from './entry-fields.js';
+import { addLE, commandWordName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
 import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
@@ -32,13 +32,39 @@ const MALLOC_MIN_ALIGN = 16;
 /** sizeof(struct romfile_wr_pointer_entry) on i386: u64, u32, u16, u8, pad, hlist_node. */
 const WR_POINTER_STORE = 24;
 
+// Where each command's fields sit (the table in loader/fields.ts): the executor reads them
+// straight out of the script (loader/script.ts), no entry objects on its path.
+const ALLOCATE_FILE = nameFieldOffset('allocate', 'file');
+const ALLOCATE_ALIGN = fieldOffset('allocate', 'align');
+const ALLOCATE_ZONE = fieldOffset('allocate', 'zone');
+const POINTER_DEST = nameFieldOffset('addPointer', 'destFile');
+const POINTER_SRC = nameFieldOffset('addPointer', 'srcFile');
+const POINTER_OFFSET = fieldOffset('addPointer', 'offset');
+const POINTER_SIZE = fieldOffset('addPointer', 'size');
+const CHECKSUM_FILE = nameFieldOffset('addChecksum', 'file');
+const CHECKSUM_OFFSET = fieldOffset('addChecksum', 'offset');
+const CHECKSUM_START = fieldOffset('addChecksum', 'start');
+const CHECKSUM_LENGTH = fieldOffset('addChecksum', 'length');
+const WRITE_DEST = nameFieldOffset('writePointer', 'destFile');
+const WRITE_SRC = nameFieldOffset('writePointer', 'srcFile');
+const WRITE_DST_OFFSET = fieldOffset('writePointer', 'dstOffset');
+const WRITE_SRC_OFFSET = fieldOffset('writePointer', 'srcOffset');
+const WRITE_SIZE = fieldOffset('writePointer', 'size');
+// The names outcomes carry, read once: ENTRY_NAMES has no prototype, which makes V8 keep it as a
+// dictionary, and a property read from one costs a generic lookup every time.
+const PADDING_NAME = ENTRY_NAMES.padding;
+const ALLOCATE_NAME = ENTRY_NAMES.allocate;
+const ADD_POINTER_NAME = ENTRY_NAMES.addPointer;
+const ADD_CHECKSUM_NAME = ENTRY_NAMES.addChecksum;
+const WRITE_POINTER_NAME = ENTRY_NAMES.writePointer;
+
 interface Loaded {
   file: FwCfgDirEntry;
   base: number;
   /**
    * The name as the ALLOCATE spelled it: equal to file.name, and usually the
-   * very string later commands carry (the decoder hands out one string per
-   * name field), which makes find()'s comparison a pointer test.
+   * very string later commands carry (the script hands out one string per
+   * name), which makes find()'s comparison a pointer test.
    */
   name: string;
 }
@@ -51,8 +77,25 @@ function subtractByte(b: Uint8Array, at: number, _length: number, sum: number): 
 const outcome = (index: number, command: string, status: EntryOutcome['status'], reason?: string): EntryOutcome =>
   reason === undefined ? { index, command, status } : { index, command, status, reason };
 
+/** Why SeaBIOS refuses an ADD_POINTER, in the order romfile_loader_add_pointer tests (kept off the hot path). */
+function pointerProblem(dest: Loaded | undefined, src: Loaded | undefined, offset: number, size: number): string {
+  if (!dest) return 'pointer file not allocated';
+  if (!src) return 'pointee file not allocated';
+  if (offset + size > 0xffffffff) return 'offset + size wraps';
+  if (offset + size > dest.file.size) return 'pointer field past the end of the file';
+  return `pointer size ${size}`;
+}
+
+/** Why SeaBIOS refuses an ADD_CHECKSUM, in the order romfile_loader_add_checksum tests. */
+function checksumProblem(file: Loaded | undefined, offset: number, start: number, length: number): string {
+  if (!file) return 'file not allocated';
+  if (offset >= file.file.size) return 'checksum byte past the end of the file';
+  if (start + length > 0xffffffff) return 'start + length wraps';
+  return 'range past the end of the file';
+}
+
 /** One run's state: the romfile list, the zones, what was loaded, and the report; one method per command. */
-class SeaBiosRun {
+class SeaBiosRun implements KnownSums {
   readonly memory: GuestMemory;
   readonly fw: FwCfgGuest;
   readonly highPlaced: PlacedAllocator<number>;
@@ -64,6 +107,12 @@ class SeaBiosRun {
   readonly fseg: ZoneAllocator;
   readonly loaded: Loaded[] = [];
   readonly writeFileLine: number;
+  /**
+   * The ranges checksums made sum to zero, marked in guest memory: while a
+   * mark is intact no write has touched its bytes, so the sum still holds
+   * when the ACPI walk reaches that table (sumsToZero), and is not redone.
+   */
+  readonly zeroSums: WriteMark[] = [];
 
   constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
     this.writeFileLine = profile.writeFileLine;
@@ -72,8 +121,8 @@ class SeaBiosRun {
     this.high = new ZoneAllocator('ZoneHigh', profile.zoneHigh);
     this.fseg = new ZoneAllocator('ZoneFSeg', profile.fsegRoom);
     // _malloc(zone, size, align), with --place applied
-    this.highPlaced = placed({ name: "SeaBIOS's ZoneHigh", allocate: (size, align) => this.high.allocate(size, align), claim: (s, e) => this.high.claim(s, e) }, ctx.placements);
-    this.fsegPlaced = placed({ name: "SeaBIOS's ZoneFSeg", allocate: (size, align) => this.fseg.allocate(size, align), claim: (s, e) => this.fseg.claim(s, e) }, ctx.placements);
+    this.highPlaced = placed(this.high, ctx.placements, "SeaBIOS's ZoneHigh");
+    this.fsegPlaced = placed(this.fseg, ctx.placements, "SeaBIOS's ZoneFSeg");
     this.report = emptyReport('seabios');
   }
 
@@ -88,9 +137,10 @@ class SeaBiosRun {
     return undefined;
   }
 
-  /** romfile_loader_find: byte 55 must be 0, then the first allocated blob of that name. */
-  find(entry: LoaderEntry, at: 4 | 60, name: string): Loaded | undefined {
-    if (byte55(entry, at) !== 0) return undefined;
+  /** romfile_loader_find on the name field at `field` of the entry: byte 55 must be 0, then the first allocated blob of that name. */
+  find(script: LoaderScript, e: EntryOffset, field: NameFieldOffset): Loaded | undefined {
+    if (script.byte55(e, field) !== 0) return undefined;
+    const name = script.name(e, field);
     const loaded = this.loaded;
     for (let i = 0; i < loaded.length; i++) if (loaded[i]!.name === name) return loaded[i];
     return undefined;
@@ -102,91 +152,108 @@ class SeaBiosRun {
     return outcome(index, command, 'rejected', reason);
   }
 
-  execute(entry: LoaderEntry, index: number): EntryOutcome {
-    const command = commandName(entry);
-    switch (entry.type) {
-      case 'allocate':
-        return this.allocate(entry, index, command);
-      case 'addPointer':
-        return this.addPointer(entry, index, command);
-      case 'addChecksum':
-        return this.addChecksum(entry, index, command);
-      case 'writePointer':
-        return this.writePointer(entry, index, command);
-      case 'padding':
-        return outcome(index, command, 'skipped', 'command 0');
+  /**
+   * Entry `index` of the script. Each command reads all its fields before it
+   * acts, as if the entry had been decoded first (a command may write where
+   * the script lies: a pinned file over it).
+   */
+  execute(script: LoaderScript, index: number): EntryOutcome {
+    const e = script.entry(index);
+    const command = script.command(e);
+    if (command === 0 && script.isPadding(e)) return outcome(index, PADDING_NAME, 'skipped', 'command 0');
+    this.report.commandsExecuted++;
+    switch (command) {
+      case COMMAND_ALLOCATE:
+        return this.allocate(script, e, index);
+      case COMMAND_ADD_POINTER:
+        return this.addPointer(script, e, index);
+      case COMMAND_ADD_CHECKSUM:
+        return this.addChecksum(script, e, index);
+      case COMMAND_WRITE_POINTER:
+        return this.writePointer(script, e, index);
       default:
-        return outcome(index, command, 'skipped', `unknown command 0x${entry.command.toString(16)}`);
+        return outcome(index, commandWordName(command), 'skipped', `unknown command 0x${command.toString(16)}`);
     }
   }
 
-  allocate(entry: Extract<LoaderEntry, { type: 'allocate' }>, index: number, command: string): EntryOutcome {
+  allocate(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
+    const command = ALLOCATE_NAME;
     const where = 'romfile_loader_allocate:100';
-    let align = entry.align;
+    let align = script.u32(e, ALLOCATE_ALIGN);
+    const zoneId = script.u8(e, ALLOCATE_ZONE);
     if ((align & (align - 1)) !== 0) return this.reject(index, command, where, `alignment ${align} is not a power of two`);
-    if (entry.zone !== ZONE_HIGH && entry.zone !== ZONE_FSEG) return this.reject(index, command, where, `zone ${entry.zone} is neither HIGH nor FSEG`);
+    if (zoneId !== ZONE_HIGH && zoneId !== ZONE_FSEG) return this.reject(index, command, where, `zone ${zoneId} is neither HIGH nor FSEG`);
     if (align < MALLOC_MIN_ALIGN) align = MALLOC_MIN_ALIGN;
-    if (byte55(entry, 4) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
-    const file = this.romfile(entry.file);
+    if (script.byte55(e, ALLOCATE_FILE) !== 0) return this.reject(index, command, where, 'file name has no NUL in byte 55');
+    const name = script.name(e, ALLOCATE_FILE);
+    const file = this.romfile(name);
     if (file === undefined) return outcome(index, command, 'skipped', 'no such fw_cfg file (silently ignored)');
     if (file.size === 0) return outcome(index, command, 'skipped', 'zero-size fw_cfg file (silently ignored)');
-    const zone = entry.zone === ZONE_HIGH ? this.high : this.fseg;
-    const base = (entry.zone === ZONE_HIGH ? this.highPlaced : this.fsegPlaced).allocate(entry.file, file.size, align);
+    const zone = zoneId === ZONE_HIGH ? this.high : this.fseg;
+    const base = (zoneId === ZONE_HIGH ? this.highPlaced : this.fsegPlaced).allocate(name, file.size, align);
     if (base === undefined) {
       this.report.warnings.push(noAlloc('romfile_loader_allocate:87'));
       return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);
     }
     this.fw.readItem(file.select, file.size, base);
-    this.loaded.push({ file, base, name: entry.file });
-    this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: entry.zone });
+    this.loaded.push({ file, base, name });
+    this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: zoneId });
     return outcome(index, command, 'applied');
   }
 
-  addPointer(entry: Extract<LoaderEntry, { type: 'addPointer' }>, index: number, command: string): EntryOutcome {
-    const dest = this.find(entry, 4, entry.destFile);
-    const src = this.find(entry, 60, entry.srcFile);
-    const { offset, size } = entry;
-    const reason = !dest
-      ? 'pointer file not allocated'
-      : !src
-        ? 'pointee file not allocated'
-        : offset + size > 0xffffffff
-          ? 'offset + size wraps'
-          : offset + size > dest.file.size
-            ? 'pointer field past the end of the file'
-            : size < 1 || size > 8 || (size & (size - 1)) !== 0
-              ? `pointer size ${size}`
-              : undefined;
-    if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_pointer:129', reason);
+  addPointer(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
+    const dest = this.find(script, e, POINTER_DEST);
+    const src = this.find(script, e, POINTER_SRC);
+    const offset = script.u32(e, POINTER_OFFSET);
+    const size = script.u8(e, POINTER_SIZE);
+    // the checks in one test; which one failed is worked out only then (pointerProblem)
+    if (dest === undefined || src === undefined || offset + size > 0xffffffff || offset + size > dest.file.size || (size !== 1 && size !== 2 && size !== 4 && size !== 8)) {
+      return this.reject(index, ADD_POINTER_NAME, 'romfile_loader_add_pointer:129', pointerProblem(dest, src, offset, size));
+    }
     // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
-    this.memory.patch(dest!.base + offset, size, addLE, src!.base);
-    return outcome(index, command, 'applied');
+    this.memory.patch(dest.base + offset, size, addLE, src.base);
+    return outcome(index, ADD_POINTER_NAME, 'applied');
   }
 
-  addChecksum(entry: Extract<LoaderEntry, { type: 'addChecksum' }>, index: number, command: string): EntryOutcome {
-    const file = this.find(entry, 4, entry.file);
-    const { offset, start, length } = entry;
-    const reason = !file
-      ? 'file not allocated'
-      : offset >= file.file.size
-        ? 'checksum byte past the end of the file'
-        : start + length > 0xffffffff
-          ? 'start + length wraps'
-          : start + length > file.file.size
-            ? 'range past the end of the file'
-            : undefined;
-    if (reason !== undefined) return this.reject(index, command, 'romfile_loader_add_checksum:152', reason);
+  addChecksum(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
+    const file = this.find(script, e, CHECKSUM_FILE);
+    const offset = script.u32(e, CHECKSUM_OFFSET);
+    const start = script.u32(e, CHECKSUM_START);
+    const length = script.u32(e, CHECKSUM_LENGTH);
+    if (file === undefined || offset >= file.file.size || start + length > 0xffffffff || start + length > file.file.size) {
+      return this.reject(index, ADD_CHECKSUM_NAME, 'romfile_loader_add_checksum:152', checksumProblem(file, offset, start, length));
+    }
     // subtract semantics: correct whatever the byte held before
-    const sum = this.memory.inspect(file!.base + start, length, sum8);
-    this.memory.patch(file!.base + offset, 1, subtractByte, sum);
-    return outcome(index, command, 'applied');
+    const sum = this.memory.inspect(file.base + start, length, sum8);
+    this.memory.patch(file.base + offset, 1, subtractByte, sum);
+    // with the byte inside the range, the range now sums to zero
+    if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file.base + start, length));
+    return outcome(index, ADD_CHECKSUM_NAME, 'applied');
   }
 
-  writePointer(entry: Extract<LoaderEntry, { type: 'writePointer' }>, index: number, command: string): EntryOutcome {
+  /** Whether [address, address+length) is a checksummed range no write has touched since (the walk's KnownSums). */
+  sumsToZero(address: number, length: number): boolean {
+    const marks = this.zeroSums;
+    for (let i = 0; i < marks.length; i++) {
+      const m = marks[i]!;
+      if (m.address === address && m.length === length && m.intact) return true;
+    }
+    return false;
+  }
+
+  /** Stops the marks (every write checks them while they are held). */
+  unmark(): void {
+    this.memory.unmark(this.zeroSums);
+  }
+
+  writePointer(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
+    const command = WRITE_POINTER_NAME;
     const where = 'romfile_loader_write_pointer:205';
-    const dest = this.romfile(entry.destFile); // global list: the pointer file need not be allocated
-    const src = this.find(entry, 60, entry.srcFile);
-    const { dstOffset, srcOffset, size } = entry;
+    const dest = this.romfile(script.name(e, WRITE_DEST)); // global list: the pointer file need not be allocated
+    const src = this.find(script, e, WRITE_SRC);
+    const dstOffset = script.u32(e, WRITE_DST_OFFSET);
+    const srcOffset = script.u32(e, WRITE_SRC_OFFSET);
+    const size = script.u8(e, WRITE_SIZE);
     if (!dest) return this.reject(index, command, where, 'pointer file not in the fw_cfg directory');
     if (!src) return this.reject(index, command, where, 'pointee file not allocated');
     if (dstOffset + size > 0xffffffff) return this.reject(index, command, where, 'offset + size wraps');
@@ -218,8 +285,18 @@ export interface SeaBiosRunFacts {
 }
 
 export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machine: SeaBiosRunFacts): FirmwareReport {
-  const { memory, fw } = ctx;
   const run = new SeaBiosRun(ctx, profile);
+  try {
+    boot(run, ctx, profile, machine);
+  } finally {
+    run.unmark();
+  }
+  return run.report;
+}
+
+/** One boot's loader work, the RSDP scan, and the OS's walk or the fallback. */
+function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, machine: SeaBiosRunFacts): void {
+  const { memory, fw } = ctx;
   const report = run.report;
 
   const dir = fw.directory();
@@ -243,21 +320,20 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machin
       loaderError = true;
       report.outcome = 'rejected';
     } else {
-      const cursor = new LoaderCursor(memory.view(buf, loader.size));
-      for (let i = 0; i < cursor.count; i++) {
-        const entry = cursor.at(i);
-        if (entry.type !== 'padding') report.commandsExecuted++;
-        report.entries.push(run.execute(entry, i));
-      }
+      const script = new LoaderScript(memory.view(buf, loader.size));
+      // one outcome per entry: the array sized once, not grown as it fills
+      const entries = (report.entries = new Array<EntryOutcome>(script.count));
+      for (let i = 0; i < script.count; i++) entries[i] = run.execute(script, i);
     }
   }
 
   // find_acpi_rsdp: scan the F-segment zone
   const rsdp = scanForRsdp(memory, profile.fsegRoom.start, profile.fsegZoneEnd);
   if (rsdp !== undefined) {
-    const fromLoader = report.allocations.some((a) => rsdp.address >= a.base && rsdp.address < a.base + a.length);
+    let fromLoader = false;
+    for (const a of report.allocations) if (rsdp.address >= a.base && rsdp.address < a.base + a.length) fromLoader = true;
     report.rsdp = { address: rsdp.address, fromLoader };
-    const walk = walkTables(memory, rsdp);
+    const walk = walkTables(memory, rsdp, run);
     report.tables = walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'loader' }));
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
@@ -266,7 +342,6 @@ export function runSeaBios(ctx: FirmwareContext, profile: SeaBiosProfile, machin
     fallback(run, profile, machine);
   }
   if (report.outcome === 'ran' && report.warnings.length > 0) report.outcome = 'ran-with-warnings';
-  return report;
 }
 
 const NO_FALLBACK_NOTE = 'no valid RSDP in the F-segment after the loader, and this SeaBIOS builds no ACPI tables of its own: the OS finds none';

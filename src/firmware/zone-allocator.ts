@@ -17,7 +17,7 @@ export class ZoneAllocator {
   constructor(name: string, zone: Range) {
     this.name = name;
     this.zone = zone;
-    this.gaps = [{ ...zone }];
+    this.gaps = [{ start: zone.start, end: zone.end }];
   }
 
   /** _malloc(zone, size, align): the address, or undefined when nothing fits. */
@@ -68,13 +68,22 @@ export class ZoneAllocator {
   }
 
   private carve(i: number, start: number, end: number): void {
-    const g = this.gaps[i]!;
+    const gaps = this.gaps;
+    const g = gaps[i]!;
     const above = end < g.end;
     const below = g.start < start;
-    if (above && below) this.gaps.splice(i + 1, 0, { start: g.start, end: start });
+    if (above && below) {
+      // a new gap below this one, at i + 1 (by hand: splice costs more than the few moves)
+      gaps.push(g);
+      for (let k = gaps.length - 1; k > i + 1; k--) gaps[k] = gaps[k - 1]!;
+      gaps[i + 1] = { start: g.start, end: start };
+    }
     if (above) g.start = end;
     else if (below) g.end = start;
-    else this.gaps.splice(i, 1);
+    else {
+      for (let k = i; k < gaps.length - 1; k++) gaps[k] = gaps[k + 1]!;
+      gaps.pop();
+    }
   }
 
   /** The free gaps, highest first (for reports). */

@@ -11,7 +11,7 @@
  * by hand for speed, with the table's offsets as word indices; it checks
  * itself against the table when this module loads (see the end of the file).
  */
-import { asBytes, firstDifference, readableBytes, readU32LE, writeU32LE, type ByteSource, type ReadonlyBytes } from '../bytes.js';
+import { asBytes, firstDifference, littleEndianWords, readableBytes, readU32LE, writeU32LE, type ByteSource, type ReadonlyBytes } from '../bytes.js';
 import { EncodeError, LoaderFormatError } from '../errors.js';
 import {
   COMMAND_ADD_CHECKSUM,
@@ -27,7 +27,6 @@ import { commandFromFields, commandSpec, fieldValue, LOADER_COMMANDS, specOfType
 import { isCanonicalNameField, nameFieldWords, nameWordCache, readName, readNameWords, writeName } from './name-field.js';
 
 const ENTRY_WORDS = ENTRY_SIZE / 4;
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 // Module-local names for what the word paths read: V8 reads a module's own
 // constants faster than imported bindings (measured: ~7% of an entry's encode).
@@ -36,11 +35,6 @@ const ALLOCATE = COMMAND_ALLOCATE;
 const ADD_POINTER = COMMAND_ADD_POINTER;
 const ADD_CHECKSUM = COMMAND_ADD_CHECKSUM;
 const WRITE_POINTER = COMMAND_WRITE_POINTER;
-
-/** Int32 view of `bytes` when the word path applies to it at all. */
-function wordsOf(bytes: Uint8Array): Int32Array | undefined {
-  return LITTLE_ENDIAN && bytes.byteOffset % 4 === 0 ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >>> 2) : undefined;
-}
 
 function rawCopy(u8: Uint8Array, o: number): Uint8Array {
   return u8.slice(o, o + ENTRY_SIZE);
@@ -136,7 +130,7 @@ export function decodeEntry(source: ByteSource | ReadonlyBytes, offset = 0): Loa
   if (!Number.isInteger(offset) || offset < 0 || offset + ENTRY_SIZE > u8.length) {
     throw new LoaderFormatError('LOADER_TRUNCATED', `entry at byte ${offset} needs 128 bytes, ${Math.max(0, u8.length - offset)} available`);
   }
-  return decodeAt(u8, wordsOf(u8), offset);
+  return decodeAt(u8, littleEndianWords(u8), offset);
 }
 
 /** Decodes a whole table-loader blob. Its size must be a multiple of 128. */
@@ -150,7 +144,7 @@ export function decodeLoader(source: ByteSource | ReadonlyBytes): LoaderEntry[] 
       `loader is ${u8.length} bytes, not a multiple of 128: ${rest} trailing byte${rest === 1 ? '' : 's'} after ${count} entries`,
     );
   }
-  const w = wordsOf(u8);
+  const w = littleEndianWords(u8);
   const out = new Array<LoaderEntry>(count);
   if (w !== undefined) for (let i = 0; i < count; i++) out[i] = decodeWords(u8, w, i * ENTRY_WORDS);
   else for (let i = 0; i < count; i++) out[i] = decodeBytes(u8, i * ENTRY_SIZE);
@@ -347,7 +341,7 @@ export function encodeEntry(entry: LoaderEntry, target: ByteSource, offset = 0):
     throw new EncodeError('TARGET_TOO_SMALL', `no room for a 128-byte entry at byte ${offset} of a ${u8.length}-byte target`);
   }
   u8.fill(0, offset, offset + ENTRY_SIZE);
-  const w = wordsOf(u8);
+  const w = littleEndianWords(u8);
   if (w !== undefined && (offset & 3) === 0) encodeWords([entry], 0, 1, u8, w, offset >>> 2);
   else encodeBytes(entry, u8, offset, 0);
 }
@@ -380,7 +374,7 @@ export function encodeLoaderInto(entries: readonly LoaderEntry[], target: ByteSo
   }
   // one memset, then only the non-zero words of each entry (this is the hot path)
   u8.fill(0, offset, offset + total);
-  const w = wordsOf(u8);
+  const w = littleEndianWords(u8);
   if (w !== undefined && (offset & 3) === 0) encodeWords(entries, 0, entries.length, u8, w, offset >>> 2);
   else for (let i = 0, o = offset; i < entries.length; i++, o += ENTRY_SIZE) encodeBytes(entries[i]!, u8, o, i);
   return total;
@@ -391,31 +385,6 @@ export function encodeLoader(entries: readonly LoaderEntry[], options: EncodeOpt
   const out = new Uint8Array(encodedLength(entries.length, options.padTo ?? 0));
   encodeLoaderInto(entries, out, 0, options);
   return out;
-}
-
-/**
- * Entry-by-entry decoding of one buffer, the way firmware walks the script:
- * the word view is made once, each entry is decoded when asked for.
- */
-export class LoaderCursor {
-  readonly count: number;
-  private readonly u8: Uint8Array;
-  private readonly w: Int32Array | undefined;
-
-  constructor(source: ByteSource | ReadonlyBytes) {
-    this.u8 = readableBytes(source);
-    if (this.u8.length % ENTRY_SIZE !== 0) {
-      throw new LoaderFormatError('LOADER_SIZE', `loader is ${this.u8.length} bytes, not a multiple of 128: ${this.u8.length % ENTRY_SIZE} trailing bytes`);
-    }
-    this.count = this.u8.length / ENTRY_SIZE;
-    this.w = wordsOf(this.u8);
-  }
-
-  /** The entry at index `i` as its bytes are now. */
-  at(i: number): LoaderEntry {
-    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new LoaderFormatError('LOADER_TRUNCATED', `no entry ${i} in ${this.count}`);
-    return this.w !== undefined ? decodeWords(this.u8, this.w, i * ENTRY_WORDS) : decodeBytes(this.u8, i * ENTRY_SIZE);
-  }
 }
 
 // ------------------------------------------------- agreement with the table
@@ -455,7 +424,7 @@ function reservedProbes(end: number): number[] {
  */
 function checkAgainstTable(): void {
   const image = new Uint8Array(ENTRY_SIZE);
-  const w = wordsOf(image);
+  const w = littleEndianWords(image);
   if (w === undefined) return; // big-endian host: only the byte path runs
   for (const spec of LOADER_COMMANDS) {
     const fail = (what: string): never => {
@@ -478,7 +447,7 @@ function checkAgainstTable(): void {
       if (fieldValue(e as LoaderCommand, f) !== values[i]) fail(`reads ${f.wire} from elsewhere than byte ${f.offset}`);
     });
     const out = new Uint8Array(ENTRY_SIZE);
-    encodeWords([e!], 0, 1, out, wordsOf(out)!, 0);
+    encodeWords([e!], 0, 1, out, littleEndianWords(out)!, 0);
     const d = firstDifference(out, image);
     if (d >= 0) fail(`writes byte ${d} as 0x${out[d]!.toString(16)}, the table says 0x${image[d]!.toString(16)}`);
     for (const p of reservedProbes(spec.end)) {

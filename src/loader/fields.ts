@@ -126,6 +126,27 @@ export function specOfType(type: unknown): CommandSpec | undefined {
   return typeof type === 'string' ? BY_TYPE.get(type) : undefined;
 }
 
+/** The model properties of a command type that are wire fields. */
+export type FieldProperty<K extends LoaderCommand['type']> = Exclude<keyof Extract<LoaderCommand, { type: K }>, 'type' | 'raw'> & string;
+
+function fieldOf<K extends LoaderCommand['type']>(type: K, property: FieldProperty<K>): FieldSpec {
+  const f = BY_TYPE.get(type)!.fields.find((x) => x.property === property);
+  if (f === undefined) throw new Error(`loader field table: ${type} has no field ${property}`);
+  return f;
+}
+
+/** Where a command's numeric field sits in its entry (for readers that go field by field: loader/script.ts). */
+export function fieldOffset<K extends LoaderCommand['type']>(type: K, property: FieldProperty<K>): number {
+  return fieldOf(type, property).offset;
+}
+
+/** Where a command's name field sits in its entry. */
+export function nameFieldOffset<K extends LoaderCommand['type']>(type: K, property: FieldProperty<K>): NameFieldOffset {
+  const f = fieldOf(type, property);
+  if (f.kind !== 'name' || (f.offset !== 4 && f.offset !== 60)) throw new Error(`loader field table: ${type}.${property} is not a name field at 4 or 60`);
+  return f.offset;
+}
+
 /** Wire names by command word. */
 export const COMMAND_NAMES: Readonly<Record<number, string>> = Object.freeze(Object.fromEntries(LOADER_COMMANDS.map((c) => [c.command, c.name])));
 

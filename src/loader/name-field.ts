@@ -10,6 +10,7 @@
  * words, so a loader that names the same three files 500 times builds three
  * strings.
  */
+import { interned } from '../bytes.js';
 import { EncodeError } from '../errors.js';
 import { FILE_NAME_MAX_LENGTH, FILE_NAME_SIZE } from './constants.js';
 
@@ -115,10 +116,53 @@ export function readNameWords(u8: Uint8Array, w: Int32Array, wi: number): string
 function cacheMiss(u8: Uint8Array, w: Int32Array, wi: number, slot: number): string | undefined {
   const at = wi << 2;
   if (!isCanonicalNameField(u8, at)) return undefined;
-  // an object key is interned by V8: later compares of this name against the encoder's cached one are pointer tests
-  const s = Object.keys({ [readName(u8, at)]: 0 })[0]!;
+  const s = interned(readName(u8, at));
   slotImage[slot] = w.slice(wi, wi + NAME_WORDS);
   slotString[slot] = s;
+  return s;
+}
+
+// Direct-mapped cache of C strings for readCStringWords: per slot the string,
+// its bytes with the NUL (zero-padded to words), how many words hold them and
+// the mask of the last one. A slot is only ever returned after its bytes
+// matched the field's, so a stale slot costs a miss, never a wrong name.
+const C_SLOT_BITS = 8;
+const cString: string[] = new Array<string>(1 << C_SLOT_BITS).fill('');
+const cWords = new Int32Array((1 << C_SLOT_BITS) * NAME_WORDS);
+const cCount = new Int32Array(1 << C_SLOT_BITS).fill(1); // '' : one word, its NUL in byte 0
+const cMask = new Int32Array(1 << C_SLOT_BITS).fill(0xff);
+
+/**
+ * Word-path read of the C string in the field starting at word `wi` of `w`
+ * (a little-endian view of the same memory as `u8`): the bytes up to the
+ * first NUL, or all 56, as readName gives them, whatever follows the NUL (what
+ * firmware compares: strcmp). Only the words up to the NUL are compared with
+ * a cached name, so the usual short name costs four word compares; strings
+ * come back interned.
+ */
+export function readCStringWords(u8: Uint8Array, w: Int32Array, wi: number): string {
+  // the slot from the first 16 bytes, as readNameWords (bytes after a NUL there only cost misses)
+  const slot = (Math.imul(w[wi]! ^ w[wi + 2]!, 0x9e3779b1) ^ Math.imul(w[wi + 1]! ^ w[wi + 3]!, 0x85ebca6b)) >>> (32 - C_SLOT_BITS);
+  const n = cCount[slot]!;
+  const base = slot * NAME_WORDS;
+  let k = 0;
+  while (k < n - 1 && w[wi + k] === cWords[base + k]) k++;
+  if (k === n - 1 && (w[wi + k]! & cMask[slot]!) === cWords[base + k]) return cString[slot]!;
+  return cStringMiss(u8, wi, slot);
+}
+
+function cStringMiss(u8: Uint8Array, wi: number, slot: number): string {
+  const at = wi << 2;
+  const s = interned(readName(u8, at));
+  if (s.length === FILE_NAME_SIZE) return s; // no NUL in the field: not cached (the compare above relies on one)
+  const n = (s.length >>> 2) + 1; // the word holding the NUL
+  const base = slot * NAME_WORDS;
+  for (let k = 0; k < NAME_WORDS; k++) cWords[base + k] = 0;
+  const bytes = new Uint8Array(cWords.buffer, base * 4, n * 4);
+  for (let i = 0; i < s.length; i++) bytes[i] = s.charCodeAt(i);
+  cCount[slot] = n;
+  cMask[slot] = (s.length & 3) === 3 ? -1 : (1 << (((s.length & 3) + 1) * 8)) - 1;
+  cString[slot] = s;
   return s;
 }
 

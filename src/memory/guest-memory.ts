@@ -18,6 +18,9 @@
  *   read-only memory, at construction (firmware images, captured ROM).
  * - `load` of FrozenBytes: a write that skips the whole pages it would only
  *   fill with zeros that are already there (below).
+ * - marks (`mark`, `unmark`): a caller learns whether any write surface has
+ *   touched some bytes since it marked them (kept by backing buffer, so a
+ *   write through an alias counts).
  *
  * Guest addresses and offsets inside a region are different types
  * (GuestAddress, RegionOffset: address.ts); offsets exist only inside this
@@ -93,8 +96,12 @@ export class MemoryRegion {
 
 const FROZEN = Symbol('frozen bytes');
 const NONZERO = Symbol('non-zero chunks');
+const FROZEN_BUFFER = Symbol('frozen buffer');
+const ZERO_PAGES = Symbol('zero pages');
 /** Granularity of FrozenBytes' zero index. */
 const CHUNK = 64;
+/** The page of the dirty bookkeeping, and of FrozenBytes' zero pages. */
+const DIRTY_PAGE = 4096;
 
 /**
  * Bytes that never change: a private copy taken at construction, which no
@@ -104,11 +111,16 @@ const CHUNK = 64;
 export class FrozenBytes {
   readonly length: number;
   readonly [FROZEN]: Uint8Array;
+  /** The copy's own buffer: the copy starts at its byte 0. */
+  readonly [FROZEN_BUFFER]: ArrayBuffer;
   /** Entry i: how many of the first i 64-byte chunks hold a non-zero byte. */
   readonly [NONZERO]: Int32Array;
+  /** Entry k: 1 when the whole 4 KiB page k (bytes [4096k, 4096k+4096)) is zeros: a page-aligned window in one read. */
+  readonly [ZERO_PAGES]: Uint8Array;
 
   private constructor(bytes: Uint8Array) {
     this[FROZEN] = bytes;
+    this[FROZEN_BUFFER] = bytes.buffer as ArrayBuffer;
     this.length = bytes.length;
     const chunks = Math.floor(bytes.length / CHUNK);
     const counts = new Int32Array(chunks + 1);
@@ -118,15 +130,30 @@ export class FrozenBytes {
       counts[c + 1] = counts[c]! + (any !== 0 ? 1 : 0);
     }
     this[NONZERO] = counts;
+    const per = DIRTY_PAGE / CHUNK;
+    const pages = new Uint8Array(Math.floor(bytes.length / DIRTY_PAGE));
+    for (let k = 0; k < pages.length; k++) pages[k] = counts[(k + 1) * per] === counts[k * per] ? 1 : 0;
+    this[ZERO_PAGES] = pages;
   }
 
   static copyOf(bytes: ReadonlyBytes): FrozenBytes {
-    return new FrozenBytes((bytes as Uint8Array).slice());
+    // a plain Uint8Array copy: a Buffer's slice() is a view of the same memory, not a copy
+    return new FrozenBytes(new Uint8Array(bytes as Uint8Array));
   }
 
   view(): ReadonlyBytes {
     return this[FROZEN];
   }
+}
+
+/**
+ * [from, to) of the frozen bytes without copying: all of them as they are,
+ * else a plain view of their own buffer (no species lookup, unlike
+ * subarray(), and no generic read of `buffer` or `byteOffset`).
+ */
+function slice(f: FrozenBytes, from: number, to: number): Uint8Array {
+  const b = f[FROZEN];
+  return from === 0 && to === f.length ? b : new Uint8Array(f[FROZEN_BUFFER], from, to - from);
 }
 
 /** Whether [from, from+length) of `f` is all zeros: the index for whole chunks, a look at the bytes for the ends. */
@@ -150,6 +177,9 @@ class Backed {
   readonly start: number;
   readonly end: number;
   readonly bytes: Uint8Array;
+  /** The buffer under `bytes` and where `bytes` starts in it: what aliases of these bytes have in common (marks). */
+  readonly buffer: ArrayBufferLike;
+  readonly base: number;
   readonly data: DataView;
   /** Whether the backing came from allocateBacking (and may go back to its pool). */
   readonly ownsBacking: boolean;
@@ -170,6 +200,8 @@ class Backed {
     this.ownsBacking = spec.bytes === undefined || spec.pooled === true;
     this.cleanIsZero = spec.bytes === undefined;
     this.bytes = spec.bytes ?? allocateBacking(spec.size);
+    this.buffer = this.bytes.buffer;
+    this.base = this.bytes.byteOffset;
     this.data = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
   }
 }
@@ -186,9 +218,43 @@ export class GuestMemoryError extends FwCfgError {
   }
 }
 
-const hx = (n: number) => '0x' + n.toString(16);
+const MARKED = Symbol('marked buffer');
+const FROM = Symbol('marked from');
+const TO = Symbol('marked to');
+const DROPPED = Symbol('mark dropped');
 
-const DIRTY_PAGE = 4096;
+/**
+ * Bytes a caller wants to know were left alone since it marked them
+ * (GuestMemory.mark): `intact` turns false at the first write of any surface
+ * that may change one of them, through whichever region shares them (aliases
+ * are windows on one buffer, so marks are kept by buffer, not by address).
+ */
+export class WriteMark {
+  readonly address: GuestAddress;
+  readonly length: number;
+  /** The buffer holding the bytes while intact, then undefined. */
+  [MARKED]: ArrayBufferLike | undefined;
+  /** [FROM, TO): the bytes' offsets in that buffer. */
+  readonly [FROM]: number;
+  readonly [TO]: number;
+  /** No longer followed (GuestMemory.unmark). */
+  [DROPPED] = false;
+
+  constructor(address: GuestAddress, length: number, buffer: ArrayBufferLike, from: number) {
+    this.address = address;
+    this.length = length;
+    this[MARKED] = buffer;
+    this[FROM] = from;
+    this[TO] = from + length;
+  }
+
+  /** No write has touched the bytes since the mark was made (and the memory was not released). */
+  get intact(): boolean {
+    return this[MARKED] !== undefined;
+  }
+}
+
+const hx = (n: number) => '0x' + n.toString(16);
 
 function dirty(b: Backed, offset: number, len: number): void {
   if (len === 0) return;
@@ -220,6 +286,15 @@ export class GuestMemory {
   #backed: readonly Backed[];
   #regions: readonly MemoryRegion[];
   #last: Backed;
+  /** Marks still intact (see mark()): every change checks them while there are any. */
+  #marks: WriteMark[] = [];
+  /**
+   * Buffer offsets every held mark lies within (loose once marks go: only ever
+   * wider than needed). A change outside them touches no mark, which is the
+   * common case: a loader writes its tables in order, each mark below the next write.
+   */
+  #marksFrom = Infinity;
+  #marksTo = -Infinity;
   /** Set by a caller that audits writes (the fuzzers' guard); undefined costs one check per write. */
   watch: WriteWatcher | undefined;
 
@@ -286,22 +361,80 @@ export class GuestMemory {
   /** The region holding all of [addr, addr+len), or a typed error; a write is watched and marked dirty here. */
   #resolve(addr: GuestAddress, len: number, write: boolean): Backed {
     const l = this.#last;
-    let b: Backed | undefined;
-    // fast path: inside the last region hit, integral address and length
-    if (addr >= l.start && addr + len <= l.end && Math.floor(addr) === addr && Math.floor(len) === len && len >= 0) b = l;
-    else {
-      checkAddress(addr);
-      if (!Number.isSafeInteger(len) || len < 0) throw new GuestMemoryError('BAD_LENGTH', `length ${String(len)} at ${hx(addr)} is not a non-negative integer`, addr, len);
-      b = this.#backedAt(addr);
-      if (b === undefined) throw new GuestMemoryError('UNMAPPED', `${len} bytes at ${hx(addr)}: no memory there`, addr, len);
-      if (addr + len > b.end) throw new GuestMemoryError('OUT_OF_REGION', `${len} bytes at ${hx(addr)} run past the end of ${b.region}`, addr, len, b.region);
-    }
-    if (write) {
-      if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
-      this.watch?.(addr, len);
-      dirty(b, addr - b.start, len);
-    }
+    // fast path (small enough to inline at every accessor): inside the last region hit, integral address and length
+    const b = addr >= l.start && addr + len <= l.end && Math.floor(addr) === addr && Math.floor(len) === len && len >= 0 ? l : this.#find(addr, len);
+    if (write) this.#writing(b, addr, len);
     return b;
+  }
+
+  /** #resolve past its fast path: the region by search, or the typed error. */
+  #find(addr: GuestAddress, len: number): Backed {
+    checkAddress(addr);
+    if (!Number.isSafeInteger(len) || len < 0) throw new GuestMemoryError('BAD_LENGTH', `length ${String(len)} at ${hx(addr)} is not a non-negative integer`, addr, len);
+    const b = this.#backedAt(addr);
+    if (b === undefined) throw new GuestMemoryError('UNMAPPED', `${len} bytes at ${hx(addr)}: no memory there`, addr, len);
+    if (addr + len > b.end) throw new GuestMemoryError('OUT_OF_REGION', `${len} bytes at ${hx(addr)} run past the end of ${b.region}`, addr, len, b.region);
+    return b;
+  }
+
+  /** A write surface is about to change [addr, addr+len) of `b`: refused if read-only, else watched and marked dirty. */
+  #writing(b: Backed, addr: GuestAddress, len: number): void {
+    if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
+    this.watch?.(addr, len);
+    this.#changed(b, addr - b.start, len);
+  }
+
+  /** [o, o+len) of `b` may change now: the page bookkeeping and the marks (every write surface comes through here). */
+  #changed(b: Backed, o: number, len: number): void {
+    dirty(b, o, len);
+    if (this.#marks.length === 0 || len === 0) return;
+    const from = b.base + o;
+    if (from < this.#marksTo && from + len > this.#marksFrom) this.#touch(b.buffer, from, from + len);
+  }
+
+  /** Breaks (and drops) the marks on bytes [from, to) of `buffer`. */
+  #touch(buffer: ArrayBufferLike, from: number, to: number): void {
+    const marks = this.#marks;
+    for (let i = marks.length - 1; i >= 0; i--) {
+      const m = marks[i]!;
+      if (m[MARKED] === buffer && m[FROM] < to && from < m[TO]) {
+        m[MARKED] = undefined;
+        marks[i] = marks[marks.length - 1]!;
+        marks.pop();
+      }
+    }
+    if (marks.length === 0) this.#unbound();
+  }
+
+  /**
+   * Marks the bytes of [addr, addr+len) (one region's, checked as view() is):
+   * the mark stays intact until a write surface may change one of them. Every
+   * write checks the marks held, so a caller unmarks them when it is done.
+   * For proofs about bytes that must still hold when used (a checksum the
+   * loader made true, which the ACPI walk need not sum again).
+   */
+  mark(addr: GuestAddress, len: number): WriteMark {
+    const b = this.#resolve(addr, len, false);
+    const m = new WriteMark(addr, len, b.buffer, b.base + (addr - b.start));
+    this.#marks.push(m);
+    if (m[FROM] < this.#marksFrom) this.#marksFrom = m[FROM];
+    if (m[TO] > this.#marksTo) this.#marksTo = m[TO];
+    return m;
+  }
+
+  /** Stops checking writes against these marks (each keeps what it knows so far). */
+  unmark(marks: readonly WriteMark[]): void {
+    if (marks.length === 0 || this.#marks.length === 0) return;
+    for (const m of marks) m[DROPPED] = true;
+    const kept: WriteMark[] = [];
+    for (const m of this.#marks) if (!m[DROPPED]) kept.push(m);
+    this.#marks = kept;
+    if (kept.length === 0) this.#unbound();
+  }
+
+  #unbound(): void {
+    this.#marksFrom = Infinity;
+    this.#marksTo = -Infinity;
   }
 
   /**
@@ -326,6 +459,9 @@ export class GuestMemory {
       }
     }
     for (const [buffer, ranges] of buffers) releaseBacking(new Uint8Array(buffer), ranges);
+    for (const m of this.#marks) m[MARKED] = undefined;
+    this.#marks = [];
+    this.#unbound();
     this.#backed = [];
     this.#regions = [];
     this.#last = RELEASED;
@@ -344,8 +480,8 @@ export class GuestMemory {
    */
   view(addr: GuestAddress, len: number): ReadonlyBytes {
     const b = this.#resolve(addr, len, false);
-    const o = addr - b.start;
-    return b.bytes.subarray(o, o + len);
+    // a plain view of the backing (subarray() would look up a species constructor every time)
+    return new Uint8Array(b.buffer, b.base + (addr - b.start), len);
   }
 
   /** A copy of [addr, addr+len). */
@@ -400,7 +536,6 @@ export class GuestMemory {
     if (!(Number.isSafeInteger(from) && Number.isSafeInteger(length) && from >= 0 && length >= 0 && from + length <= source.length)) {
       throw new GuestMemoryError('BAD_LENGTH', `load: [${String(from)}, +${String(length)}) is outside the ${source.length} source bytes`, addr, length);
     }
-    const src = source[FROZEN];
     const b = this.#resolve(addr, length, false);
     if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${length} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, length, b.region);
     this.watch?.(addr, length);
@@ -408,28 +543,29 @@ export class GuestMemory {
     const firstPage = Math.ceil(o / DIRTY_PAGE);
     const endPage = Math.floor((o + length) / DIRTY_PAGE);
     if (!b.cleanIsZero || endPage <= firstPage) {
-      dirty(b, o, length);
-      b.bytes.set(src.subarray(from, from + length), o);
+      this.#changed(b, o, length);
+      b.bytes.set(slice(source, from, from + length), o);
       return;
     }
     const pages = b.dirtyPages;
     // copy in runs: everything up to the first page that may stay as it is, then on past it
     let copyFrom = o;
+    const zeroPages = source[ZERO_PAGES];
     for (let p = firstPage; p < endPage; p++) {
       const at = from + (p * DIRTY_PAGE - o);
-      if ((pages === undefined || pages[p] === 0) && zeroIn(source, at, DIRTY_PAGE)) {
+      if ((pages === undefined || pages[p] === 0) && (at % DIRTY_PAGE === 0 ? zeroPages[at / DIRTY_PAGE] === 1 : zeroIn(source, at, DIRTY_PAGE))) {
         const n = p * DIRTY_PAGE - copyFrom;
         if (n > 0) {
-          dirty(b, copyFrom, n);
-          b.bytes.set(src.subarray(from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
+          this.#changed(b, copyFrom, n);
+          b.bytes.set(slice(source, from + (copyFrom - o), from + (copyFrom - o) + n), copyFrom);
         }
         copyFrom = (p + 1) * DIRTY_PAGE;
       }
     }
     const n = o + length - copyFrom;
     if (n > 0) {
-      dirty(b, copyFrom, n);
-      b.bytes.set(src.subarray(from + (copyFrom - o), from + length), copyFrom);
+      this.#changed(b, copyFrom, n);
+      b.bytes.set(slice(source, from + (copyFrom - o), from + length), copyFrom);
     }
   }
 
@@ -496,13 +632,13 @@ export class GuestMemory {
   /** Every store of the bus surface and of power-on contents: watched, marked dirty, then copied. */
   #store(b: Backed, o: number, src: ReadonlyBytes): void {
     this.watch?.(b.start + o, src.length);
-    dirty(b, o, src.length);
+    this.#changed(b, o, src.length);
     b.bytes.set(src, o);
   }
 
   #fillAt(b: Backed, o: number, len: number, value: number): void {
     this.watch?.(b.start + o, len);
-    dirty(b, o, len);
+    this.#changed(b, o, len);
     b.bytes.fill(value, o, o + len);
   }
 
