@@ -31,6 +31,9 @@ interface StoryJson {
   errors: number;
 }
 
+/** The temporary directory check makes (mkdtemp's six characters): other runs' directories do not count. */
+const CHECK_TEMP = /^fwcfg-check-[A-Za-z0-9]{6}$/;
+
 live(`check on the seed's command line tells the seed's story and exits 1${suffix}`, async (t) => {
   t.timeout(240_000);
   const tmp = mkdtempSync(join(tmpdir(), 'fwcfg-check-test-'));
@@ -40,13 +43,13 @@ live(`check on the seed's command line tells the seed's story and exits 1${suffi
     truncateSync(nv, 256 << 20);
     // pc-q35-5.2: a machine type every modelled release knows, so each migration is decided by sizes
     const args = [...COMMON, '-machine', 'pc-q35-5.2,nvdimm=on', '-m', 'size=2G,slots=8,maxmem=4G', '-object', `memory-backend-file,id=mem0,mem-path=${nv},size=256M`, '-device', 'nvdimm,label-size=131072,memdev=mem0,id=nvdimm0,slot=1', '-device', 'vmgenid', '-device', 'intel-iommu'];
-    const before = new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('fwcfg-check-')));
+    const before = new Set(readdirSync(tmpdir()).filter((n) => CHECK_TEMP.test(n)));
     const r = await fwcfg('check', '--json', '--', ...args);
     t.is(r.code, 1, r.stderr);
     t.regex(r.stderr, /check: seabios: first ACPI select etc\/table-loader/, 'progress goes to stderr');
     const s = JSON.parse(r.stdout) as StoryJson;
     t.is(s.capture, null, 'the temporary capture is not kept');
-    const leftover = readdirSync(tmpdir()).filter((n) => n.startsWith('fwcfg-check-') && !before.has(n));
+    const leftover = readdirSync(tmpdir()).filter((n) => CHECK_TEMP.test(n) && !before.has(n));
     t.deepEqual(leftover, [], 'and its directory is removed');
     t.is(s.configuration.machineType, 'pc-q35-5.2');
 
