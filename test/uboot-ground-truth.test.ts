@@ -94,3 +94,17 @@ test('the comparison is not vacuous: a moved blob, other bytes, another build ar
   // the same boot claimed by the sid build: its heap sits 4 KiB higher
   t.true(whatDiffers({ ...obs, json: { ...obs.json, packages: { ...obs.json.packages, 'u-boot-qemu': '2025.01-3.2' } } }).includes('etc/acpi/tables placed'));
 });
+
+test("free() after a failure: the bytes it leaves on the F-segment blob after the MP table are the real ones, so no RSDP survives there", (t) => {
+  for (const r of ['2023.01', '2025.01', '2025.01-3.2']) {
+    for (const c of ['fseg-then-missing-file', 'heap-exhausted']) {
+      const obs = load(`${r}-${c}`);
+      const freed = compareWithModel(obs).checks.filter((k) => k.what.includes('after free()'));
+      t.true(freed.length >= 1 && freed.every((k) => k.status === 'same'), `${r}-${c}: ${JSON.stringify(freed)}`);
+      // and the check sees the pointers: one changed byte of them is a difference
+      const area = obs.biosArea!.slice();
+      area[0xf0060 - 0xe0000] ^= 0xff;
+      t.true(compareWithModel({ ...obs, biosArea: area }).checks.some((k) => k.what.includes('after free()') && k.status === 'differs'), `${r}-${c}`);
+    }
+  }
+});

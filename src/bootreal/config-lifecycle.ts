@@ -8,6 +8,7 @@ import type { GuestMemory } from '../memory/guest-memory.js';
 import { simulateLifecycle, type Lifecycle } from '../simulate/lifecycle.js';
 import { policyFor } from '../simulate/options.js';
 import { stageFor } from '../simulate/firmware-run.js';
+import { stageCaveat } from '../simulate/stage-caveat.js';
 import { itemsCaptureFor } from '../simulate/captures.js';
 import { LOADER_FILE } from '../loader/constants.js';
 import type { Vector } from '../vectors/vector.js';
@@ -52,6 +53,7 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
   const image = findFirmwareImage(input.firmware, findQemu(configQemuBinary(input.vector)), input.image);
   const modelFirmware = realFirmwareSpec(input.spec ?? input.firmware, image);
   const stage = stageFor(input.vector, modelFirmware);
+  const caveat = stageCaveat(input.vector, modelFirmware, stage);
   const guid = input.vector.hasStage(stage) ? input.vector.stage(stage).qmp_vm_generation_id : undefined;
   const creationLoader = input.vector.hasRom('before', LOADER_FILE) ? input.vector.romBytes('before', LOADER_FILE) : undefined;
   const items = itemsCaptureFor(input.vector, undefined);
@@ -89,7 +91,7 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
       argv: run.argv,
       vmgenidGuid: guid ?? null,
       boots: run.results.map((r) => r.live),
-      comparison: model === undefined ? null : run.results.map((r, i) => withVersion(r.comparison ?? unmodelled(i + 1, model!), installed, captured)),
+      comparison: model === undefined ? null : run.results.map((r, i) => withCaveat(withVersion(r.comparison ?? unmodelled(i + 1, model!), installed, captured), caveat)),
     };
   } finally {
     for (const m of model?.memories ?? []) m?.release();
@@ -104,4 +106,8 @@ function unmodelled(boot: number, model: Lifecycle): BootComparison {
 function withVersion(c: BootComparison, installed: string | undefined, captured: string | undefined): BootComparison {
   if (installed === undefined || captured === undefined || installed === captured) return c;
   return { ...c, equal: false, checks: [{ what: 'QEMU version', status: 'different', detail: `the vector was captured on QEMU ${captured}, this host runs ${installed}: the configuration's tables need not be the same` }, ...c.checks] };
+}
+
+function withCaveat(c: BootComparison, caveat: string | null): BootComparison {
+  return caveat === null ? c : { ...c, caveat };
 }

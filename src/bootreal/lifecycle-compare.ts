@@ -43,6 +43,8 @@ export interface BootComparison {
   boot: number;
   equal: boolean;
   checks: Check[];
+  /** Why the model's tables may not be this firmware's (the vector lacks its stage; ../simulate/stage-caveat.ts). */
+  caveat?: string;
 }
 
 export interface ModelBoot {

@@ -127,6 +127,14 @@ export function compareWithModel(obs: UbootObservation): UbootComparison {
       const realTables = real === undefined ? [] : walkTables(observedMemory(obs), real).tables;
       const show = (t: { signature: string; address: number; length: number; checksumOk: boolean }[]) => t.map((x) => `${x.signature}@${hex(x.address)}+${x.length}${x.checksumOk ? '' : '!'}`).join(' ') || 'none';
       checks.push(check('ACPI tables an OS walks to', show(realTables) === show(model.tables), show(realTables), show(model.tables)));
+      // what free() left on each F-segment blob (and the chunk header in front of it), where the boot reached its prompt
+      for (const a of model.allocations) {
+        if (a.freed !== true || a.base < BIOS_AREA.start || a.base - 8 + a.length + 8 > BIOS_AREA.end || !j.reached_prompt) continue;
+        const real = obs.biosArea.subarray(a.base - 8 - BIOS_AREA.start, a.base + a.length - BIOS_AREA.start);
+        const mine = b.memory.read(a.base - 8, a.length + 8);
+        const differing = real.reduce((n, x, i) => n + (x === mine[i] ? 0 : 1), 0);
+        checks.push(check(`${a.file} after free() (0x${(a.base - 8).toString(16)}-0x${(a.base + a.length).toString(16)})`, differing === 0, `${real.length} bytes as the model's`, `${differing} bytes differ (real ${Buffer.from(real.subarray(0, 24)).toString('hex')}, model ${Buffer.from(mine.subarray(0, 24)).toString('hex')})`));
+      }
     } else checks.push(check('RSDP an OS finds', j.rsdp === null && model.rsdp === null, hex(j.rsdp), hex(model.rsdp?.address)));
     if (j.pciexbar !== null && !j.reached_prompt) checks.push({ what: 'q35 PCIEXBAR after the boot', status: 'unobservable', detail: `real ${hex(j.pciexbar)} when stopped in a later boot, model ${hex(machine.pciexbar)}` });
     else if (j.pciexbar !== null) checks.push(check('q35 PCIEXBAR after the boot', j.pciexbar === machine.pciexbar, hex(j.pciexbar), hex(machine.pciexbar)));

@@ -43,6 +43,13 @@ export interface UbootProfile {
   handsOnRsdp: boolean;
   /** 2021.01: free() of an F-segment blob after a failure resets the machine, which then fails the same way at every boot. */
   fsegFreeResets: boolean;
+  /**
+   * What free() leaves on the blob placed right after the MP table (its chunk header is the table's last
+   * bytes, so dlmalloc's arithmetic on it is the same at every boot): the list pointers it writes over the
+   * block's first 16 bytes (fd = bk, a bin inside the relocated U-Boot) and, where a later malloc split the
+   * bogus chunk, the size word that split left in the 8 bytes before the block. Measured.
+   */
+  freedFsegHead?: { fdBk: number; size: number };
   provenance: string;
 }
 
@@ -202,11 +209,37 @@ function runLoader(ctx: FirmwareContext, profile: UbootProfile, find: (name: str
     report.outcome = 'rejected';
     // every file->addr goes to free(): heap blobs back to dlmalloc, FSEG ones too although malloc never gave them out
     for (const a of report.allocations) a.freed = true;
-    report.notes.push("after the failure every placed blob is passed to free(): dlmalloc writes its free-list pointers over a freed block's first 16 bytes (values inside U-Boot, not modelled), F-segment blobs included");
+    report.notes.push("after the failure every placed blob is passed to free(): dlmalloc writes its free-list pointers over a freed block's first 16 bytes, F-segment blobs included");
+    clobberFreed(ctx, profile, report);
     if (profile.fsegFreeResets && report.allocations.some((a) => a.zone === ZONE_FSEG)) {
       report.outcome = 'hung';
       report.notes.push('free() of the F-segment blob resets the machine: U-Boot boots again, fails the same way, and never reaches its prompt');
     }
   }
   if (profile.handsOnRsdp && find(RSDP_FILE) === undefined) report.notes.push('no etc/acpi/rsdp: acpi_get_rsdp_addr() then reads through a NULL fw_file (undefined behaviour)');
+}
+
+/**
+ * The bytes free() leaves on the placed blobs (U-Boot common/dlmalloc.c fREe: frontlink writes fd and bk
+ * over the block's first 16 bytes; spec-vectors/uboot/*-fseg-then-missing-file record them). Known only
+ * for the F-segment blob placed right after the MP table; on the others the pointers depend on U-Boot's
+ * heap and on memory the model does not hold, so they are named in a note and left as they were.
+ */
+function clobberFreed(ctx: FirmwareContext, profile: UbootProfile, report: FirmwareReport): void {
+  if (profile.fsegFreeResets) return;
+  const known = profile.freedFsegHead;
+  const unknown: string[] = [];
+  for (const a of report.allocations) {
+    if (a.zone === ZONE_FSEG && a.base === profile.fsegStart && known !== undefined) {
+      const word = BigInt(known.fdBk);
+      ctx.memory.patch(a.base, 16, (field, at) => {
+        writeLE(field, at, 8, word);
+        writeLE(field, at + 8, 8, word);
+      });
+      ctx.memory.patch(a.base - 8, 8, (field, at) => writeLE(field, at, 8, BigInt(known.size)));
+    } else {
+      unknown.push(`${a.file}@0x${a.base.toString(16)}`);
+    }
+  }
+  if (unknown.length > 0) report.notes.push(`free() overwrites the first 16 bytes of ${unknown.join(', ')} with values the model does not know (left as they were)`);
 }

@@ -20,6 +20,7 @@ import { boot, firmwareNameOf, type FirmwareSpec } from './boot.js';
 import { vectorFileContents } from './captures.js';
 import { guestFor, type GuestFactory } from './fwcfg-access.js';
 import { loaderView } from './rebuild-story.js';
+import { stageCaveat } from './stage-caveat.js';
 
 export interface FirmwareSimOptions extends ModelOptions {
   firmware: FirmwareSpec;
@@ -32,6 +33,8 @@ export interface FirmwareSimReport {
   hostPageSize: number;
   /** The capture stage whose boot this reproduces (its rebuilt blobs, RAM blocks, GUID). */
   stage: string;
+  /** Set when `stage` is another firmware's whose platform programming differs (./stage-caveat.ts): its tables are not the ones this firmware's real boot gets. */
+  stageCaveat: string | null;
   ramblocks: { before: RamBlockRow[]; afterRebuild: RamBlockRow[] | null };
   /** After: null where the live QEMU ended before the rebuilt loader could be read (a capture's record). */
   loader: { commandsBefore: number; commandsAfter: number | null; bytesBefore: number; bytesAfter: number | null };
@@ -90,6 +93,8 @@ export function simulateFirmware(vector: Vector, o: FirmwareSimOptions): Firmwar
   const machine = firmwareMachine(vector, o);
   const before = { ramblocks: machine.romRows(), loader: loaderView(machine.device.fileItem(LOADER_FILE)?.data ?? new Uint8Array(0)) };
   const { firmware, memory, qemuError } = bootOrAbort(machine, o.firmware, o.placements);
+  const caveat = stageCaveat(vector, o.firmware, stage);
+  if (caveat !== null) firmware?.notes.push(caveat);
   const rebuilt = stage !== 'before' && vector.hasRom(stage, LOADER_FILE) ? decodeLoader(vector.romBytes(stage, LOADER_FILE)) : null;
   const nowLoader = machine.device.fileItem(LOADER_FILE)?.data;
   const after = qemuError === null && nowLoader != null ? loaderView(nowLoader) : rebuilt !== null ? { commands: rebuilt.filter((e) => e.type !== 'padding').length, bytes: rebuilt.length * 128 } : { commands: null, bytes: null };
@@ -102,6 +107,7 @@ export function simulateFirmware(vector: Vector, o: FirmwareSimOptions): Firmwar
       qemu: versionText(o.policy.version),
       hostPageSize: o.hostPageSize,
       stage,
+      stageCaveat: caveat,
       ramblocks: { before: before.ramblocks, afterRebuild: qemuError === null ? machine.romRows() : null },
       loader: { commandsBefore: before.loader.commands, commandsAfter: after.commands, bytesBefore: before.loader.bytes, bytesAfter: after.bytes },
       qemuError,

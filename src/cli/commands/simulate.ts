@@ -106,7 +106,7 @@ function bootText(vector: Vector, firmware: FirmwareSpec, f: BootFlags): string 
   const r = sim.report;
   const written = f.out !== undefined && r.firmware !== null && sim.memory !== undefined ? writeAllocations(f.out, r.firmware, sim.memory) : [];
   if (f.json) return jsonText({ ...r, firmware: r.firmware === null ? null : firmwareJson(r.firmware), ...(written.length > 0 ? { written } : {}) });
-  const lines = [`${r.vector} (${r.machineType}) under QEMU ${r.qemu}'s rules, booted by ${firmwareLabel(firmware)} (the capture's ${r.stage} stage)`, '', 'At machine creation:', blocks(r.ramblocks.before), `  the loader holds ${r.loader.commandsBefore} commands in ${byteCount(r.loader.bytesBefore)}`, ''];
+  const lines = [`${r.vector} (${r.machineType}) under QEMU ${r.qemu}'s rules, booted by ${firmwareLabel(firmware)} (the capture's ${r.stage} stage)`, ...(r.stageCaveat !== null ? [`  note: ${r.stageCaveat}`] : []), '', 'At machine creation:', blocks(r.ramblocks.before), `  the loader holds ${r.loader.commandsBefore} commands in ${byteCount(r.loader.bytesBefore)}`, ''];
   if (r.qemuError !== null) {
     lines.push(`The firmware's first ACPI select makes QEMU rebuild the tables${r.loader.commandsAfter === null ? '' : ` (loader: ${r.loader.commandsAfter} commands, ${byteCount(r.loader.bytesAfter!)})`} and QEMU aborts:`, ...r.qemuError.split('\n').map((l) => `  ${l}`));
     if (f.out !== undefined) lines.push('', `nothing written into ${f.out}: QEMU ended before the firmware ran the loader`);

@@ -33,6 +33,14 @@ interface X86Build {
    * the largest HIGH blob an injected script could place (acpi=off q35); assumed the same elsewhere.
    */
   brkAboveTop: number;
+  /**
+   * free() of the F-segment blob after the MP table (*-fseg-then-missing-file, *-heap-exhausted): the MP
+   * table's last word makes its chunk size 0x01ff00fe, so fd = bk = dlmalloc's last bin, this far above
+   * relocaddr (static data of the relocated U-Boot); `size`: the word left in front of the block (2023.01:
+   * set_head writes the MP table's word back; 2025.01: a later malloc split 0xfa0 bytes off that bogus
+   * 32 MiB chunk, and free() put those back in a smaller bin).
+   */
+  freedFseg?: { binAboveReloc: number; size: number };
 }
 
 interface UbootBuild {
@@ -52,7 +60,15 @@ function profileOf(b: UbootBuild, m: MachineFacts): UbootProfile {
   const end = m.lowRam.end - b.x86.relocBelowTop;
   const family = m.family === 'pc' ? 'pc' : 'q35';
   const top = end - b.x86.topBelowEnd[family] + (m.ramAbove4G === true ? b.x86.aboveFourGiB : 0);
-  const base = { otherReads: b.otherReads, fsegStart: b.x86.fsegStart, heap: { top, brk: top + b.x86.brkAboveTop, end }, handsOnRsdp: b.handsOnRsdp, fsegFreeResets: b.fsegFreeResets };
+  const freed = b.x86.freedFseg;
+  const base = {
+    otherReads: b.otherReads,
+    fsegStart: b.x86.fsegStart,
+    heap: { top, brk: top + b.x86.brkAboveTop, end },
+    handsOnRsdp: b.handsOnRsdp,
+    fsegFreeResets: b.fsegFreeResets,
+    ...(freed !== undefined ? { freedFsegHead: { fdBk: end + freed.binAboveReloc, size: freed.size } } : {}),
+  };
   if (m.arch !== 'x86_64') return { ...base, noLoader: b.arm64, provenance: `${b.debian}: measured (spec-vectors/uboot/)` };
   const measured = m.family === 'q35' || m.family === 'pc';
   return {
@@ -104,7 +120,7 @@ export const UBOOT_2021_01 = record(
 export const UBOOT_2023_01 = record(
   {
     debian: '2023.01+dfsg-2+deb12u3',
-    x86: { fsegStart: 0xf0060, relocBelowTop: 0x10b0000, topBelowEnd: { q35: 0x2365c0, pc: 0x2367c0 }, aboveFourGiB: 0x40, brkAboveTop: 0x25c0 },
+    x86: { fsegStart: 0xf0060, relocBelowTop: 0x10b0000, topBelowEnd: { q35: 0x2365c0, pc: 0x2367c0 }, aboveFourGiB: 0x40, brkAboveTop: 0x25c0, freedFseg: { binAboveReloc: 0x9c800, size: 0x01ff00ff } },
     arm64: ARM64_NO_ACPI,
     otherReads: [],
     handsOnRsdp: false,
@@ -120,7 +136,7 @@ const SMBIOS_READS = ['etc/smbios/smbios-anchor', 'etc/smbios/smbios-tables'];
 /** Debian 13's build (trixie). */
 const BUILD_2025_01: UbootBuild = {
   debian: '2025.01-3+deb13u1',
-  x86: { fsegStart: 0xf0060, relocBelowTop: 0x10e0000, topBelowEnd: { q35: 0x23b480, pc: 0x23b7c0 }, aboveFourGiB: 0, brkAboveTop: 0x201040 },
+  x86: { fsegStart: 0xf0060, relocBelowTop: 0x10e0000, topBelowEnd: { q35: 0x23b480, pc: 0x23b7c0 }, aboveFourGiB: 0, brkAboveTop: 0x201040, freedFseg: { binAboveReloc: 0xcc020, size: 0xfa1 } },
   arm64: `${ARM64_NO_ACPI}; at boot it reads the directory and QEMU's SMBIOS only`,
   otherReads: SMBIOS_READS,
   handsOnRsdp: true,
@@ -134,7 +150,8 @@ export const UBOOT_2025_01_3_2 = record(
   {
     ...BUILD_2025_01,
     debian: '2025.01-3.2',
-    x86: { ...BUILD_2025_01.x86, relocBelowTop: 0x10df000 },
+    // its static data (the malloc bins) moved with the smaller image
+    x86: { ...BUILD_2025_01.x86, relocBelowTop: 0x10df000, freedFseg: { binAboveReloc: 0xcb480, size: 0xfa1 } },
     evidence: 'real boots of Debian 2025.01-3.2 on QEMU 11.1 (sid chroot) and 10.0, spec-vectors/uboot/; drivers/misc/qfw_acpi.c at v2025.01',
   },
   'uboot@2025.01-3.2',
