@@ -51,6 +51,7 @@ const CASES: [string[], RegExp][] = [
   [['simulate', SEED], /--firmware <NAME> is required/],
   [['simulate', SEED, '--firmware', 'bios'], /--firmware bios: use none, seabios, ovmf, uboot/],
   [['simulate', SEED, '--firmware', 'seabios@0.1'], /--firmware seabios@0\.1: seabios 0\.1 is not modelled/],
+  [['simulate', SEED, '--firmware', 'aavmf@2025.02'], /aavmf@2025\.02 does not run on pc-q35-7\.2 \(x86_64\): AAVMF is OVMF's arm build, on x86 name ovmf@2025\.02/],
   [['simulate', SEED, '--firmware', 'none', '--qemu', '9.9'], /--qemu 9\.9: QEMU 9\.9 is not modelled/],
   [['simulate', SEED, '--firmware', 'none', '--qemu', 'latest'], /--qemu latest: QEMU version "latest" is not major\.minor/],
   [['simulate', SEED, '--firmware', 'seabios', '--boots', '101'], /--boots 101: a whole number from 1 to 100/],

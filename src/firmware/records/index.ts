@@ -47,6 +47,8 @@ export function firmwareRecordFor(spec: string, arch: Arch, shipped?: Readonly<R
   // AAVMF is OVMF's arm build: either name reaches it
   const kind = (name === 'aavmf' ? 'ovmf' : name) as FirmwareName;
   if (!(FIRMWARES as readonly string[]).includes(kind)) throw new UsageError('UNKNOWN_FIRMWARE', `firmware ${JSON.stringify(spec)}: use ${FIRMWARES.join(', ')} (optionally @VERSION)`);
+  // ... but AAVMF is only that build: on x86 the name is OVMF's
+  if (name === 'aavmf' && arch !== 'aarch64') return undefined;
   const same = FIRMWARE_RECORDS.filter((r) => r.name === kind && r.arches.includes(arch));
   if (same.length === 0) return undefined;
   const pkg = PACKAGE[kind][arch];
@@ -65,6 +67,9 @@ export function firmwareRecordFor(spec: string, arch: Arch, shipped?: Readonly<R
 /** The record a bare name means on `arch`, or a usage error saying it does not run there. */
 export function firmwareRecord(spec: string, arch: Arch, machine: string, shipped?: Readonly<Record<string, string>>): AnyFirmwareRecord {
   const r = firmwareRecordFor(spec, arch, shipped);
-  if (r === undefined) throw new UsageError('FIRMWARE_ARCH', `${spec} does not run on ${machine} (${arch})`);
+  if (r === undefined) {
+    const hint = spec.split('@')[0] === 'aavmf' ? `: AAVMF is OVMF's arm build, on x86 name ${spec.replace(/^aavmf/, 'ovmf')}` : '';
+    throw new UsageError('FIRMWARE_ARCH', `${spec} does not run on ${machine} (${arch})${hint}`);
+  }
   return r;
 }
