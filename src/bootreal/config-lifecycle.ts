@@ -41,13 +41,18 @@ export interface ConfigLifecycle {
   comparison: BootComparison[] | null;
 }
 
+/** The vmgenid GUID the model's boot uses (the capture's), for the live run to pin; undefined when the capture has none. */
+export function modelGuid(vector: Vector, firmware: RealFirmware): string | undefined {
+  const stage = stageFor(vector, firmware);
+  return vector.hasStage(stage) ? vector.stage(stage).qmp_vm_generation_id : undefined;
+}
+
 export async function bootRealConfig(input: ConfigLifecycleInput): Promise<ConfigLifecycle> {
   bootableFamily(input.vector);
   // the model plays the QEMU this host runs; a vector captured on another version is not a like-for-like check
   const installed = /version (\d+\.\d+)/.exec(qemuVersionLine(findQemu(configQemuBinary(input.vector))))?.[1];
   const captured = /version (\d+\.\d+)/.exec(input.vector.manifest.qemu_version)?.[1];
-  const stage = stageFor(input.vector, input.firmware);
-  const guid = input.vector.hasStage(stage) ? input.vector.stage(stage).qmp_vm_generation_id : undefined;
+  const guid = modelGuid(input.vector, input.firmware);
   const creationLoader = input.vector.hasRom('before', LOADER_FILE) ? input.vector.romBytes('before', LOADER_FILE) : undefined;
   const items = itemsCaptureFor(input.vector, undefined);
   let model: Lifecycle | undefined;
