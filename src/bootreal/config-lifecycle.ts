@@ -97,7 +97,7 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
 }
 
 /** A live boot the model never reached (it stopped earlier): a difference, said as such. */
-function unmodelled(boot: number, model: Lifecycle): BootComparison {
+export function unmodelled(boot: number, model: Lifecycle): BootComparison {
   return { boot, equal: false, checks: [{ what: 'the boot itself', status: 'different', detail: `the model did not reach boot ${boot} (${model.report.stopped ?? 'it ran fewer boots'}); the real QEMU did` }] };
 }
 

@@ -27,7 +27,7 @@ import { policyFor } from '../simulate/options.js';
 import { itemsCaptureFor } from '../simulate/captures.js';
 import type { Vector } from '../vectors/vector.js';
 import { bootableFamily, firmwareRunArgs, observeBoot, observedBootArgs, pinVmgenid, type BootSession, type ConfigBoot } from './config-run.js';
-import { modelGuid } from './config-lifecycle.js';
+import { modelGuid, unmodelled } from './config-lifecycle.js';
 import { compareBoot, liveBoot, type BootComparison, type LiveBoot } from './lifecycle-compare.js';
 import { DEBUG_LOG, TRACE_LOG } from './qemu-args.js';
 import { realFirmwareRecord } from './real-firmware.js';
@@ -67,7 +67,6 @@ export interface MigratedBoots {
   comparison: BootComparison[];
 }
 
-const banner = (debugLog: string) => /SeaBIOS \(version ([^)\n]+)\)/.exec(debugLog)?.[1] ?? null;
 const ownLines = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !OWN_TRACE.test(l));
 
 export async function bootMigrated(input: MigratedBootsInput): Promise<MigratedBoots> {
@@ -99,12 +98,12 @@ export async function bootMigrated(input: MigratedBootsInput): Promise<MigratedB
   const comparison: BootComparison[] = [];
   const take = (b: ConfigBoot, on: MigratedBoot['on']) => {
     const live = liveBoot(b, creationLoader);
-    boots.push({ ...live, on, firmwareBanner: banner(b.run.debugLog) });
+    boots.push({ ...live, on, firmwareBanner: record.banner(b.run.debugLog) });
     const i = b.boot - 1;
     const m = life.report.boots[i];
     comparison.push(
       m === undefined
-        ? { boot: b.boot, equal: false, checks: [{ what: 'the boot itself', status: 'different', detail: `the model did not reach boot ${b.boot} (${life.report.stopped ?? 'it ran fewer boots'}); the real QEMU did` }] }
+        ? unmodelled(b.boot, life)
         : compareBoot({ record: m, memory: life.memories[i], files: life.files[i]! }, b, live),
     );
   };

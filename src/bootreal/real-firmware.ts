@@ -40,6 +40,8 @@ export interface RealFirmwareRecord {
   freedFill: number | undefined;
   /** The log an outcome keeps. */
   logFile: string;
+  /** Its build as its debug console names it at POST (null: it prints none there). */
+  banner(debugLog: string): string | null;
   /** How the outcome is judged once the loader ran: by its warnings, or by what it installed and kept. */
   verdict(f: { warnings: number; loaderTablesInstalled: boolean; writeBackKept: boolean }): FirmwareReport['outcome'];
   /** A note on how the verdict was read, when it is inferred. */
@@ -60,6 +62,7 @@ const SEABIOS: RealFirmwareRecord = {
   warnings: logWarnings,
   freedFill: undefined,
   logFile: DEBUG_LOG,
+  banner: (log) => /SeaBIOS \(version ([^)\n]+)\)/.exec(log)?.[1] ?? null,
   verdict: (f) => (f.warnings > 0 ? 'ran-with-warnings' : 'ran'),
 };
 
@@ -81,6 +84,8 @@ const OVMF: RealFirmwareRecord = {
   warnings: () => [],
   freedFill: FREED_FILL,
   logFile: SERIAL_LOG,
+  // the release build prints nothing on the debug console
+  banner: () => null,
   verdict: (f) => (f.loaderTablesInstalled || f.writeBackKept ? 'ran' : 'rejected'),
   verdictNote: "OVMF's release build prints nothing: the verdict is inferred from the tables installed and the write-backs kept",
 };
