@@ -170,3 +170,55 @@ test('CLI: --boots usage errors are one line, exit 2', async (t) => {
     t.is(r.err.trim().split('\n').length, 1);
   }
 });
+
+test('migration as created (--migrate-after 0): the first boot is the destination\'s, with the source\'s firmware and no reset before it', (t) => {
+  const r = lived('q35-pc-q35-5.2-on-7.2', 'seabios', 2, { migrateAfter: 0, to: { policy: policyFor('5.2'), hostPageSize: 0x1000 } });
+  t.deepEqual(r.migration && [r.migration.afterBoot, r.migration.from, r.migration.to, r.migration.loaded, r.migration.destinationCapture], [0, '7.2', '5.2', true, null]);
+  t.deepEqual(r.boots.map((b) => [b.qemu, b.os.tables]), [['5.2', 'qemu'], ['5.2', 'qemu']]);
+  t.is(r.firmwareRelease, 'SeaBIOS 1.16.2');
+});
+
+test('a capture on the destination release is the destination\'s machine: the seed (pc-q35-5.2) moved as created from 5.2 to 7.2 does not abort there (7.2 gives the loader 64 KiB); it keeps SeaBIOS 1.14.0, which never boots again after the reset', (t) => {
+  const to = { policy: policyFor('7.2'), hostPageSize: 0x1000 };
+  const own = openVector(join(ROOT, 'spec-vectors', 'migration', 'seed-pc-q35-5.2-on-7.2'));
+  const r = lived('seed-pc-q35-5.2-on-5.2', 'seabios', 2, { migrateAfter: 0, to: { ...to, capture: own } });
+  t.is(r.migration?.destinationCapture, own.name);
+  t.is(r.stopped, null);
+  t.is(r.firmwareRelease, 'SeaBIOS 1.14.0');
+  t.deepEqual(r.boots.map((b) => [b.qemu, b.qemuError, b.rebuiltAt]), [['7.2', null, 'etc/table-loader'], ['7.2', null, null]]);
+  t.true(r.boots[0]!.ramblocks.some((b) => b.name === '/rom@etc/table-loader' && b.used === 0x2000 && b.max === 0x10000));
+  // the live boots: its own tables, then its reset path loops ("Unable to unlock ram - bridge not found")
+  t.deepEqual(r.boots.map((b) => [b.os.tables, b.firmware?.outcome]), [['firmware', 'ran-with-warnings'], ['none', 'hung']]);
+  // without it, the 5.2 capture cannot say what 7.2 rebuilds (its QEMU ended at the rebuild): the model stops rather than replay 5.2's abort
+  const bare = lived('seed-pc-q35-5.2-on-5.2', 'seabios', 2, { migrateAfter: 0, to });
+  t.deepEqual(bare.boots, []);
+  t.regex(bare.stopped!, /QEMU 7\.2's rebuild of .* is unknown: its capture's QEMU 5\.2 ended at the rebuild/);
+});
+
+test('CLI: --migrate-after 0 migrates as created; --to-capture must be the same machine captured on the --to release', async (t) => {
+  const dir = (n: string) => join(ROOT, 'spec-vectors', 'migration', n);
+  const ok = await run(['simulate', dir('seed-pc-q35-5.2-on-5.2'), '--firmware', 'seabios', '--boots', '2', '--migrate-after', '0', '--to', '7.2', '--to-capture', dir('seed-pc-q35-5.2-on-7.2')]);
+  t.is(ok.code, 0, ok.err);
+  t.regex(ok.out, /Migrated as created, before boot 1 from QEMU 5\.2 to a fresh QEMU 7\.2: the stream loads\. Its rebuilds yield .*'s tables \(captured on 7\.2\)\./);
+  for (const [argv, msg] of [
+    [['--to', '7.2', '--to-capture', dir('seed-pc-q35-5.2-on-5.2')], /--to-capture .*: captured on QEMU 5\.2, the destination is --to 7\.2/],
+    [['--to', '7.2', '--to-capture', loadVector('q35').dir], /--to-capture .*: a pc-q35-7\.2 machine, the VM is pc-q35-5\.2/],
+  ] as const) {
+    const r = await run(['simulate', dir('seed-pc-q35-5.2-on-5.2'), '--firmware', 'seabios', '--boots', '2', '--migrate-after', '0', ...argv]);
+    t.is(r.code, 2);
+    t.regex(r.err, msg);
+    t.is(r.err.trim().split('\n').length, 1);
+  }
+});
+
+test('SeaBIOS 1.14.0 never boots q35 again after a system reset (its reset path uses the MMCONFIG window the reset closed); on pc, and with later releases, it reboots', (t) => {
+  // QEMU 5.2's plain q35 as Debian 11 ships it (SeaBIOS 1.14.0); boot-real --config showed boot 2 never reaching its marker
+  const v = openVector(join(ROOT, 'spec-vectors', 'qemu-5.2', 'q35'));
+  const q35 = simulateLifecycle(v, { policy: policyFor('5.2'), hostPageSize: 0x1000, firmware: 'seabios', boots: 3 }).report;
+  t.is(q35.firmwareRelease, 'SeaBIOS 1.14.0');
+  t.deepEqual(q35.boots.map((b) => [b.os.tables, b.firmware?.outcome, b.firmware?.loaderBytesRead, b.rebuiltAt]), [['qemu', 'ran', 4096, 'etc/table-loader'], ['none', 'hung', 0, null], ['none', 'hung', 0, null]]);
+  const later = simulateLifecycle(v, { policy: policyFor('5.2'), hostPageSize: 0x1000, firmware: 'seabios@1.16.2', boots: 2 }).report;
+  t.deepEqual(later.boots.map((b) => b.os.tables), ['qemu', 'qemu']);
+  const pc = simulateLifecycle(loadVector('pc'), { policy: policyFor('7.2'), hostPageSize: 0x1000, firmware: 'seabios@1.14.0', boots: 2 }).report;
+  t.deepEqual(pc.boots.map((b) => b.firmware?.outcome === 'hung'), [false, false]);
+});

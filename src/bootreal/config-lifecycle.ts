@@ -15,6 +15,7 @@ import type { Vector } from '../vectors/vector.js';
 import { bootableFamily, configQemuBinary, runConfigBoots } from './config-run.js';
 import { findFirmwareImage, findQemu, qemuVersionLine, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { realFirmwareSpec } from './firmware-spec.js';
+import type { FirmwareSpec } from '../firmware/record.js';
 import { compareBoot, liveBoot, type BootComparison, type LiveBoot } from './lifecycle-compare.js';
 
 export interface ConfigLifecycleInput {
@@ -45,6 +46,12 @@ export interface ConfigLifecycle {
   comparison: BootComparison[] | null;
 }
 
+/** The vmgenid GUID the model's boot uses (the capture's), for the live run to pin; undefined when the capture has none. */
+export function modelGuid(vector: Vector, firmware: FirmwareSpec): string | undefined {
+  const stage = stageFor(vector, firmware);
+  return vector.hasStage(stage) ? vector.stage(stage).qmp_vm_generation_id : undefined;
+}
+
 export async function bootRealConfig(input: ConfigLifecycleInput): Promise<ConfigLifecycle> {
   bootableFamily(input.vector);
   // the model plays the QEMU this host runs; a vector captured on another version is not a like-for-like check
@@ -54,7 +61,7 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
   const modelFirmware = realFirmwareSpec(input.spec ?? input.firmware, image);
   const stage = stageFor(input.vector, modelFirmware);
   const caveat = stageCaveat(input.vector, modelFirmware, stage);
-  const guid = input.vector.hasStage(stage) ? input.vector.stage(stage).qmp_vm_generation_id : undefined;
+  const guid = modelGuid(input.vector, modelFirmware);
   const creationLoader = input.vector.hasRom('before', LOADER_FILE) ? input.vector.romBytes('before', LOADER_FILE) : undefined;
   const items = itemsCaptureFor(input.vector, undefined);
   let model: Lifecycle | undefined;
@@ -99,7 +106,7 @@ export async function bootRealConfig(input: ConfigLifecycleInput): Promise<Confi
 }
 
 /** A live boot the model never reached (it stopped earlier): a difference, said as such. */
-function unmodelled(boot: number, model: Lifecycle): BootComparison {
+export function unmodelled(boot: number, model: Lifecycle): BootComparison {
   return { boot, equal: false, checks: [{ what: 'the boot itself', status: 'different', detail: `the model did not reach boot ${boot} (${model.report.stopped ?? 'it ran fewer boots'}); the real QEMU did` }] };
 }
 

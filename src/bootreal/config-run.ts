@@ -9,12 +9,13 @@
  */
 import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { FwCfgDirEntry } from '../firmware/fwcfg-guest.js';
 import { decodeLoader } from '../loader/codec.js';
 import { ENTRY_SIZE, LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
+import { OWN_TRACE, TRACE_PREFIX } from '../qemu/capture-rebuild.js';
 import { isQemuWritableFile } from '../qemu/known-files.js';
 import { LiveGuest } from '../qemu/live/live-guest.js';
 import { parseRamBlocks } from '../qemu/monitor-text.js';
@@ -79,12 +80,7 @@ const RUN_FILES = new Set(['OVMF_VARS.fd', TRACE_LOG, DEBUG_LOG, 'qmp.sock', 'qt
  * a vmgenid device without a GUID gets the pinned one.
  */
 export function configArgs(vector: Vector, dir: string, guid: string | undefined): string[] {
-  const args = vector.manifest.config_args.map((a) => a.split('{tmp}').join(dir).replace(/\$TMP(?![A-Za-z0-9_])/g, dir));
-  if (guid !== undefined) {
-    for (let i = 1; i < args.length; i++) {
-      if (args[i - 1] === '-device' && /^vmgenid(,|$)/.test(args[i]!) && !/(^|,)guid=/.test(args[i]!)) args[i] = `${args[i]},guid=${guid}`;
-    }
-  }
+  const args = pinVmgenid(vector.manifest.config_args.map((a) => a.split('{tmp}').join(dir).replace(/\$TMP(?![A-Za-z0-9_])/g, dir)), guid);
   const temp = vector.manifest['temp_files'];
   if (temp !== undefined && temp !== null) {
     if (typeof temp !== 'object' || Array.isArray(temp)) throw new InputError('BAD_MANIFEST', `${vector.source.describe('manifest.json')}: temp_files is not an object`);
@@ -114,6 +110,16 @@ export function withoutBios(args: readonly string[]): string[] {
   return args.filter((a, i) => a !== '-bios' && args[i - 1] !== '-bios');
 }
 
+/** The arguments with a vmgenid device that names no GUID given `guid` (QEMU draws a random one otherwise). */
+export function pinVmgenid(config: readonly string[], guid: string | undefined): string[] {
+  const args = [...config];
+  if (guid === undefined) return args;
+  for (let i = 1; i < args.length; i++) {
+    if (args[i - 1] === '-device' && /^vmgenid(,|$)/.test(args[i]!) && !/(^|,)guid=/.test(args[i]!)) args[i] = `${args[i]},guid=${guid}`;
+  }
+  return args;
+}
+
 /** No serial port here (no log directory given): QEMU would describe it in the DSDT, and the tables would no longer be the configuration's. */
 function firmwareArgs(image: FirmwareImage, varsCopy: string | undefined): string[] {
   return realFirmwareRecord(image.firmware).qemuArgs(image, varsCopy, undefined);
@@ -124,7 +130,7 @@ const OVMF_QUIET_MS = 3000;
 /** The trace names file keys 'unknown': the loader's select is known by its key (any select when there is no loader). */
 function loaderSelect(directory: readonly FwCfgDirEntry[]): RegExp {
   const key = directory.find((d) => d.name === LOADER_FILE)?.select;
-  return key === undefined ? /^fw_cfg_select /m : new RegExp(`^fw_cfg_select \\S+ key 0x${key.toString(16).padStart(4, '0')} `, 'm');
+  return new RegExp(`${TRACE_PREFIX}fw_cfg_select ${key === undefined ? '' : `\\S+ key 0x${key.toString(16).padStart(4, '0')} `}`, 'm');
 }
 
 const textLength = (path: string) => {
@@ -152,6 +158,133 @@ export function bootableFamily(vector: Vector): 'q35' | 'pc' {
   return family;
 }
 
+/** A live QEMU the boots run on, and what each boot's observation needs to know about the run. */
+export interface BootSession {
+  q: QemuProcess;
+  guest: LiveGuest;
+  /** Where this QEMU writes its fw_cfg_select trace and SeaBIOS's debug console. */
+  tracePath: string;
+  debugPath: string;
+  family: 'q35' | 'pc';
+  firmware: RealFirmware;
+  image: FirmwareImage;
+  qemu: string;
+  argv: string[];
+  timeoutMs: number;
+  settleMs: number;
+  progress: (message: string) => void;
+}
+
+/**
+ * The arguments every observed boot runs with besides the configuration's:
+ * paused, headless, QEMU's fw_cfg_select trace and the debug console into
+ * `dir`. `cpu` is -cpu max for one QEMU; a migration between releases keeps
+ * QEMU's default model, whose state both ends know.
+ */
+export function observedBootArgs(dir: string, config: readonly string[], cpu: 'max' | 'default' = 'max'): string[] {
+  return [
+    '-accel', 'tcg', ...(cpu === 'max' ? ['-cpu', 'max'] : []), '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...config,
+    '-D', join(dir, TRACE_LOG), '-trace', 'fw_cfg_select',
+    '-chardev', `file,id=dbg,path=${join(dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg',
+  ];
+}
+
+/** The firmware's arguments for a run in `dir` (OVMF gets its own copy of the variable store there). */
+export function firmwareRunArgs(image: FirmwareImage, dir: string, copiesImage = false): string[] {
+  let varsCopy: string | undefined;
+  if (image.vars !== undefined) {
+    varsCopy = join(dir, 'OVMF_VARS.fd');
+    copyFileSync(image.vars, varsCopy);
+  }
+  // a chroot's QEMU sees the shared /tmp but not the host's /usr/lib: such an image boots from the run's directory
+  let loaded = image;
+  if (copiesImage) {
+    loaded = { ...image, code: join(dir, `bios-${basename(image.code)}`) };
+    copyFileSync(image.code, loaded.code);
+  }
+  return firmwareArgs(loaded, varsCopy);
+}
+
+const markerTextOf = (firmware: RealFirmware) => {
+  const record = realFirmwareRecord(firmware);
+  return record.configEnd === 'marker' ? `"${record.marker.text}"` : `its select of etc/table-loader and ${OVMF_QUIET_MS / 1000} s without fw_cfg selects`;
+};
+
+/**
+ * One boot on a session's QEMU (stopped, at reset or past its last boot):
+ * `system_reset` first unless the guest is at its first instruction
+ * (`reset` false), then the firmware run to its marker, stopped, read.
+ */
+export async function observeBoot(s: BootSession, boot: number, reset: boolean): Promise<ConfigBoot> {
+  const { q, guest, progress } = s;
+  const record = realFirmwareRecord(s.firmware);
+  const markerText = markerTextOf(s.firmware);
+  if (reset) {
+    await q.qmp.execute('system_reset');
+    progress(`system_reset before boot ${boot}`);
+  }
+  const directoryAtStart = await readDirectory(guest);
+  await guest.select(FENCE_KEY);
+  const debugFrom = readText(s.debugPath).length;
+  const traceFrom = textLength(s.tracePath);
+  const t0 = Date.now();
+  await q.qmp.execute('cont');
+  progress(`boot ${boot}: ${s.firmware} running; waiting for ${markerText} (at most ${Math.round(s.timeoutMs / 1000)} s)`);
+  const secondsToMarker =
+    record.configEnd === 'marker'
+      ? await waitForMarker(q, { logPath: join(dirname(s.debugPath), record.marker.log), text: record.marker.text, from: debugFrom, timeoutMs: s.timeoutMs, progress })
+      : await waitForQuietTrace(q, { tracePath: s.tracePath, from: traceFrom, after: loaderSelect(directoryAtStart), quietMs: OVMF_QUIET_MS, timeoutMs: s.timeoutMs, progress });
+  if (secondsToMarker !== null) await sleep(s.settleMs);
+  else progress(`boot ${boot}: no ${markerText} within ${Math.round(s.timeoutMs / 1000)} s: the firmware hangs`);
+  await q.qmp.execute('stop');
+  const stoppedAfterS = (Date.now() - t0) / 1000;
+  // the trace up to here is this boot's alone: QEMU writes it line by line
+  const trace = readText(s.tracePath).slice(traceFrom);
+  await guest.select(FENCE_KEY);
+
+  const directory = await readDirectory(guest);
+  const selects = selectsIn(trace, directory);
+  const files = new Map<string, Uint8Array>();
+  // a file's select rebuilds only while `patched` is clear; after a boot that selected any ACPI file it is set
+  const acpiSelected = selects.some((x) => ACPI_FILES.includes(x.name));
+  for (const d of directory) {
+    if ((acpiSelected && ACPI_FILES.includes(d.name)) || isQemuWritableFile(d.name) || d.name === SYSTEM_STATES) files.set(d.name, await readFile(guest, d));
+  }
+  // the other files the script ALLOCATEs (etc/vmgenid_guid, etc/acpi/nvdimm-mem): plain files, no callback
+  const loader = files.get(LOADER_FILE);
+  for (const e of loader === undefined ? [] : decodeLoader(loader.subarray(0, loader.length - (loader.length % ENTRY_SIZE)))) {
+    const d = e.type === 'allocate' && !files.has(e.file) ? directory.find((x) => x.name === e.file) : undefined;
+    if (d !== undefined && d.size <= MAX_READ) files.set(d.name, await readFile(guest, d));
+  }
+  const ramblocks = parseInfoRamblock(String(await q.qmp.execute('human-monitor-command', { 'command-line': 'info ramblock' })));
+  const ramSize = ramblocks.find((r) => r.name === 'pc.ram')?.used ?? 2 ** 31;
+  const ram: RamImage = await dumpRam(q, lowRamRange(s.family, ramSize).end, progress);
+  const run: RealRun = {
+    firmware: s.firmware,
+    image: s.image,
+    qemuVersion: qemuVersionLine(s.qemu),
+    packages: packageVersions(),
+    argv: s.argv,
+    dma: true,
+    completed: secondsToMarker !== null,
+    marker: markerText,
+    secondsToMarker,
+    stoppedAfterS,
+    qmpEvents: [],
+    // what the firmware found: both read the sizes before the rebuild their boot sets off
+    directory: directoryAtStart,
+    presets: [],
+    readback: new Map([...files].filter(([name]) => isQemuWritableFile(name) || name === SYSTEM_STATES)),
+    selects,
+    debugLog: readText(s.debugPath).slice(debugFrom),
+    serialLog: '',
+    stderr: q.stderr.split('\n').filter((l) => l.trim() !== '' && !OWN_TRACE.test(l)),
+    ram,
+  };
+  progress(`boot ${boot}: stopped after ${stoppedAfterS.toFixed(1)} s; ${selects.length} fw_cfg selects`);
+  return { boot, directoryAtStart, ramblocks, files, run };
+}
+
 /** Boots the configuration `boots` times; `inspect` sees each boot while its RAM image is current. */
 export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: ConfigBoot) => T): Promise<{ results: T[]; argv: string[]; image: FirmwareImage; qemuVersion: string; packages: Record<string, string> }> {
   const progress = input.progress ?? (() => undefined);
@@ -163,105 +296,25 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const record = realFirmwareRecord(input.firmware);
   const timeoutMs = input.timeoutMs ?? record.timeoutMs;
   const settleMs = input.settleMs ?? 1000;
-  const markerText = record.configEnd === 'marker' ? `"${record.marker.text}"` : `its select of etc/table-loader and ${OVMF_QUIET_MS / 1000} s without fw_cfg selects`;
 
   const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bootreal-config-'));
   let q: QemuProcess | undefined;
   try {
-    const base = ['-accel', 'tcg', '-cpu', 'max', '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...withoutBios(configArgs(input.vector, dir, input.vmgenidGuid))];
-    base.push('-D', join(dir, TRACE_LOG), '-trace', 'fw_cfg_select');
-    base.push('-chardev', `file,id=dbg,path=${join(dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg');
+    const base = observedBootArgs(dir, withoutBios(configArgs(input.vector, dir, input.vmgenidGuid)));
     for (let i = 0; q === undefined; i++) {
       image = images[i]!;
-      let varsCopy: string | undefined;
-      if (image.vars !== undefined) {
-        varsCopy = join(dir, 'OVMF_VARS.fd');
-        copyFileSync(image.vars, varsCopy);
-      }
       progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);
       try {
-        let loaded = image;
-        if (record.copiesImage === true) {
-          loaded = { ...image, code: join(dir, `bios-${basename(image.code)}`) };
-          copyFileSync(image.code, loaded.code);
-        }
-        q = await QemuProcess.start({ binary: qemu, args: [...base, ...firmwareArgs(loaded, varsCopy)], dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
+        q = await QemuProcess.start({ binary: qemu, args: [...base, ...firmwareRunArgs(image, dir, record.copiesImage === true)], dir, timeoutMs: 60_000, lifetimeMs: input.boots * (timeoutMs + settleMs + 120_000) });
       } catch (err) {
         if (!(err instanceof InputError && err.code === 'QEMU_EXITED') || i + 1 >= images.length) throw err;
         progress(`${image.code}: ${err.message}; trying the next image`);
       }
     }
-    const guest = new LiveGuest(q.qtest, { kind: 'io', dma: true });
     const argv = [basename(qemu), ...q.argv.slice(1)].map((a) => a.split(dir).join('$TMP'));
-    const tracePath = join(dir, TRACE_LOG);
+    const session: BootSession = { q, guest: new LiveGuest(q.qtest, { kind: 'io', dma: true }), tracePath: join(dir, TRACE_LOG), debugPath: join(dir, DEBUG_LOG), family, firmware: input.firmware, image, qemu, argv, timeoutMs, settleMs, progress };
     const results: T[] = [];
-
-    for (let boot = 1; boot <= input.boots; boot++) {
-      if (boot > 1) {
-        await q.qmp.execute('system_reset');
-        progress(`system_reset before boot ${boot}`);
-      }
-      const directoryAtStart = await readDirectory(guest);
-      await guest.select(FENCE_KEY);
-      const debugFrom = readText(join(dir, DEBUG_LOG)).length;
-      const traceFrom = textLength(tracePath);
-      const t0 = Date.now();
-      await q.qmp.execute('cont');
-      progress(`boot ${boot}: ${input.firmware} running; waiting for ${markerText} (at most ${Math.round(timeoutMs / 1000)} s)`);
-      const secondsToMarker =
-        record.configEnd === 'marker'
-          ? await waitForMarker(q, { logPath: join(dir, record.marker.log), text: record.marker.text, from: debugFrom, timeoutMs, progress })
-          : await waitForQuietTrace(q, { tracePath, from: traceFrom, after: loaderSelect(directoryAtStart), quietMs: OVMF_QUIET_MS, timeoutMs, progress });
-      if (secondsToMarker !== null) await sleep(settleMs);
-      else progress(`boot ${boot}: no ${markerText} within ${Math.round(timeoutMs / 1000)} s: the firmware hangs`);
-      await q.qmp.execute('stop');
-      const stoppedAfterS = (Date.now() - t0) / 1000;
-      // the trace up to here is this boot's alone: QEMU writes it line by line
-      const trace = readText(tracePath).slice(traceFrom);
-      await guest.select(FENCE_KEY);
-
-      const directory = await readDirectory(guest);
-      const selects = selectsIn(trace, directory);
-      const files = new Map<string, Uint8Array>();
-      // a file's select rebuilds only while `patched` is clear; after a boot that selected any ACPI file it is set
-      const acpiSelected = selects.some((s) => ACPI_FILES.includes(s.name));
-      for (const d of directory) {
-        if ((acpiSelected && ACPI_FILES.includes(d.name)) || isQemuWritableFile(d.name) || d.name === SYSTEM_STATES) files.set(d.name, await readFile(guest, d));
-      }
-      // the other files the script ALLOCATEs (etc/vmgenid_guid, etc/acpi/nvdimm-mem): plain files, no callback
-      const loader = files.get(LOADER_FILE);
-      for (const e of loader === undefined ? [] : decodeLoader(loader.subarray(0, loader.length - (loader.length % ENTRY_SIZE)))) {
-        const d = e.type === 'allocate' && !files.has(e.file) ? directory.find((x) => x.name === e.file) : undefined;
-        if (d !== undefined && d.size <= MAX_READ) files.set(d.name, await readFile(guest, d));
-      }
-      const ramblocks = parseInfoRamblock(String(await q.qmp.execute('human-monitor-command', { 'command-line': 'info ramblock' })));
-      const ramSize = ramblocks.find((r) => r.name === 'pc.ram')?.used ?? 2 ** 31;
-      const ram: RamImage = await dumpRam(q, lowRamRange(family, ramSize).end, progress);
-      const run: RealRun = {
-        firmware: input.firmware,
-        image,
-        qemuVersion: qemuVersionLine(qemu),
-        packages: packageVersions(),
-        argv,
-        dma: true,
-        completed: secondsToMarker !== null,
-        marker: markerText,
-        secondsToMarker,
-        stoppedAfterS,
-        qmpEvents: [],
-        // what the firmware found: both read the sizes before the rebuild their boot sets off
-        directory: directoryAtStart,
-        presets: [],
-        readback: new Map([...files].filter(([name]) => isQemuWritableFile(name) || name === SYSTEM_STATES)),
-        selects,
-        debugLog: readText(join(dir, DEBUG_LOG)).slice(debugFrom),
-        serialLog: '',
-        stderr: q.stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('fw_cfg_select')),
-        ram,
-      };
-      progress(`boot ${boot}: stopped after ${stoppedAfterS.toFixed(1)} s; ${selects.length} fw_cfg selects`);
-      results.push(inspect({ boot, directoryAtStart, ramblocks, files, run }));
-    }
+    for (let boot = 1; boot <= input.boots; boot++) results.push(inspect(await observeBoot(session, boot, boot > 1)));
     await q.close();
     q = undefined;
     return { results, argv, image, qemuVersion: qemuVersionLine(qemu), packages: packageVersions() };

@@ -83,7 +83,8 @@ export function liveBoot(b: ConfigBoot, creationLoader?: Uint8Array): LiveBoot {
     selects: b.run.selects.filter((s) => s.key >= 0x20).map((s) => s.name),
     ramblocks: b.ramblocks.filter(isRom),
     firmware: report,
-    os: osView(report, b.run.ram.memory, b.files.get(TABLES_FILE)),
+    // a firmware that never reached its marker boots no OS: what RAM still holds (an earlier boot's tables) is no one's
+    os: b.run.completed ? osView(report, b.run.ram.memory, b.files.get(TABLES_FILE)) : { tables: 'none', reasons: [`the firmware never reached ${b.run.marker}: no OS boots`] },
     writableFiles,
   };
 }
@@ -154,6 +155,14 @@ export function compareBoot(model: ModelBoot, b: ConfigBoot, live: LiveBoot): Bo
     }
   }
 
+  if (mf !== null) add('the firmware finishes its boot', (mf.outcome !== 'hung') === live.completed, `model ${mf.outcome === 'hung' ? 'hangs' : 'finishes'}; live ${live.completed ? `reached its marker after ${live.secondsToMarker?.toFixed(1) ?? '?'} s` : 'never reached its marker'}`);
+  if (!live.completed) {
+    // no OS boots: the RSDP and tables in RAM are an earlier boot's leftovers, handed to no one
+    unobservable('RSDP the OS takes', 'the firmware never finished its boot live: no OS takes one');
+    unobservable('tables the OS reaches', 'the firmware never finished its boot live: no OS reaches any');
+    add('what the OS gets', m.os.tables === live.os.tables, `model ${m.os.tables}; live ${live.os.tables}`);
+    return { boot: b.boot, equal: checks.every((c) => c.status !== 'different'), checks };
+  }
   const mr = mf?.rsdp ?? null;
   const lr = live.firmware.rsdp;
   add('RSDP the OS takes', (mr?.address ?? null) === (lr?.address ?? null) && (mr?.fromLoader ?? null) === (lr?.fromLoader ?? null), `model ${mr === null ? 'none' : `${hx(mr.address)}${mr.fromLoader ? ' (a loader copy)' : " (the firmware's own)"}`}; live ${lr === null ? 'none' : `${hx(lr.address)}${lr.fromLoader ? ' (a loader copy)' : " (the firmware's own)"}`}`);

@@ -45,6 +45,8 @@ export interface RealFirmwareRecord {
   logFile: string;
   /** What outcome.json says of a serial log: what can and cannot be read from it. */
   serialNote?: string;
+  /** Its build as its debug console names it at POST (null: it prints none there). */
+  banner(debugLog: string): string | null;
   /** How the outcome is judged once the loader ran: by its warnings, or by what it installed and kept. */
   verdict(f: { warnings: number; loaderTablesInstalled: boolean; writeBackKept: boolean; logSeen?: boolean }): FirmwareReport['outcome'];
   /** A note on how the verdict was read, when it is inferred. */
@@ -65,6 +67,7 @@ const SEABIOS: RealFirmwareRecord = {
   warnings: logWarnings,
   freedFill: undefined,
   logFile: DEBUG_LOG,
+  banner: (log) => /SeaBIOS \(version ([^)\n]+)\)/.exec(log)?.[1] ?? null,
   verdict: (f) => (f.warnings > 0 ? 'ran-with-warnings' : 'ran'),
 };
 
@@ -87,6 +90,8 @@ const OVMF: RealFirmwareRecord = {
   freedFill: FREED_FILL,
   logFile: SERIAL_LOG,
   serialNote: "OVMF's release build prints no DEBUG() output on port 0x402, so its error messages cannot be observed; outcomes are read from memory and fw_cfg",
+  // the release build prints nothing on the debug console
+  banner: () => null,
   verdict: (f) => (f.loaderTablesInstalled || f.writeBackKept ? 'ran' : 'rejected'),
   verdictNote: "OVMF's release build prints nothing: the verdict is inferred from the tables installed and the write-backs kept",
 };
@@ -111,6 +116,8 @@ const UBOOT: RealFirmwareRecord = {
   freedFill: undefined,
   logFile: SERIAL_LOG,
   serialNote: "U-Boot prints on its serial port only: its `error: ...` lines before the autoboot countdown are the warnings",
+  // its banner goes to the serial port, which a configuration's boot does not have (a serial device would change the DSDT)
+  banner: () => null,
   // a failed run prints `error: ...`; where there is no log (a configuration's boot) what is left is its effect: stop-and-free leaves no loader RSDP an OS finds
   verdict: (f) => (f.warnings > 0 ? 'rejected' : f.logSeen === true || f.loaderTablesInstalled ? 'ran' : 'rejected'),
   verdictNote: "U-Boot prints its errors on the serial port only: the verdict is its error lines where the boot had a serial log, else whether an OS finds the loader's RSDP",

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { InputError, UsageError } from '../errors.js';
 import type { FwCfgDirEntry } from '../firmware/fwcfg-guest.js';
+import { TRACE_PREFIX } from '../qemu/capture-rebuild.js';
 import { isQemuWritableFile } from '../qemu/known-files.js';
 import { LiveGuest } from '../qemu/live/live-guest.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
@@ -96,7 +97,7 @@ function runFileName(name: string, taken: Set<string>): string {
 
 /** Every select in a fw_cfg_select trace; the trace calls file keys 'unknown', the directory names them. */
 export function traceSelects(trace: string, directory: readonly FwCfgDirEntry[]): TracedSelect[] {
-  return [...trace.matchAll(/^fw_cfg_select \S+ key 0x([0-9a-f]+) '([^']*)'/gm)].map((m) => {
+  return [...trace.matchAll(new RegExp(`${TRACE_PREFIX}fw_cfg_select \\S+ key 0x([0-9a-f]+) '([^']*)'`, 'gm'))].map((m) => {
     const key = parseInt(m[1]!, 16);
     return { key, name: m[2] === 'unknown' ? (directory.find((d) => d.select === key)?.name ?? 'unknown') : m[2]! };
   });

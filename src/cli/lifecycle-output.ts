@@ -62,6 +62,9 @@ function osLine(b: BootRecord): string[] {
 export function lifecycleAccount(life: Lifecycle): string {
   const r = life.report;
   const out = [`${r.vector} (${r.machineType}) booted ${r.boots.length === 1 ? 'once' : `${r.boots.length} times`} by ${r.firmwareRelease}`, ''];
+  const moved = (m: NonNullable<typeof r.migration>, when: string) =>
+    m.loaded ? [`Migrated ${when} from QEMU ${m.from} to a fresh QEMU ${m.to}: the stream loads. ${m.destinationCapture !== null ? `Its rebuilds yield ${m.destinationCapture}'s tables (captured on ${m.to}).` : `Its rebuilds yield the source capture's tables (give --to-capture: ${m.to} builds its own).`}`, ''] : [`Migration ${when} from QEMU ${m.from} to QEMU ${m.to} fails; the destination prints:`, ...m.errorLines!.map((l) => `  ${l}`), ''];
+  if (r.migration?.afterBoot === 0) out.push(...moved(r.migration, 'as created, before boot 1'));
   for (const b of r.boots) {
     if (b.boot > 1) out.push(`System reset (QEMU ${b.qemu}): the ROM blobs get their machine-creation bytes back and keep their lengths; the ACPI state re-arms.`, '');
     out.push(`Boot ${b.boot} (QEMU ${b.qemu}): the directory lists ${listing(b.directory)}`);
@@ -73,11 +76,7 @@ export function lifecycleAccount(life: Lifecycle): string {
       if (b.firmware !== null) out.push(...bootAccount(b.firmware, { omitWalkNotes: b.os.tables === 'broken' }).trimEnd().split('\n').map((l) => `  ${l}`));
     }
     out.push(...osLine(b), '');
-    if (r.migration?.afterBoot === b.boot) {
-      const m = r.migration;
-      if (m.loaded) out.push(`Migrated after boot ${b.boot} from QEMU ${m.from} to a fresh QEMU ${m.to}: the stream loads.`, '');
-      else out.push(`Migration after boot ${b.boot} from QEMU ${m.from} to QEMU ${m.to} fails; the destination prints:`, ...m.errorLines!.map((l) => `  ${l}`), '');
-    }
+    if (r.migration?.afterBoot === b.boot) out.push(...moved(r.migration, `after boot ${b.boot}`));
   }
   if (r.stopped !== null) out.push(`Stopped: ${r.stopped}.`);
   return out.join('\n').trimEnd() + '\n';

@@ -61,6 +61,12 @@ export interface FirmwareRecord<Profile = unknown> {
   evidence: string;
   /** Whether and how it measures the loader and its blobs into a TPM (firmware/measurement.ts). */
   measures: MeasurementPolicy;
+  /**
+   * Its reset path reads PCI configuration through the MMCONFIG window its POST opened (SeaBIOS
+   * before 1.15: "Unable to unlock ram - bridge not found"): QEMU's reset closes the window on q35,
+   * so there it never boots again after a system reset.
+   */
+  resetReadsMmconfig?: true;
   /** What it programs before its first ACPI select, as far as the model needs it: q35's MMCONFIG base. */
   platform: { pciexbar: number };
   /** The fw_cfg driver idiom it uses on an architecture. */

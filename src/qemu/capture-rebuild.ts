@@ -105,8 +105,8 @@ export interface FirmwareRunOptions {
 
 /** A trace line starts with the event's name, after `PID@SECONDS:` on QEMU builds that stamp their log (5.2). */
 export const TRACE_PREFIX = '^(?:\\d+@\\d+\\.\\d+:)?';
-/** The capture's own trace events: not part of what QEMU said. */
-const OWN_TRACE = new RegExp(`${TRACE_PREFIX}fw_cfg_(select|add_bytes) `);
+/** The fw_cfg trace events a run asks for (they reach stderr without a -D file): not part of what QEMU said. */
+export const OWN_TRACE = new RegExp(`${TRACE_PREFIX}fw_cfg_(select|add_bytes) `);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

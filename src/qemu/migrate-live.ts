@@ -15,7 +15,7 @@ import { LiveGuest } from './live/live-guest.js';
 import { QemuProcess } from './live/qemu-process.js';
 import { parseRamBlocks, memoryMapFromMtree } from './monitor-text.js';
 import { layoutOf } from './capture.js';
-import { readDirectoryPort, runToFirstAcpiSelect, TRACE_PREFIX } from './capture-rebuild.js';
+import { OWN_TRACE, readDirectoryPort, runToFirstAcpiSelect } from './capture-rebuild.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
 
 export interface LiveMigrationOptions {
@@ -45,10 +45,26 @@ export interface LiveMigrationResult {
   destinationRomBlocks: RamBlockRow[] | null;
 }
 
-const OWN_TRACE = new RegExp(`${TRACE_PREFIX}fw_cfg_select `);
 const lines = (text: string) => text.split('\n').filter((l) => l.trim() !== '' && !OWN_TRACE.test(l));
 const headless = (args: readonly string[]) => [...args, '-S', '-display', 'none', ...(args.includes('-accel') ? [] : ['-accel', 'tcg'])];
 const romRows = async (q: QemuProcess) => parseRamBlocks(await q.qmp.hmp('info ramblock')).filter((r) => r.name.startsWith('/rom@')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
+
+/** Waits until a destination started with `-incoming` has loaded the stream (true) or exited (false). */
+export async function awaitIncoming(dest: QemuProcess, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!dest.running) {
+      await dest.waitExit(2000);
+      return false;
+    }
+    const status = (await dest.qmp.execute('query-status').catch(() => ({ status: 'gone' }))) as { status: string };
+    // (5.2 goes back to 'prelaunch' after an incoming migration under -S; its query-migrate says completed)
+    const incoming = (await dest.qmp.execute('query-migrate').catch(() => ({}))) as { status?: string };
+    if (status.status === 'paused' || status.status === 'postmigrate' || status.status === 'running' || incoming.status === 'completed') return true;
+    if (Date.now() > deadline) throw new InputError('QEMU_TIMEOUT', `the destination neither loaded the stream nor exited within ${timeoutMs} ms (state ${status.status})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 export async function migrateLive(o: LiveMigrationOptions): Promise<LiveMigrationResult> {
   const timeoutMs = o.timeoutMs ?? 30_000;
@@ -80,19 +96,7 @@ export async function migrateLive(o: LiveMigrationOptions): Promise<LiveMigratio
     throw err;
   }
   try {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (!dest.running) break;
-      const status = (await dest.qmp.execute('query-status').catch(() => ({ status: 'gone' }))) as { status: string };
-      // (5.2 goes back to 'prelaunch' after an incoming migration under -S; its query-migrate says completed)
-      const incoming = (await dest.qmp.execute('query-migrate').catch(() => ({}))) as { status?: string };
-      if (status.status === 'paused' || status.status === 'postmigrate' || status.status === 'running' || incoming.status === 'completed') {
-        return { sourceEnded: null, loaded: true, exit: null, stderr: lines(dest.stderr), sourceRomBlocks, destinationRomBlocks: await romRows(dest) };
-      }
-      if (Date.now() > deadline) throw new InputError('QEMU_TIMEOUT', `the destination neither loaded the stream nor exited within ${timeoutMs} ms (state ${status.status})`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    await dest.waitExit(2000);
+    if (await awaitIncoming(dest, timeoutMs)) return { sourceEnded: null, loaded: true, exit: null, stderr: lines(dest.stderr), sourceRomBlocks, destinationRomBlocks: await romRows(dest) };
     return { sourceEnded: null, loaded: false, exit: dest.exitStatus, stderr: lines(dest.stderr), sourceRomBlocks, destinationRomBlocks: null };
   } finally {
     await dest.close();

@@ -57,9 +57,14 @@ export interface FirmwareSim {
 }
 
 /** The capture's machine as the given firmware's boot found it (its stage's RAM blocks and rebuild). */
+/** The lines the capture's QEMU ended with at the rebuild this firmware's boot set off, if it did. */
+export function firmwareExit(vector: Vector, firmware: FirmwareSpec): string[] | undefined {
+  return recordedExit(vector, FIRMWARE_RECORDS.filter((r) => r.name === firmware).flatMap((r) => r.stages));
+}
+
 export function firmwareMachine(vector: Vector, o: Pick<FirmwareSimOptions, 'policy' | 'hostPageSize' | 'firmware' | 'items'>): QemuMachine {
   const stage = stageFor(vector, o.firmware);
-  const exit = recordedExit(vector, FIRMWARE_RECORDS.filter((r) => r.name === o.firmware).flatMap((r) => r.stages));
+  const exit = firmwareExit(vector, o.firmware);
   return machineFromVector(vector, {
     ...(exit !== undefined ? { exitAtRebuild: exit } : {}),
     policy: o.policy,

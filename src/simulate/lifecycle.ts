@@ -11,7 +11,7 @@
  */
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import { isQemuWritableFile } from '../qemu/known-files.js';
-import type { FirmwareReport } from '../firmware/report.js';
+import { emptyReport, type FirmwareReport } from '../firmware/report.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import type { RamBlockRow } from '../memory/ram-list.js';
 import type { QemuMachine } from '../qemu/machine.js';
@@ -22,7 +22,9 @@ import type { ItemsCapture } from '../vectors/items-capture.js';
 import type { Vector } from '../vectors/vector.js';
 import { ramRanges, recordFor, type FirmwareSpec } from './boot.js';
 import type { ModelOptions } from './options.js';
-import { bootOrAbort, firmwareMachine } from './firmware-run.js';
+import { bootOrAbort, firmwareExit, firmwareMachine } from './firmware-run.js';
+import { itemsCaptureFor } from './captures.js';
+import { releaseOf } from './options.js';
 import { guestFor, servedRecorder } from './fwcfg-access.js';
 import { osView, type OsView } from './os-view.js';
 import { acpiFiles, type AcpiFileView } from './rebuild-story.js';
@@ -30,9 +32,15 @@ import { acpiFiles, type AcpiFileView } from './rebuild-story.js';
 export interface LifecycleOptions extends ModelOptions {
   firmware: FirmwareSpec;
   boots: number;
-  /** Move the VM after this boot (1-based) to a fresh QEMU with `to`'s rules. */
+  /** Move the VM after this boot (1-based; 0: as created, before boot 1) to a fresh QEMU with `to`'s rules. */
   migrateAfter?: number;
-  to?: QemuHost;
+  /**
+   * The destination's rules, and optionally a capture of the same configuration made on the
+   * destination release: the destination QEMU builds its machine and rebuilds its tables with its
+   * own code, so that capture's machine and rebuild are the destination's. Without one the source
+   * capture's stand in (the same tables, which another release need not build).
+   */
+  to?: QemuHost & { capture?: Vector };
   /** Copy QEMU's fw_cfg files after each boot into `files`, and as the firmware read them into `served` (a live comparison and the report need them; lint does not). */
   keepFiles?: boolean;
 }
@@ -58,6 +66,8 @@ export interface MigrationRecord {
   loaded: boolean;
   errorLines: string[] | null;
   destinationRomBlocks: RamBlockRow[] | null;
+  /** The capture whose machine and rebuild the destination has: one made on the destination release, or (null) the source's standing in. */
+  destinationCapture: string | null;
 }
 
 export interface LifecycleReport {
@@ -98,21 +108,69 @@ function machineFor(vector: Vector, o: LifecycleOptions, policy: QemuPolicy, hos
   return firmwareMachine(vector, { policy, hostPageSize, firmware: o.firmware, ...(o.items ? { items: o.items } : {}) });
 }
 
+const HUNG_AFTER_RESET = "the firmware's reset path reads PCI configuration through the MMCONFIG window QEMU's reset closed: it never finds the host bridge and no OS boots";
+
+function hungAfterReset(name: string): { firmware: FirmwareReport; memory: undefined; qemuError: null } {
+  const report = emptyReport(name);
+  report.outcome = 'hung';
+  report.notes.push(HUNG_AFTER_RESET);
+  return { firmware: report, memory: undefined, qemuError: null };
+}
+
 export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycle {
   let machine = machineFor(vector, o, o.policy, o.hostPageSize);
   let qemu = versionText(o.policy.version);
   // resolved once: after a migration the guest keeps the source's firmware (its pc.bios block migrates)
-  const firmwareRelease = recordFor(machine, o.firmware).label;
+  const firmware = recordFor(machine, o.firmware);
+  const firmwareRelease = firmware.label;
+  let bootSpec: FirmwareSpec = o.firmware;
   const report: LifecycleReport = { vector: vector.name, machineType: machine.type.name, firmware: o.firmware, firmwareRelease, boots: [], migration: null, stopped: null };
   const memories: (GuestMemory | undefined)[] = [];
   const files: Map<string, Uint8Array>[] = [];
   const served: Map<string, Uint8Array>[] = [];
+  /** Moves the VM after boot `n` (0: as created, before boot 1) to a fresh QEMU of `o.to`'s rules; false when the move fails. */
+  const migrate = (n: number): boolean => {
+    if (o.to === undefined) return true;
+    const when = n === 0 ? 'at machine creation' : `after boot ${n}`;
+    const stream = saveMigration(machine);
+    const to = versionText(o.to.policy.version);
+    // the destination is started with the same -machine: a release without that type exits first
+    const refusal = destinationRefusal(vector, o.to.policy);
+    if (refusal !== null) {
+      report.migration = { afterBoot: n, from: qemu, to, loaded: false, errorLines: refusal, destinationRomBlocks: null, destinationCapture: o.to.capture?.name ?? null };
+      report.stopped = `the migration ${when} failed: QEMU ${to} has no machine type ${machine.type.name}`;
+      return false;
+    }
+    const own = o.to.capture;
+    const destItems = own !== undefined ? itemsCaptureFor(own, undefined) : o.items;
+    const dest = machineFor(own ?? vector, { ...o, ...(destItems !== undefined ? { items: destItems } : {}) }, o.to.policy, o.to.hostPageSize);
+    const r = loadMigration(dest, stream);
+    report.migration = { afterBoot: n, from: qemu, to, loaded: r.loaded, errorLines: r.loaded ? null : r.lines, destinationRomBlocks: r.loaded ? dest.romRows() : null, destinationCapture: own?.name ?? null };
+    if (!r.loaded) {
+      report.stopped = `the migration ${when} failed: the destination QEMU ${to} exits`;
+      return false;
+    }
+    // the source capture's QEMU ended at its rebuild: what another release rebuilds is in no capture at hand
+    if (own === undefined && to !== releaseOf(vector) && firmwareExit(vector, o.firmware) !== undefined) {
+      report.stopped = `the migration ${when} loads, but QEMU ${to}'s rebuild of ${vector.name} is unknown: its capture's QEMU ${releaseOf(vector)} ended at the rebuild (give a capture made on QEMU ${to})`;
+      return false;
+    }
+    machine = dest;
+    qemu = to;
+    // the guest keeps the source's firmware: its image travels in the stream and a reset does not reload it
+    bootSpec = firmware.id as FirmwareSpec;
+    return true;
+  };
+  if (o.migrateAfter === 0 && !migrate(0)) return { report, memories, files, served, ram: ramRanges(machine) };
   for (let n = 1; n <= o.boots; n++) {
+    // a VM migrated as created starts its first boot on the destination without a reset, as QEMU's `cont` does
     if (n > 1) machine.systemReset();
     const directory = acpiFiles(machine);
     const rebuildsBefore = machine.acpi?.rebuilds.length ?? 0;
     const read = new Map<string, Uint8Array>();
-    const { firmware, memory, qemuError } = bootOrAbort(machine, o.firmware, o.placements, o.keepFiles === true ? servedRecorder(guestFor, read) : guestFor);
+    // after a reset on q35 such a firmware never gets past its reset path: nothing reads fw_cfg, no OS boots
+    const hangs = n > 1 && firmware.resetReadsMmconfig === true && machine.type.family === 'q35';
+    const { firmware: booted, memory, qemuError } = hangs ? hungAfterReset(firmware.name) : bootOrAbort(machine, bootSpec, o.placements, o.keepFiles === true ? servedRecorder(guestFor, read) : guestFor);
     const rebuild = machine.acpi?.rebuilds[rebuildsBefore];
     report.boots.push({
       boot: n,
@@ -121,8 +179,8 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
       rebuiltAt: rebuild?.trigger ?? null,
       qemuError,
       ramblocks: machine.romRows(),
-      firmware,
-      os: qemuError !== null ? { tables: 'none', reasons: ['QEMU aborted'] } : osView(firmware, memory, machine.device.fileItem(TABLES_FILE)?.data ?? undefined),
+      firmware: booted,
+      os: qemuError !== null ? { tables: 'none', reasons: ['QEMU aborted'] } : hangs ? { tables: 'none', reasons: [HUNG_AFTER_RESET] } : osView(booted, memory, machine.device.fileItem(TABLES_FILE)?.data ?? undefined),
     });
     memories.push(memory);
     files.push(o.keepFiles === true ? filesAfterBoot(machine) : new Map());
@@ -131,26 +189,7 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
       report.stopped = `QEMU aborted during boot ${n}`;
       break;
     }
-    if (o.migrateAfter === n && n < o.boots && o.to !== undefined) {
-      const stream = saveMigration(machine);
-      const to = versionText(o.to.policy.version);
-      // the destination is started with the same -machine: a release without that type exits first
-      const refusal = destinationRefusal(vector, o.to.policy);
-      if (refusal !== null) {
-        report.migration = { afterBoot: n, from: qemu, to, loaded: false, errorLines: refusal, destinationRomBlocks: null };
-        report.stopped = `the migration after boot ${n} failed: QEMU ${to} has no machine type ${machine.type.name}`;
-        break;
-      }
-      const dest = machineFor(vector, o, o.to.policy, o.to.hostPageSize);
-      const r = loadMigration(dest, stream);
-      report.migration = { afterBoot: n, from: qemu, to, loaded: r.loaded, errorLines: r.loaded ? null : r.lines, destinationRomBlocks: r.loaded ? dest.romRows() : null };
-      if (!r.loaded) {
-        report.stopped = `the migration after boot ${n} failed: the destination QEMU ${to} exits`;
-        break;
-      }
-      machine = dest;
-      qemu = to;
-    }
+    if (o.migrateAfter === n && n < o.boots && !migrate(n)) break;
   }
   return { report, memories, files, served, ram: ramRanges(machine) };
 }

@@ -41,9 +41,10 @@ function build(cli: { io: Io }) {
     .addOption(placeOption())
     .addOption(outDirOption('with a firmware: write each allocated file\'s final bytes as DIR/<file>.bin (with --boots: DIR/boot<N>/<file>.bin)'))
     .addOption(new Option('--boots <N>', 'boot N times (1-100) with a system reset between boots, e.g. --boots 3').argParser(integer('--boots', 1, 100)))
-    .addOption(new Option('--migrate-after <K>', 'with --boots: migrate the VM after boot K to a fresh QEMU (give --to), e.g. --migrate-after 1').argParser(integer('--migrate-after', 1, 99)))
+    .addOption(new Option('--migrate-after <K>', 'with --boots: migrate the VM after boot K (0: as created, before boot 1) to a fresh QEMU (give --to), e.g. --migrate-after 1').argParser(integer('--migrate-after', 0, 99)))
     .addOption(new Option('--to <VERSION>', `with --migrate-after: the destination QEMU release (${qemuReleases()}), e.g. --to 5.2`).argParser(qemuRelease('--to')))
     .addOption(toHostPageOption("with --to: the destination host's page size (default: the source's)"))
+    .addOption(new Option('--to-capture <DIR>', "with --to: a capture of the same configuration made on the destination release (fwcfg capture --out DIR): the destination's machine and the tables its rebuilds yield (default: the source capture's stand in), e.g. --to-capture spec-vectors/migration/seed-pc-q35-5.2-on-7.2").argParser(inputDir('--to-capture', 'a capture made on the destination release')))
     .addOption(jsonOption())
     .addHelpText(
       'after',
@@ -62,7 +63,7 @@ function build(cli: { io: Io }) {
       if (none) misplaced([['--place', o.place], ['--out', o.out], ['--boots', o.boots]], 'goes with a firmware boot (--firmware seabios, ovmf, ...), not --firmware none');
       else misplaced([['--reset', o.reset], ['--select', o.select]], 'goes with --firmware none (a firmware selects what it selects; for reboots give --boots N)');
       if (o.boots === undefined) misplaced([['--migrate-after', o.migrateAfter]], 'goes with --boots N');
-      if (o.migrateAfter === undefined) misplaced([['--to', o.to], ['--to-host-page', o.toHostPage]], 'goes with --migrate-after K');
+      if (o.migrateAfter === undefined) misplaced([['--to', o.to], ['--to-host-page', o.toHostPage], ['--to-capture', o.toCapture]], 'goes with --migrate-after K');
       else if (o.to === undefined) throw new UsageError('USAGE', `--migrate-after needs --to (${qemuReleases()})`);
       if (o.migrateAfter !== undefined && o.migrateAfter >= o.boots!) throw new UsageError('USAGE', `--migrate-after ${o.migrateAfter} needs --boots greater than ${o.migrateAfter} (it is ${o.boots})`);
 
@@ -71,13 +72,14 @@ function build(cli: { io: Io }) {
       const host = { policy: policyFor(o.qemu ?? releaseOf(vector)), hostPageSize: o.hostPage ?? 0x1000 };
       const placements = placementMap(o.place);
       if (o.boots !== undefined) {
+        const toCapture = o.toCapture === undefined ? undefined : destinationCapture(vector, openVector(o.toCapture), o.to!);
         const life = simulateLifecycle(vector, {
           ...host,
           firmware: o.firmware as FirmwareSpec,
           boots: o.boots,
           placements,
           ...(capture ? { items: capture } : {}),
-          ...(o.migrateAfter !== undefined ? { migrateAfter: o.migrateAfter, to: { policy: policyFor(o.to), hostPageSize: o.toHostPage ?? host.hostPageSize } } : {}),
+          ...(o.migrateAfter !== undefined ? { migrateAfter: o.migrateAfter, to: { policy: policyFor(o.to), hostPageSize: o.toHostPage ?? host.hostPageSize, ...(toCapture !== undefined ? { capture: toCapture } : {}) } } : {}),
         });
         const written = o.out !== undefined ? writeLifecycle(o.out, life) : [];
         cli.io.out(o.json === true ? jsonText(lifecycleJson(life, written)) : lifecycleAccount(life) + written.map((w) => `wrote ${w}\n`).join(''));
@@ -88,6 +90,13 @@ function build(cli: { io: Io }) {
       const report = simulateRebuild(vector, { ...(unprogrammed ? { unprogrammed } : {}), ...host, ...(o.select !== undefined ? { trigger: o.select } : {}), reset: o.reset === true });
       cli.io.out(o.json === true ? jsonText(report) : story(report));
     });
+}
+
+/** --to-capture: the same machine type, captured on the release --to names. */
+function destinationCapture(source: Vector, capture: Vector, to: string): Vector {
+  if (capture.manifest.machine_type !== source.manifest.machine_type) throw new UsageError('USAGE', `--to-capture ${capture.dir}: a ${capture.manifest.machine_type} machine, the VM is ${source.manifest.machine_type}`);
+  if (releaseOf(capture) !== to) throw new UsageError('USAGE', `--to-capture ${capture.dir}: captured on QEMU ${releaseOf(capture)}, the destination is --to ${to}`);
+  return capture;
 }
 
 export const simulateCommand: CliCommand = { name: 'simulate', build };
