@@ -49,8 +49,9 @@ export function rebootHazards(vector: Vector, items: ItemsCapture | undefined): 
     const breaks = report.boots.find((b) => b.boot > 1 && b.os.tables !== first.os.tables && (b.os.tables === 'broken' || b.os.tables === 'none'));
     if (breaks !== undefined) {
       const why = breaks.qemuError?.split('\n').at(-1) ?? breaks.os.reasons[0] ?? breaks.firmware?.warnings[0] ?? 'no ACPI tables';
-      const what = breaks.os.tables === 'broken' ? 'broken tables' : 'no ACPI tables';
-      out.push(finding('error', -1, 'REBOOT_BREAKS_TABLES', `${firmware}: boot ${breaks.boot} gives the OS ${what} (boot 1: ${first.os.tables === 'qemu' ? "QEMU's tables" : first.os.tables === 'firmware' ? "the firmware's own" : first.os.tables}): ${why}`, [firmware]));
+      // a firmware that hangs boots no OS at all: say that, not that an OS finds no tables
+      const what = breaks.firmware?.outcome === 'hung' ? 'hangs: no OS boots' : `gives the OS ${breaks.os.tables === 'broken' ? 'broken tables' : 'no ACPI tables'}`;
+      out.push(finding('error', -1, 'REBOOT_BREAKS_TABLES', `${firmware}: boot ${breaks.boot} ${what} (boot 1: ${first.os.tables === 'qemu' ? "QEMU's tables" : first.os.tables === 'firmware' ? "the firmware's own" : first.os.tables}): ${why}`, [firmware]));
     }
   }
   return out;
