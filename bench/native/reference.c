@@ -350,17 +350,23 @@ typedef struct {
   uint8_t size, zone;
 } Entry;
 
-/* The 128-byte wire form of one entry (what QEMU's bios-linker-loader.c builds) into zeroed memory. */
-static void encode(const Entry *e, uint8_t *q) {
+/* A name field: the 56-byte image as it is, or (strings) a bounded string copy of at most 55 bytes. */
+static inline void copy_name(uint8_t *to, const char *from, int strings) {
+  if (strings) strncpy((char *)to, from, NAME_SIZE - 1);
+  else memcpy(to, from, NAME_SIZE);
+}
+
+/* The fields of one entry in its 128-byte wire form, over zeroed bytes. */
+static inline void encode_fields(const Entry *e, uint8_t *q, int strings) {
   memcpy(q, &e->command, 4);
-  memcpy(q + 4, e->file, NAME_SIZE);
+  copy_name(q + 4, e->file, strings);
   switch (e->command) {
     case ALLOCATE:
       memcpy(q + 60, &e->a, 4);
       q[64] = e->zone;
       break;
     case ADD_POINTER:
-      memcpy(q + 60, e->src, NAME_SIZE);
+      copy_name(q + 60, e->src, strings);
       memcpy(q + 116, &e->a, 4);
       q[120] = e->size;
       break;
@@ -370,7 +376,7 @@ static void encode(const Entry *e, uint8_t *q) {
       memcpy(q + 68, &e->c, 4);
       break;
     case WRITE_POINTER:
-      memcpy(q + 60, e->src, NAME_SIZE);
+      copy_name(q + 60, e->src, strings);
       memcpy(q + 116, &e->a, 4);
       memcpy(q + 120, &e->b, 4);
       q[124] = e->size;
@@ -378,39 +384,19 @@ static void encode(const Entry *e, uint8_t *q) {
   }
 }
 
+/* From ready name images into memory zeroed beforehand. */
+static void encode(const Entry *e, uint8_t *q) { encode_fields(e, q, 0); }
+
 /*
  * The same entry the way QEMU's producer makes it (hw/acpi/bios-linker-loader.c):
- * a zeroed 128-byte entry of its own, names by a bounded string copy of at most
- * 55 bytes from NUL-terminated strings, the numbers, then the whole entry
- * appended to the stream. Our encoder's input is the same: names as strings.
+ * a zeroed 128-byte entry of its own, names by a bounded string copy from
+ * NUL-terminated strings, the numbers, then the whole entry appended to the
+ * stream. Our encoder's input is the same: names as strings.
  */
 static void encode_as_producer(const Entry *e, uint8_t *q) {
   uint8_t entry[ENTRY];
   memset(entry, 0, ENTRY);
-  memcpy(entry, &e->command, 4);
-  strncpy((char *)entry + 4, e->file, NAME_SIZE - 1);
-  switch (e->command) {
-    case ALLOCATE:
-      memcpy(entry + 60, &e->a, 4);
-      entry[64] = e->zone;
-      break;
-    case ADD_POINTER:
-      strncpy((char *)entry + 60, e->src, NAME_SIZE - 1);
-      memcpy(entry + 116, &e->a, 4);
-      entry[120] = e->size;
-      break;
-    case ADD_CHECKSUM:
-      memcpy(entry + 60, &e->a, 4);
-      memcpy(entry + 64, &e->b, 4);
-      memcpy(entry + 68, &e->c, 4);
-      break;
-    case WRITE_POINTER:
-      strncpy((char *)entry + 60, e->src, NAME_SIZE - 1);
-      memcpy(entry + 116, &e->a, 4);
-      memcpy(entry + 120, &e->b, 4);
-      entry[124] = e->size;
-      break;
-  }
+  encode_fields(e, entry, 1);
   memcpy(q, entry, ENTRY);
 }
 
