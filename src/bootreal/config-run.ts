@@ -176,14 +176,29 @@ export interface BootSession {
 }
 
 /**
+ * Whether QEMU built the configuration's tables without its default devices
+ * (a default NIC, VGA, serial port, CD-ROM each change the DSDT): the stages'
+ * recorded command lines say so for a vector (the shared harness ran with
+ * -nodefaults); a capture ran its user's command line as given.
+ */
+export function ranWithoutDefaults(vector: Vector): boolean {
+  const argvs = Object.values(vector.manifest.stages ?? {}).flatMap((st) => {
+    const argv = (st as { argv?: unknown } | null)?.argv;
+    return Array.isArray(argv) ? [argv as unknown[]] : [];
+  });
+  if (argvs.length > 0) return argvs.some((a) => a.includes('-nodefaults'));
+  return vector.manifest.config_args.includes('-nodefaults');
+}
+
+/**
  * The arguments every observed boot runs with besides the configuration's:
  * paused, headless, QEMU's fw_cfg_select trace and the debug console into
  * `dir`. `cpu` is -cpu max for one QEMU; a migration between releases keeps
  * QEMU's default model, whose state both ends know.
  */
-export function observedBootArgs(dir: string, config: readonly string[], cpu: 'max' | 'default' = 'max'): string[] {
+export function observedBootArgs(dir: string, config: readonly string[], cpu: 'max' | 'default' = 'max', defaults: 'off' | 'as-captured' = 'off'): string[] {
   return [
-    '-accel', 'tcg', ...(cpu === 'max' ? ['-cpu', 'max'] : []), '-nodefaults', '-no-user-config', '-display', 'none', '-S', ...config,
+    '-accel', 'tcg', ...(cpu === 'max' ? ['-cpu', 'max'] : []), ...(defaults === 'off' ? ['-nodefaults'] : []), '-no-user-config', '-display', 'none', '-S', ...config,
     '-D', join(dir, TRACE_LOG), '-trace', 'fw_cfg_select',
     '-chardev', `file,id=dbg,path=${join(dir, DEBUG_LOG)}`, '-device', 'isa-debugcon,iobase=0x402,chardev=dbg',
   ];
@@ -300,7 +315,7 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bootreal-config-'));
   let q: QemuProcess | undefined;
   try {
-    const base = observedBootArgs(dir, withoutBios(configArgs(input.vector, dir, input.vmgenidGuid)));
+    const base = observedBootArgs(dir, withoutBios(configArgs(input.vector, dir, input.vmgenidGuid)), 'max', ranWithoutDefaults(input.vector) ? 'off' : 'as-captured');
     for (let i = 0; q === undefined; i++) {
       image = images[i]!;
       progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);
