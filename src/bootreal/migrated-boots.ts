@@ -6,7 +6,12 @@
  * `system_reset` (none when K is 0: the guest is still at its first
  * instruction) and the firmware run to its marker, observed as every
  * `boot-real --config` boot is. The firmware is the source's on every boot:
- * its pc.bios block travels in the stream and a reset does not reload it.
+ * its image is a RAM block that travels in the stream (SeaBIOS's pc.bios,
+ * OVMF's flashes system.flash0 and system.flash1: the destination maps the
+ * file its command line names, of the same size, and the stream overwrites
+ * it) and a reset does not reload it. Which firmware the guest holds is read
+ * from the RAM blocks of the stream and, after the last boot, of one more
+ * migration of the destination.
  * Each boot, source's and destination's, is held to the model's
  * `simulate --boots N --migrate-after K --to V`.
  */
@@ -20,7 +25,7 @@ import { QemuExited } from '../qemu/live/errors.js';
 import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { migrateToFile } from '../qemu/live/ram-stream.js';
 import { awaitIncoming } from '../qemu/migrate-live.js';
-import { OWN_TRACE } from '../qemu/capture-rebuild.js';
+import { OWN_TRACE, firmwareInStream, romBlocksByMigration, type StreamFirmware } from '../qemu/capture-rebuild.js';
 import { findFirmwareImage, findQemu, ovmfCandidates, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { simulateLifecycle, type LifecycleReport } from '../simulate/lifecycle.js';
 import { policyFor } from '../simulate/options.js';
@@ -56,7 +61,12 @@ export interface MigratedBoot extends LiveBoot {
   firmwareBanner: string | null;
 }
 
+/** The firmware a guest holds, from its RAM blocks: SeaBIOS's version in pc.bios, the known OVMF image in its first flash. */
+export type HeldFirmware = Pick<StreamFirmware, 'seabiosVersion' | 'flashImage'>;
+
 export interface MigratedBoots {
+  /** The firmware code file both ends were started with (a chroot's QEMU opens its own file of that path); what the guest held when it left the source; what it held after the destination's last boot (null when the destination never got there). */
+  heldFirmware: { image: string; source: HeldFirmware; destination: HeldFirmware | null };
   /** Whether the destination loaded the stream, and what it printed when it did not. */
   migration: { afterBoot: number; loaded: boolean; stderr: string[] };
   boots: MigratedBoot[];
@@ -138,16 +148,18 @@ export async function bootMigrated(input: MigratedBootsInput): Promise<MigratedB
     await migrateToFile(source.q, stream, 60_000);
     await source.q.close();
     const image = source.image;
+    const held = (f: StreamFirmware): HeldFirmware => ({ seabiosVersion: f.seabiosVersion, flashImage: f.flashImage });
+    const heldFirmware: MigratedBoots['heldFirmware'] = { image: image.code, source: held(firmwareInStream(stream)), destination: null };
     source = undefined;
 
     progress(`starting the destination ${basename(destinationQemu)} (QEMU ${input.destination.release}) with -incoming`);
     try {
       destination = await start(input.destination.binary, destinationQemu, image, 'destination', ['-incoming', `exec:cat '${stream}'`]);
     } catch (err) {
-      if (err instanceof QemuExited) return { migration: { afterBoot: input.migrateAfter, loaded: false, stderr: ownLines(err.stderr) }, boots, ended: null, model: life.report, comparison };
+      if (err instanceof QemuExited) return { migration: { afterBoot: input.migrateAfter, loaded: false, stderr: ownLines(err.stderr) }, heldFirmware, boots, ended: null, model: life.report, comparison };
       throw err;
     }
-    if (!(await awaitIncoming(destination.q, 60_000))) return { migration: { afterBoot: input.migrateAfter, loaded: false, stderr: ownLines(destination.q.stderr) }, boots, ended: null, model: life.report, comparison };
+    if (!(await awaitIncoming(destination.q, 60_000))) return { migration: { afterBoot: input.migrateAfter, loaded: false, stderr: ownLines(destination.q.stderr) }, heldFirmware, boots, ended: null, model: life.report, comparison };
     const migration = { afterBoot: input.migrateAfter, loaded: true, stderr: ownLines(destination.q.stderr) };
     for (let boot = input.migrateAfter + 1; boot <= input.boots; boot++) {
       try {
@@ -160,10 +172,11 @@ export async function bootMigrated(input: MigratedBootsInput): Promise<MigratedB
         const m = life.report.boots[boot - 1];
         const same = m?.qemuError === stderr.join('\n');
         comparison.push({ boot, equal: same, checks: [{ what: 'QEMU during the boot', status: same ? 'same' : 'different', detail: `model ${m === undefined ? 'no such boot' : (m.qemuError ?? 'runs on')}; live QEMU exited: ${stderr.join(' | ')}` }] });
-        return { migration, boots, ended: { boot, stderr }, model: life.report, comparison };
+        return { migration, heldFirmware, boots, ended: { boot, stderr }, model: life.report, comparison };
       }
     }
-    return { migration, boots, ended: null, model: life.report, comparison };
+    heldFirmware.destination = held(await romBlocksByMigration(destination.q, dir, 60_000));
+    return { migration, heldFirmware, boots, ended: null, model: life.report, comparison };
   } finally {
     if (source !== undefined) await source.q.close();
     if (destination !== undefined) await destination.q.close();

@@ -49,26 +49,41 @@ const BIOS_BLOCKS = ['pc.bios', 'microvm.bios'];
 const FLASH_BLOCKS = ['system.flash0', 'virt.flash0'];
 
 
+export interface StreamFirmware {
+  machineType: string | null;
+  /** The /rom@ blocks, whole (their used length). */
+  blocks: Map<string, Uint8Array>;
+  /** The firmware the guest holds: SeaBIOS's version in its BIOS block, U-Boot's banner, the known OVMF/AAVMF image its first flash holds. */
+  seabiosVersion: string | null;
+  ubootVersion: string | null;
+  flashImage: KnownImage | null;
+}
+
+/** The /rom@ blocks and the firmware in a migration stream file's RAM (pflash contents travel as RAM blocks, as pc.bios does). */
+export function firmwareInStream(path: string): StreamFirmware {
+  const stream = readFileSync(path);
+  const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength), { only: (n) => n.startsWith('/rom@') || BIOS_BLOCKS.includes(n) || FLASH_BLOCKS.includes(n) });
+  const blocks = new Map<string, Uint8Array>();
+  let seabiosVersion: string | null = null;
+  let ubootVersion: string | null = null;
+  let flashImage: KnownImage | null = null;
+  for (const [name, b] of r.blocks) {
+    if (b.bytes === null) continue;
+    if (name.startsWith('/rom@')) blocks.set(name, b.bytes);
+    else if (FLASH_BLOCKS.includes(name)) flashImage ??= KNOWN_IMAGES[createHash('sha256').update(b.bytes).digest('hex')] ?? null;
+    else seabiosVersion ??= seabiosVersionIn(b.bytes);
+    // a -bios U-Boot sits in the BIOS block on x86, in the first flash on arm virt
+    if (!name.startsWith('/rom@')) ubootVersion ??= ubootVersionIn(b.bytes);
+  }
+  return { machineType: r.machineType, blocks, seabiosVersion, ubootVersion, flashImage };
+}
+
 /** The /rom@ blocks of a paused QEMU, from a migration stream (their used length, whole). */
-export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<{ machineType: string | null; blocks: Map<string, Uint8Array>; seabiosVersion: string | null; ubootVersion: string | null; flashImage: KnownImage | null }> {
+export async function romBlocksByMigration(q: QemuProcess, dir: string, timeoutMs: number): Promise<StreamFirmware> {
   const path = join(dir, 'fwcfg-capture-stream.bin');
   try {
     await migrateToFile(q, path, timeoutMs);
-    const stream = readFileSync(path);
-    const r = readRamBlocks(new Uint8Array(stream.buffer, stream.byteOffset, stream.byteLength), { only: (n) => n.startsWith('/rom@') || BIOS_BLOCKS.includes(n) || FLASH_BLOCKS.includes(n) });
-    const blocks = new Map<string, Uint8Array>();
-    let seabiosVersion: string | null = null;
-    let ubootVersion: string | null = null;
-    let flashImage: KnownImage | null = null;
-    for (const [name, b] of r.blocks) {
-      if (b.bytes === null) continue;
-      if (name.startsWith('/rom@')) blocks.set(name, b.bytes);
-      else if (FLASH_BLOCKS.includes(name)) flashImage ??= KNOWN_IMAGES[createHash('sha256').update(b.bytes).digest('hex')] ?? null;
-      else seabiosVersion ??= seabiosVersionIn(b.bytes);
-      // a -bios U-Boot sits in the BIOS block on x86, in the first flash on arm virt
-      if (!name.startsWith('/rom@')) ubootVersion ??= ubootVersionIn(b.bytes);
-    }
-    return { machineType: r.machineType, blocks, seabiosVersion, ubootVersion, flashImage };
+    return firmwareInStream(path);
   } finally {
     rmSync(path, { force: true });
   }

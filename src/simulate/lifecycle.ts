@@ -120,7 +120,7 @@ function hungAfterReset(name: string): { firmware: FirmwareReport; memory: undef
 export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycle {
   let machine = machineFor(vector, o, o.policy, o.hostPageSize);
   let qemu = versionText(o.policy.version);
-  // resolved once: after a migration the guest keeps the source's firmware (its pc.bios block migrates)
+  // resolved once: after a migration the guest keeps the source's firmware (its pc.bios block, or OVMF's system.flash0, migrates)
   const firmware = recordFor(machine, o.firmware);
   const firmwareRelease = firmware.label;
   let bootSpec: FirmwareSpec = o.firmware;
@@ -157,7 +157,7 @@ export function simulateLifecycle(vector: Vector, o: LifecycleOptions): Lifecycl
     }
     machine = dest;
     qemu = to;
-    // the guest keeps the source's firmware: its image travels in the stream and a reset does not reload it
+    // the guest keeps the source's firmware: its image travels in the stream (pc.bios; OVMF's flashes overwrite the destination's own file's) and a reset does not reload it
     bootSpec = firmware.id as FirmwareSpec;
     return true;
   };
