@@ -7,6 +7,7 @@
  * next boot. Each boot's selects come from QEMU's fw_cfg_select trace between
  * the boot's `cont` and its `stop`, so the observer's own reads never count.
  */
+import { commandLineOf } from '../qemu/from-vector.js';
 import { copyFileSync, mkdtempSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
@@ -176,6 +177,19 @@ export interface BootSession {
 }
 
 /**
+ * The CPU the configuration ran with: a vector's recorded command line says
+ * -cpu max (the shared harness's), a capture's own arguments carry their -cpu
+ * or none (QEMU's default, qemu64). It matters: OVMF lays out its memory by
+ * the CPU's page sizes (firmware/profiles.ts, OvmfRelease.pageTables).
+ */
+export function capturedCpu(vector: Vector): 'max' | 'default' {
+  const argv = commandLineOf(vector);
+  if (argv === vector.manifest.config_args) return 'default';
+  const at = argv.lastIndexOf('-cpu');
+  return at >= 0 && argv[at + 1] === 'max' ? 'max' : 'default';
+}
+
+/**
  * Whether QEMU built the configuration's tables without its default devices
  * (a default NIC, VGA, serial port, CD-ROM each change the DSDT): the stages'
  * recorded command lines say so for a vector (the shared harness ran with
@@ -315,7 +329,7 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bootreal-config-'));
   let q: QemuProcess | undefined;
   try {
-    const base = observedBootArgs(dir, withoutBios(configArgs(input.vector, dir, input.vmgenidGuid)), 'max', ranWithoutDefaults(input.vector) ? 'off' : 'as-captured');
+    const base = observedBootArgs(dir, withoutBios(configArgs(input.vector, dir, input.vmgenidGuid)), capturedCpu(input.vector), ranWithoutDefaults(input.vector) ? 'off' : 'as-captured');
     for (let i = 0; q === undefined; i++) {
       image = images[i]!;
       progress(`starting ${basename(qemu)} with ${input.vector.name}'s own ACPI and ${input.firmware}`);

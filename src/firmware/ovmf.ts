@@ -199,6 +199,7 @@ function directoryReadOnce(fw: FwCfgGuest): FwCfgGuest {
 
 export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: OvmfOptions): FirmwareReport {
   const report = emptyReport('ovmf');
+  if (profile.caveat !== undefined) report.notes.push(profile.caveat);
   if (profile.directoryRead === 'once-early') ctx = { ...ctx, fw: directoryReadOnce(ctx.fw) };
   ctx.programPlatform?.(); // PCI enumeration comes before AcpiPlatformDxe
   const measure = options.measures === undefined ? undefined : measurer(options.measures, options.tpm, report.measurements);

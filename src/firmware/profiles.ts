@@ -5,6 +5,7 @@
  * needs", and the SeaBIOS debug logs); `--place FILE=ADDR` overrides any
  * allocation for other machines.
  */
+import type { CpuFacts } from './record.js';
 import type { MachineFamily } from '../qemu/machine-type.js';
 import type { Range } from './zone-allocator.js';
 import type { Bin } from './page-allocator.js';
@@ -112,6 +113,8 @@ export interface OvmfProfile {
   directoryRead: 'every-lookup' | 'once-early';
   /** Whether the table copies' addresses were observed (OVMF) or only their contents (AAVMF pool). */
   provenance: string;
+  /** What the layout is not measured for on this machine (said in the boot's notes). */
+  caveat?: string;
 }
 
 /** Every address of a UEFI profile moved by `delta` (the profile's RAM top against the one it was observed with). */
@@ -143,19 +146,58 @@ export interface OvmfRelease {
   /** How far every address of 2022.11's layout moved (2026.08: 0x2ed000 higher, measured on q35, pc and the seed). */
   shift: number;
   directoryRead: OvmfProfile['directoryRead'];
+  /**
+   * What sizes the identity-mapped page tables OVMF builds below everything it
+   * allocates (its layout was observed with `-cpu max`, which has 1 GiB pages:
+   * a few pages). Without 1 GiB pages a release that maps the CPU's whole
+   * physical address space takes 2 MiB pages for it: 4 MiB of tables for
+   * QEMU's 40 bits, and every address 4 MiB lower. `cpu-phys-bits`: it does;
+   * `guest-phys-bits`: only where QEMU reports no guest width in CPUID (before
+   * 9.0); `unaffected`: never. Seen live on q35 2 GiB with QEMU's default CPU
+   * (qemu64: no pdpe1gb, 40 bits): 2022.11 and 2025.02 4 MiB lower under QEMU
+   * 7.2, 2025.02 not under 10.0, 2020.11 and 2026.08 not under 7.2, 5.2 or
+   * 11.1; `-cpu max,-pdpe1gb` gives 2022.11 the same 4 MiB, `-cpu
+   * qemu64,+pdpe1gb` none (test/ovmf-page-tables.test.ts).
+   */
+  pageTables: 'cpu-phys-bits' | 'guest-phys-bits' | 'unaffected';
   provenance: string;
 }
 
-export const OVMF_2022_11_LAYOUT: OvmfRelease = { version: '2022.11', shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed' };
+export const OVMF_2022_11_LAYOUT: OvmfRelease = { version: '2022.11', shift: 0, directoryRead: 'every-lookup', pageTables: 'cpu-phys-bits', provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed' };
+
+/** The 2 MiB-page tables for QEMU's 40 physical bits, as measured (see OvmfRelease.pageTables). */
+const TABLES_WITHOUT_1G_PAGES = 0x400000;
+
+/**
+ * How far below the observed layout OVMF's allocations start on this CPU: 0,
+ * 4 MiB, or undefined where the CPU is one this was not measured on (then the
+ * profile keeps the observed layout and says so).
+ */
+export function pageTableShift(release: OvmfRelease, cpu: CpuFacts | undefined): number | undefined {
+  if (release.pageTables === 'unaffected' || cpu === undefined) return 0;
+  if (cpu.pages1G === true) return 0;
+  if (release.pageTables === 'guest-phys-bits' && cpu.guestPhysBitsReported) return 0;
+  if (cpu.pages1G === false && cpu.physBits === 40) return -TABLES_WITHOUT_1G_PAGES;
+  return undefined;
+}
 
 /**
  * OVMF allocates top-down from the top of low RAM; the numbers were observed
  * with 2 GiB. Other sizes keep the same distances from their top (assumed).
  */
-export function ovmfProfile(lowRamTop = OVMF_OBSERVED_TOP, release: OvmfRelease = OVMF_2022_11_LAYOUT): OvmfProfile {
-  const base = { ...ovmfObserved(), directoryRead: release.directoryRead, provenance: release.provenance };
-  const moved = release.shift === 0 ? base : shifted(base, release.shift, OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP);
-  return shifted({ ...moved, provenance: release.provenance }, lowRamTop - OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP, lowRamTop);
+export function ovmfProfile(lowRamTop = OVMF_OBSERVED_TOP, release: OvmfRelease = OVMF_2022_11_LAYOUT, cpu?: CpuFacts): OvmfProfile {
+  const tables = pageTableShift(release, cpu);
+  const provenance =
+    tables === undefined
+      ? `${release.provenance}; this CPU (no 1 GiB pages, ${cpu?.physBits ?? 'unknown'} physical bits${cpu?.pages1G === undefined ? ', or a model not known to the tool' : ''}) was not measured: its page tables may move every address (assumed not to)`
+      : tables !== 0
+        ? `${release.provenance}; a CPU without 1 GiB pages: every address ${-tables / 0x100000} MiB lower (its page tables, measured)`
+        : release.provenance;
+  const caveat = tables === undefined ? `OVMF's addresses were measured with 1 GiB pages (-cpu max) and, without them, with QEMU's 40 physical bits; this CPU (${cpu?.pages1G === false ? `no 1 GiB pages, ${cpu.physBits ?? 'host'} physical bits` : 'a model the tool does not know'}) was not measured: its page tables may move every address OVMF allocates` : undefined;
+  const base = { ...ovmfObserved(), directoryRead: release.directoryRead, provenance, ...(caveat !== undefined ? { caveat } : {}) };
+  const shift = release.shift + (tables ?? 0);
+  const moved = shift === 0 ? base : shifted(base, shift, OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP);
+  return shifted({ ...moved, provenance }, lowRamTop - OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP, lowRamTop);
 }
 
 function ovmfObserved(): OvmfProfile {

@@ -43,6 +43,18 @@ export interface MachineFacts {
   qemuAcpi?: boolean;
   /** The machine's TPM (etc/tpm/config, firmware/tpm.ts); absent: none. */
   tpm?: TpmVersion;
+  /** x86: what the CPU offers the firmware's page tables (qemu/cpu-model.ts); absent: not known. */
+  cpu?: CpuFacts;
+}
+
+/** The CPU as OVMF's page tables see it. */
+export interface CpuFacts {
+  /** CPUID pdpe1gb; undefined for a CPU model the tool does not know. */
+  pages1G: boolean | undefined;
+  /** Physical address bits (QEMU's phys-bits; 40 unless the command line sets it); undefined: not known. */
+  physBits: number | undefined;
+  /** The QEMU release reports a guest physical address width in CPUID (QemuPolicy.reportsGuestPhysBits). */
+  guestPhysBitsReported: boolean;
 }
 
 export interface FirmwareRecord<Profile = unknown> {

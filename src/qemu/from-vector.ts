@@ -65,6 +65,12 @@ export interface FromVectorOptions extends QemuHost {
 }
 
 /** The `-machine` argument of the recorded command line (QEMU quotes it in some refusals), else the type's name. */
+/** The command line QEMU ran: a vector's recorded stage argv (the shared harness's -cpu max among it), else the capture's own arguments. */
+export function commandLineOf(vector: Vector): readonly string[] {
+  const argv = (vector.manifest.stages?.['before'] as { argv?: unknown } | undefined)?.argv;
+  return Array.isArray(argv) ? (argv as string[]) : vector.manifest.config_args;
+}
+
 export function machineArgOf(vector: Vector): string {
   const args = vector.manifest.config_args;
   const i = args.findIndex((a) => a === '-machine' || a === '-M');
@@ -130,6 +136,7 @@ export function machineFromVector(vector: Vector, o: FromVectorOptions): QemuMac
     otherBlocks,
     files,
     ...(vector.manifest.packages !== undefined ? { firmwarePackages: vector.manifest.packages } : {}),
+    argv: commandLineOf(vector),
     ...(hasAcpi ? { acpi: {
       initial: acpiBlobs(vector, 'before'),
       rebuild: (m) => {

@@ -3,6 +3,8 @@
  * wires them: the fw_cfg device, the RAM block list, the ACPI ROM blobs and
  * their lazy rebuild, the q35 PCIEXBAR register, and system reset.
  */
+import type { CpuFacts } from '../firmware/record.js';
+import { cpuHas1GiBPages, cpuPhysBits } from './cpu-model.js';
 import { FwCfgDevice } from '../fwcfg/device.js';
 import { FW_CFG_ID, FW_CFG_SIGNATURE } from '../fwcfg/keys.js';
 import { applyQemuFileBehaviours, type QemuFileBehaviours } from './known-files.js';
@@ -33,6 +35,8 @@ export interface MachineConfig extends QemuHost {
   fileSlots?: number;
   /** Absent for machines without QEMU-built ACPI (acpi=off). */
   acpi?: { initial: AcpiBlobs; rebuild: (m: QemuMachine) => AcpiBlobs };
+  /** The command line QEMU ran (its -cpu decides what the CPU offers firmware); absent: not known. */
+  argv?: readonly string[];
 }
 
 /** MCH PCIEXBAR at reset: base 0xb0000000, enable bit clear. */
@@ -46,6 +50,8 @@ export class QemuMachine {
   readonly device: FwCfgDevice;
   /** MachineConfig.firmwarePackages (empty when unknown). */
   readonly firmwarePackages: Readonly<Record<string, string>>;
+  /** What the CPU offers the firmware's page tables (x86 only; undefined when the command line is not known). */
+  readonly cpu: CpuFacts | undefined;
   readonly ramList = new RamList();
   readonly acpi: AcpiBuildState | undefined;
   /** q35 only: firmware enables MMCONFIG by setting bit 0. */
@@ -64,6 +70,7 @@ export class QemuMachine {
     this.hostPageSize = c.hostPageSize;
     this.program = programName(c.type);
     this.firmwarePackages = c.firmwarePackages ?? {};
+    this.cpu = c.argv === undefined || c.type.arch !== 'x86_64' ? undefined : { pages1G: cpuHas1GiBPages(c.argv), physBits: cpuPhysBits(c.argv), guestPhysBitsReported: c.policy.reportsGuestPhysBits };
     this.device = new FwCfgDevice({ fileSlots: c.fileSlots ?? fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program, modifyKeepsOpaque: c.policy.modifyKeepsCallback });
     for (const row of c.otherBlocks ?? []) {
       this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));

@@ -89,6 +89,7 @@ export function machineFacts(machine: QemuMachine): MachineFacts {
     s3: s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined),
     qemuAcpi: machine.acpi !== undefined,
     ...tpmFact(machine),
+    ...(machine.cpu !== undefined ? { cpu: machine.cpu } : {}),
   };
 }
 

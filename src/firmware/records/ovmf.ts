@@ -50,7 +50,7 @@ export const OVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   // 2022.11 and older put MMCONFIG at 0xb0000000 (../shared/vectors/README.md: 2025.02 moved it to 0xe0000000)
   platform: { pciexbar: 0xb0000000 },
   driverStyle: () => 'ovmf',
-  profile: (m) => ovmfProfile(m.lowRam.end, OVMF_2022_11_LAYOUT),
+  profile: (m) => ovmfProfile(m.lowRam.end, OVMF_2022_11_LAYOUT, m.cpu),
   workRanges,
   run: runWith(MEASURES_NOTHING),
 };
@@ -68,13 +68,13 @@ export const AAVMF_2022_11: FirmwareRecord<OvmfProfile> = {
 /** Another OVMF release: 2022.11's core with its own layout, platform programming, measurements and evidence. */
 function ovmf(version: string, release: Omit<OvmfRelease, 'version'>, pciexbar: number, measures: MeasurementPolicy, evidence: string): FirmwareRecord<OvmfProfile> {
   const layout: OvmfRelease = { version, ...release };
-  return { ...OVMF_2022_11, id: `ovmf@${version}`, version, label: `OVMF ${version}`, evidence, measures, platform: { pciexbar }, profile: (m) => ovmfProfile(m.lowRam.end, layout), run: runWith(measures) };
+  return { ...OVMF_2022_11, id: `ovmf@${version}`, version, label: `OVMF ${version}`, evidence, measures, platform: { pciexbar }, profile: (m) => ovmfProfile(m.lowRam.end, layout, m.cpu), run: runWith(measures) };
 }
 
 export const OVMF_2020_11 = ovmf(
   '2020.11',
   // q35 and pc under QEMU 5.2: RSDPs, roots, FACS and table copies where 2022.11 puts them
-  { shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2020.11 on q35/pc 2 GiB: RSDP, roots and table copies observed (2022.11 layout)' },
+  { shift: 0, directoryRead: 'every-lookup', pageTables: 'unaffected', provenance: 'OVMF 2020.11 on q35/pc 2 GiB: RSDP, roots and table copies observed (2022.11 layout)' },
   0xb0000000,
   { kind: 'none', evidence: 'edk2-stable202011 predates the measurement (commit 935343cf16, edk2-stable202302)' },
   'Debian ovmf 2020.11-2+deb11u3 under QEMU 5.2: spec-vectors/qemu-5.2 (after-ovmf, ovmf-memory)',
@@ -82,7 +82,7 @@ export const OVMF_2020_11 = ovmf(
 
 export const OVMF_2025_02 = ovmf(
   '2025.02',
-  { shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
+  { shift: 0, directoryRead: 'every-lookup', pageTables: 'guest-phys-bits', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
   // MMCONFIG moved to 0xe0000000 (the after-ovmf stages' mch_pciexbar)
   0xe0000000,
   measuresAcpiData('a live boot of Debian ovmf 2025.02-8+deb13u1 under QEMU 10.0 with swtpm logs them, every bank as predicted'),
@@ -95,6 +95,7 @@ export const OVMF_2026_08 = ovmf(
     // every observed address 0x2ed000 above 2025.02's: RSDP 0x7fe6b014, XSDT 0x7fe6a0e8, vmgenid blob 0x7fee9000
     shift: 0x2ed000,
     directoryRead: 'once-early',
+    pageTables: 'unaffected',
     provenance: 'OVMF 2026.08 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2025.02 layout moved up 0x2ed000)',
   },
   0xe0000000,
