@@ -9,6 +9,7 @@ import type { MachineFamily } from '../qemu/machine-type.js';
 import type { Range } from './zone-allocator.js';
 import type { Bin } from './page-allocator.js';
 import type { SeaBiosFallback } from './seabios-acpi.js';
+import type { BootScreen } from './ovmf-bgrt.js';
 
 export interface SeaBiosProfile {
   /** ZoneHigh: 16 MiB carved from the top of RAM below 4 GiB. */
@@ -110,6 +111,8 @@ export interface OvmfProfile {
    * 2025.02), or once, early in the boot, and cached (2026.08).
    */
   directoryRead: 'every-lookup' | 'once-early';
+  /** The GOP mode OVMF draws its boot logo in, where its BGRT was recorded (ovmf-bgrt.ts); absent: no BGRT modelled. */
+  bootScreen?: BootScreen;
   /** Whether the table copies' addresses were observed (OVMF) or only their contents (AAVMF pool). */
   provenance: string;
 }
@@ -143,17 +146,23 @@ export interface OvmfRelease {
   /** How far every address of 2022.11's layout moved (2026.08: 0x2ed000 higher, measured on q35, pc and the seed). */
   shift: number;
   directoryRead: OvmfProfile['directoryRead'];
+  /** The boot logo's screen (spec-vectors/ovmf-bgrt: the BGRT's offsets centre the logo on it). */
+  bootScreen: BootScreen;
   provenance: string;
 }
 
-export const OVMF_2022_11_LAYOUT: OvmfRelease = { version: '2022.11', shift: 0, directoryRead: 'every-lookup', provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed' };
+/** Up to 2020.11 OVMF's default GOP mode is 800 x 600; from 2022.11 on 1280 x 800 (spec-vectors/ovmf-bgrt: BGRT offsets 303,271 and 543,371). */
+export const SCREEN_800X600: BootScreen = { width: 800, height: 600 };
+export const SCREEN_1280X800: BootScreen = { width: 1280, height: 800 };
+
+export const OVMF_2022_11_LAYOUT: OvmfRelease = { version: '2022.11', shift: 0, directoryRead: 'every-lookup', bootScreen: SCREEN_1280X800, provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed' };
 
 /**
  * OVMF allocates top-down from the top of low RAM; the numbers were observed
  * with 2 GiB. Other sizes keep the same distances from their top (assumed).
  */
 export function ovmfProfile(lowRamTop = OVMF_OBSERVED_TOP, release: OvmfRelease = OVMF_2022_11_LAYOUT): OvmfProfile {
-  const base = { ...ovmfObserved(), directoryRead: release.directoryRead, provenance: release.provenance };
+  const base = { ...ovmfObserved(), directoryRead: release.directoryRead, bootScreen: release.bootScreen, provenance: release.provenance };
   const moved = release.shift === 0 ? base : shifted(base, release.shift, OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP);
   return shifted({ ...moved, provenance: release.provenance }, lowRamTop - OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP, lowRamTop);
 }

@@ -43,6 +43,8 @@ export interface MachineFacts {
   qemuAcpi?: boolean;
   /** The machine's TPM (etc/tpm/config, firmware/tpm.ts); absent: none. */
   tpm?: TpmVersion;
+  /** A display with video RAM (QEMU's default std VGA among them): OVMF draws its boot logo on it and installs a BGRT (firmware/ovmf-bgrt.ts). */
+  display?: boolean;
 }
 
 export interface FirmwareRecord<Profile = unknown> {
