@@ -5,17 +5,17 @@
 // system_reset between boots). Needs root, swtpm and the Debian chroots of
 // ../shared/tools/debian-chroots. Run after `npm run build`:
 //   node scripts/record-tpm-measurements.mjs [CONFIG...]
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { captureQemu } from '../dist/src/qemu/capture.js';
 import { captureBootInput, measuredBoots } from '../dist/src/bootreal/measured-boot.js';
 import { writeSha256Sums } from './sha256sums.mjs';
+import { qemuFor } from './chroot-qemu.mjs';
 
 const ROOT = new URL('..', import.meta.url).pathname;
 const OUT = join(ROOT, 'spec-vectors/tpm-measurements');
-const RUN_IN = join(ROOT, '..', 'shared', 'tools', 'debian-chroots', 'run-in');
 
 const vtpm = (tmp, device) => ['-chardev', `socket,id=chrtpm,path=${tmp}/swtpm-sock`, '-tpmdev', 'emulator,id=tpm0,chardev=chrtpm', '-device', `${device},tpmdev=tpm0`];
 const base = ['-accel', 'tcg', '-nodefaults', '-no-user-config', '-smp', '1'];
@@ -40,13 +40,7 @@ for (const config of wanted) {
   const tmp = mkdtempSync(join(tmpdir(), 'fwcfg-tpm-'));
   const dir = join(OUT, config);
   try {
-    let binary = 'qemu-system-x86_64';
-    if (c.suite !== null) {
-      // an executable that runs the chroot's QEMU, as test/helpers/chroots.ts writes one
-      binary = join(tmp, `qemu-system-x86_64-${c.suite}`);
-      writeFileSync(binary, `#!/bin/sh\nexec '${RUN_IN}' ${c.suite} qemu-system-x86_64 "$@"\n`);
-      chmodSync(binary, 0o755);
-    }
+    const binary = qemuFor(tmp, c.suite);
     const args = c.args(tmp);
     rmSync(dir, { recursive: true, force: true });
     const progress = (m) => process.stderr.write(`${config}: ${m}\n`);

@@ -72,18 +72,29 @@ export class AcpiTableProtocol {
     if ((sig === 'FACP' && this.fadt !== undefined) || (sig === 'FACS' && this.facs !== undefined) || (sig === 'DSDT' && this.dsdt !== undefined)) {
       return failure('EFI_ACCESS_DENIED', `InstallAcpiTable(): Access Denied (a second ${sig})`);
     }
-    const copy = this.copyTable(sig, address, length);
+    const copy = this.copyTable(sig, this.memory.read(address, length));
     this.track(sig, copy);
     this.linkFadt();
     return { ...SUCCESS, table: { signature: sig, address: copy, length } };
   }
 
+  /**
+   * InstallAcpiTable for a table the firmware builds itself (never a FADT,
+   * FACS or DSDT): its copy gets the next reclaim pages and the next root entry.
+   */
+  installOwnTable(bytes: Uint8Array): InstalledTable {
+    const sig = String.fromCharCode(...bytes.subarray(0, 4));
+    const copy = this.copyTable(sig, bytes);
+    this.track(sig, copy);
+    return { signature: sig, address: copy, length: bytes.length };
+  }
+
   /** The table's bytes in new pages: the FACS in ACPI NVS below 4 GiB, everything else in ACPI reclaim memory. */
-  private copyTable(sig: string, address: number, length: number): number {
-    const pages = pagesFor(length);
+  private copyTable(sig: string, bytes: Uint8Array): number {
+    const pages = pagesFor(bytes.length);
     const copy = sig === 'FACS' ? this.nvs.allocate(pages)! : this.reclaim.allocate(pages)!;
     this.scratch.push({ start: copy, end: copy + pages * PAGE, what: `the protocol's ${sig} copy` });
-    this.memory.write(copy, this.memory.read(address, length));
+    this.memory.write(copy, bytes);
     return copy;
   }
 

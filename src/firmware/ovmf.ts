@@ -19,6 +19,7 @@ import type { LoaderEntry } from '../loader/entry.js';
 import { ENTRY_SIZE, LOADER_FILE } from '../loader/constants.js';
 import type { GuestMemory } from '../memory/guest-memory.js';
 import { AcpiTableProtocol, type Published } from './ovmf-acpi-table-protocol.js';
+import { bgrtTable, BGRT_UNMODELLED, type BootScreen } from './ovmf-bgrt.js';
 import { collectAllocationsRestrictedTo32Bit, processCmdAddChecksum, processCmdAddPointer, processCmdAllocate, processCmdWritePointer } from './ovmf-commands.js';
 import { allocateS3Context, transferS3ContextToBootScript } from './ovmf-s3.js';
 import { newSecondPass, process2ndPassCmdAddPointer, type SecondPass } from './ovmf-second-pass.js';
@@ -40,6 +41,8 @@ export interface OvmfOptions {
   measures?: MeasurementPolicy;
   /** The machine's TPM (absent: none, so nothing is measured). */
   tpm?: TpmVersion;
+  /** A display OVMF draws its logo on: its BGRT is installed at ReadyToBoot (ovmf-bgrt.ts). */
+  display?: boolean;
 }
 
 export function s3Enabled(systemStates: Uint8Array | undefined): boolean {
@@ -179,12 +182,24 @@ function rejectedLate(state: OvmfLoaderState, report: FirmwareReport, entries: r
   return report;
 }
 
-/** Success: table-only blobs freed, the protocol's roots published. */
-function installed(state: OvmfLoaderState, report: FirmwareReport, protocol: AcpiTableProtocol, pass: SecondPass): FirmwareReport {
+/**
+ * ReadyToBoot, with a display: BootGraphicsResourceTableDxe installs the
+ * BGRT after QEMU's tables (ovmf-bgrt.ts); its logo address is not modelled.
+ */
+function installBgrt(report: FirmwareReport, protocol: AcpiTableProtocol, screen: BootScreen): number {
+  const t = protocol.installOwnTable(bgrtTable(screen));
+  report.notes.push(`the boot logo's BGRT installed at 0x${t.address.toString(16)} (a display is present); its image address and checksum are not modelled (a pool allocation)`);
+  return t.address;
+}
+
+/** Success: table-only blobs freed, the firmware's own BGRT when it shows a logo (`logo`: its screen), the protocol's roots published. */
+function installed(state: OvmfLoaderState, report: FirmwareReport, protocol: AcpiTableProtocol, pass: SecondPass, logo: BootScreen | undefined): FirmwareReport {
   freeTableOnlyBlobs(state);
+  const bgrt = logo === undefined ? undefined : installBgrt(report, protocol, logo);
   const published = protocol.publish();
   report.notes.push(...published.notes);
   recordPublished(report, state.memory, published, pass.installed.length);
+  for (const t of report.tables) if (t.address === bgrt) Object.assign(t, { firmwareOwn: true, unmodelled: BGRT_UNMODELLED.map((u) => ({ ...u })) });
   report.scratch.push(...protocol.scratch);
   report.notes.push(`installed ${pass.installed.length} tables`);
   return report;
@@ -216,5 +231,5 @@ export function runOvmf(ctx: FirmwareContext, profile: OvmfProfile, options: Ovm
   const pass = newSecondPass();
   const second = secondPass(state, entries, protocol, pass, options);
   if (second.status !== 'EFI_SUCCESS') return rejectedLate(state, report, entries, second, protocol, pass);
-  return installed(state, report, protocol, pass);
+  return installed(state, report, protocol, pass, options.display === true ? profile.bootScreen : undefined);
 }

@@ -10,6 +10,7 @@ import type { MachineFamily } from '../qemu/machine-type.js';
 import type { Range } from './zone-allocator.js';
 import type { Bin } from './page-allocator.js';
 import type { SeaBiosFallback } from './seabios-acpi.js';
+import type { BootScreen } from './ovmf-bgrt.js';
 
 export interface SeaBiosProfile {
   /** ZoneHigh: 16 MiB carved from the top of RAM below 4 GiB. */
@@ -111,6 +112,8 @@ export interface OvmfProfile {
    * 2025.02), or once, early in the boot, and cached (2026.08).
    */
   directoryRead: 'every-lookup' | 'once-early';
+  /** The GOP mode OVMF draws its boot logo in, where its BGRT was recorded (ovmf-bgrt.ts); absent: no BGRT modelled. */
+  bootScreen?: BootScreen;
   /** Whether the table copies' addresses were observed (OVMF) or only their contents (AAVMF pool). */
   provenance: string;
   /** What the layout is not measured for on this machine (said in the boot's notes). */
@@ -160,10 +163,16 @@ export interface OvmfRelease {
    * qemu64,+pdpe1gb` none (test/ovmf-page-tables.test.ts).
    */
   pageTables: 'cpu-phys-bits' | 'guest-phys-bits' | 'unaffected';
+  /** The boot logo's screen (spec-vectors/ovmf-bgrt: the BGRT's offsets centre the logo on it). */
+  bootScreen: BootScreen;
   provenance: string;
 }
 
-export const OVMF_2022_11_LAYOUT: OvmfRelease = { version: '2022.11', shift: 0, directoryRead: 'every-lookup', pageTables: 'cpu-phys-bits', provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed' };
+/** Up to 2020.11 OVMF's default GOP mode is 800 x 600; from 2022.11 on 1280 x 800 (spec-vectors/ovmf-bgrt: BGRT offsets 303,271 and 543,371). */
+export const SCREEN_800X600: BootScreen = { width: 800, height: 600 };
+export const SCREEN_1280X800: BootScreen = { width: 1280, height: 800 };
+
+export const OVMF_2022_11_LAYOUT: OvmfRelease = { version: '2022.11', shift: 0, directoryRead: 'every-lookup', pageTables: 'cpu-phys-bits', bootScreen: SCREEN_1280X800, provenance: 'OVMF 2022.11 on q35/pc 2 GiB: every address observed' };
 
 /** The 2 MiB-page tables for QEMU's 40 physical bits, as measured (see OvmfRelease.pageTables). */
 const TABLES_WITHOUT_1G_PAGES = 0x400000;
@@ -194,7 +203,7 @@ export function ovmfProfile(lowRamTop = OVMF_OBSERVED_TOP, release: OvmfRelease 
         ? `${release.provenance}; a CPU without 1 GiB pages: every address ${-tables / 0x100000} MiB lower (its page tables, measured)`
         : release.provenance;
   const caveat = tables === undefined ? `OVMF's addresses were measured with 1 GiB pages (-cpu max) and, without them, with QEMU's 40 physical bits; this CPU (${cpu?.pages1G === false ? `no 1 GiB pages, ${cpu.physBits ?? 'host'} physical bits` : 'a model the tool does not know'}) was not measured: its page tables may move every address OVMF allocates` : undefined;
-  const base = { ...ovmfObserved(), directoryRead: release.directoryRead, provenance, ...(caveat !== undefined ? { caveat } : {}) };
+  const base = { ...ovmfObserved(), directoryRead: release.directoryRead, bootScreen: release.bootScreen, provenance, ...(caveat !== undefined ? { caveat } : {}) };
   const shift = release.shift + (tables ?? 0);
   const moved = shift === 0 ? base : shifted(base, shift, OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP);
   return shifted({ ...moved, provenance }, lowRamTop - OVMF_OBSERVED_TOP, OVMF_OBSERVED_TOP, lowRamTop);

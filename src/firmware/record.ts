@@ -45,6 +45,8 @@ export interface MachineFacts {
   tpm?: TpmVersion;
   /** x86: what the CPU offers the firmware's page tables (qemu/cpu-model.ts); absent: not known. */
   cpu?: CpuFacts;
+  /** A display with video RAM (QEMU's default std VGA among them): OVMF draws its boot logo on it and installs a BGRT (firmware/ovmf-bgrt.ts). */
+  display?: boolean;
 }
 
 /** The CPU as OVMF's page tables see it. */

@@ -40,6 +40,10 @@ export interface TableReport {
   checksumOk: boolean;
   /** 'loader': bytes the loader placed; 'firmware': the firmware's own tables (SeaBIOS's acpi_setup, seabios-acpi.ts); 'protocol': OVMF's copies. */
   source: 'loader' | 'firmware' | 'protocol';
+  /** A table the firmware adds of its own beside the loader's (OVMF's BGRT with a display): not one QEMU supplied. */
+  firmwareOwn?: true;
+  /** Bytes of the table the model does not know (OVMF's BGRT: the logo's pool address and the checksum over it); absent: every byte modelled. */
+  unmodelled?: { offset: number; length: number; why: string }[];
 }
 
 export interface FirmwareReport {

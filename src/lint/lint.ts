@@ -28,8 +28,8 @@ export interface PersonalityResult {
   verdict: Verdict;
   commandsExecuted: number;
   warnings: string[];
-  /** What the OS would find: signature and whether its checksum holds. */
-  tables: { signature: string; checksumOk: boolean; source: string }[];
+  /** What the OS would find: signature and whether its checksum holds (`firmwareOwn`: added by the firmware beside the loader's, as OVMF's BGRT). */
+  tables: { signature: string; checksumOk: boolean; source: string; firmwareOwn?: true }[];
   notes: string[];
 }
 
@@ -53,7 +53,7 @@ function personality(firmware: FirmwareName, r: FirmwareReport | null, qemuError
     verdict: verdictOf(r),
     commandsExecuted: r?.commandsExecuted ?? 0,
     warnings: qemuError !== null ? [qemuError.split('\n').at(-1)!] : (r?.warnings ?? []),
-    tables: (r?.tables ?? []).map((t) => ({ signature: t.signature, checksumOk: t.checksumOk, source: t.source })),
+    tables: (r?.tables ?? []).map((t) => ({ signature: t.signature, checksumOk: t.checksumOk, source: t.source, ...(t.firmwareOwn === true ? { firmwareOwn: t.firmwareOwn } : {}) })),
     notes: r?.notes ?? [],
   };
 }
@@ -64,7 +64,8 @@ function compare(all: PersonalityResult[]): string[] {
   const results = all.filter((r) => r.verdict !== 'not applicable' && r.verdict !== 'no loader to run');
   const differences: string[] = [];
   const key = (t: { signature: string }) => t.signature;
-  const union = new Set(results.flatMap((r) => r.tables.filter((t) => t.source !== 'firmware').map(key)));
+  // tables a firmware adds of its own beside the loader's (OVMF's BGRT) are no part of what the loader gives
+  const union = new Set(results.flatMap((r) => r.tables.filter((t) => t.source !== 'firmware' && t.firmwareOwn !== true).map(key)));
   for (const r of results) {
     const mine = new Set(r.tables.map(key));
     const missing = [...union].filter((s) => !mine.has(s) && s !== 'RSDT' && s !== 'XSDT');

@@ -78,6 +78,19 @@ function tpmFact(machine: QemuMachine): { tpm?: TpmVersion } {
   return tpm === undefined ? {} : { tpm };
 }
 
+/** Video RAM blocks of displays OVMF drives: QEMU's VGA core (std VGA, its default on pc and q35; virtio-vga) and bochs-display. */
+const DISPLAY_RAM = ['vga.vram', 'bochs-display-vram'];
+
+/**
+ * Whether the machine has a display OVMF draws its logo on, as `info
+ * ramblock` shows it (live: std VGA, virtio-vga, bochs-display;
+ * spec-vectors/ovmf-bgrt). A display without video RAM of its own
+ * (virtio-gpu-pci, ramfb) leaves no block: the model cannot see it.
+ */
+function hasDisplayRam(machine: QemuMachine): boolean {
+  return machine.ramList.blocks.some((b) => DISPLAY_RAM.some((name) => b.idstr === name || b.idstr.endsWith(`/${name}`)));
+}
+
 /** What the firmware sees of this machine before it runs. */
 export function machineFacts(machine: QemuMachine): MachineFacts {
   return {
@@ -88,6 +101,7 @@ export function machineFacts(machine: QemuMachine): MachineFacts {
     numa: (machine.device.item(0x0d)?.data?.[0] ?? 0) > 0,
     s3: s3Enabled(machine.device.fileItem('etc/system-states')?.data ?? undefined),
     qemuAcpi: machine.acpi !== undefined,
+    display: hasDisplayRam(machine),
     ...tpmFact(machine),
     ...(machine.cpu !== undefined ? { cpu: machine.cpu } : {}),
   };

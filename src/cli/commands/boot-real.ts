@@ -191,7 +191,7 @@ async function configCommand(config: string, o: ConfigFlags, io: Io): Promise<nu
       if (c !== undefined) {
         lines.push(`  Against the model: ${c.equal ? 'the same' : 'DIFFERENT'}`);
         if (c.caveat !== undefined) lines.push(`    note: ${c.caveat}`);
-        for (const k of c.checks) lines.push(`    ${k.status === 'same' ? 'same' : k.status === 'different' ? 'DIFF' : 'n/a '}  ${k.what}: ${k.detail}`);
+        for (const k of c.checks) lines.push(`    ${k.status === 'same' ? 'same' : k.status === 'different' ? 'DIFF' : k.status === 'not-modelled' ? 'n/m ' : 'n/a '}  ${k.what}: ${k.detail}`);
       }
       lines.push('');
     }

@@ -2,7 +2,7 @@
 import type { FirmwareRecord } from '../record.js';
 import { runOvmf } from '../ovmf.js';
 import { EV_PLATFORM_CONFIG_FLAGS, type MeasurementPolicy } from '../measurement.js';
-import { AAVMF_2022_11_LAYOUT, aavmfProfile, OVMF_2022_11_LAYOUT, ovmfProfile, type AavmfRelease, type OvmfProfile, type OvmfRelease } from '../profiles.js';
+import { AAVMF_2022_11_LAYOUT, aavmfProfile, OVMF_2022_11_LAYOUT, ovmfProfile, SCREEN_1280X800, SCREEN_800X600, type AavmfRelease, type OvmfProfile, type OvmfRelease } from '../profiles.js';
 
 const MiB = 0x100000;
 
@@ -34,7 +34,7 @@ function measuresAcpiData(observed: string): MeasurementPolicy {
 
 /** Runs the OVMF core with the record's measurement policy. */
 function runWith(measures: MeasurementPolicy): FirmwareRecord<OvmfProfile>['run'] {
-  return (ctx, p, m) => runOvmf(ctx, p, { s3: m.arch === 'x86_64' && m.s3, measures, ...(m.tpm !== undefined ? { tpm: m.tpm } : {}) });
+  return (ctx, p, m) => runOvmf(ctx, p, { s3: m.arch === 'x86_64' && m.s3, measures, display: m.display === true, ...(m.tpm !== undefined ? { tpm: m.tpm } : {}) });
 }
 
 export const OVMF_2022_11: FirmwareRecord<OvmfProfile> = {
@@ -74,7 +74,7 @@ function ovmf(version: string, release: Omit<OvmfRelease, 'version'>, pciexbar: 
 export const OVMF_2020_11 = ovmf(
   '2020.11',
   // q35 and pc under QEMU 5.2: RSDPs, roots, FACS and table copies where 2022.11 puts them
-  { shift: 0, directoryRead: 'every-lookup', pageTables: 'unaffected', provenance: 'OVMF 2020.11 on q35/pc 2 GiB: RSDP, roots and table copies observed (2022.11 layout)' },
+  { shift: 0, directoryRead: 'every-lookup', bootScreen: SCREEN_800X600, pageTables: 'unaffected', provenance: 'OVMF 2020.11 on q35/pc 2 GiB: RSDP, roots and table copies observed (2022.11 layout)' },
   0xb0000000,
   { kind: 'none', evidence: 'edk2-stable202011 predates the measurement (commit 935343cf16, edk2-stable202302)' },
   'Debian ovmf 2020.11-2+deb11u3 under QEMU 5.2: spec-vectors/qemu-5.2 (after-ovmf, ovmf-memory)',
@@ -82,7 +82,7 @@ export const OVMF_2020_11 = ovmf(
 
 export const OVMF_2025_02 = ovmf(
   '2025.02',
-  { shift: 0, directoryRead: 'every-lookup', pageTables: 'guest-phys-bits', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
+  { shift: 0, directoryRead: 'every-lookup', bootScreen: SCREEN_1280X800, pageTables: 'guest-phys-bits', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
   // MMCONFIG moved to 0xe0000000 (the after-ovmf stages' mch_pciexbar)
   0xe0000000,
   measuresAcpiData('a live boot of Debian ovmf 2025.02-8+deb13u1 under QEMU 10.0 with swtpm logs them, every bank as predicted'),
@@ -96,6 +96,7 @@ export const OVMF_2026_08 = ovmf(
     shift: 0x2ed000,
     directoryRead: 'once-early',
     pageTables: 'unaffected',
+    bootScreen: SCREEN_1280X800,
     provenance: 'OVMF 2026.08 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2025.02 layout moved up 0x2ed000)',
   },
   0xe0000000,
