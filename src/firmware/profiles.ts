@@ -155,14 +155,13 @@ export interface OvmfRelease {
    * a few pages). Without 1 GiB pages a release that maps the CPU's whole
    * physical address space takes 2 MiB pages for it: 4 MiB of tables for
    * QEMU's 40 bits, and every address 4 MiB lower. `cpu-phys-bits`: it does;
-   * `guest-phys-bits`: only where QEMU reports no guest width in CPUID (before
-   * 9.0); `unaffected`: never. Seen live on q35 2 GiB with QEMU's default CPU
+   * `unaffected`: never. Seen live on q35 2 GiB with QEMU's default CPU
    * (qemu64: no pdpe1gb, 40 bits): 2022.11 and 2025.02 4 MiB lower under QEMU
-   * 7.2, 2025.02 not under 10.0, 2020.11 and 2026.08 not under 7.2, 5.2 or
-   * 11.1; `-cpu max,-pdpe1gb` gives 2022.11 the same 4 MiB, `-cpu
-   * qemu64,+pdpe1gb` none (test/ovmf-page-tables.test.ts).
+   * 7.2, 2025.02 under 10.0 too; 2020.11 and 2026.08 not under 7.2;
+   * `-cpu max,-pdpe1gb` gives 2022.11 the same 4 MiB, `-cpu qemu64,+pdpe1gb`
+   * none (spec-vectors/ovmf-page-tables, test/ovmf-page-tables.test.ts).
    */
-  pageTables: 'cpu-phys-bits' | 'guest-phys-bits' | 'unaffected';
+  pageTables: 'cpu-phys-bits' | 'unaffected';
   /** The boot logo's screen (spec-vectors/ovmf-bgrt: the BGRT's offsets centre the logo on it). */
   bootScreen: BootScreen;
   provenance: string;
@@ -185,7 +184,6 @@ const TABLES_WITHOUT_1G_PAGES = 0x400000;
 export function pageTableShift(release: OvmfRelease, cpu: CpuFacts | undefined): number | undefined {
   if (release.pageTables === 'unaffected' || cpu === undefined) return 0;
   if (cpu.pages1G === true) return 0;
-  if (release.pageTables === 'guest-phys-bits' && cpu.guestPhysBitsReported) return 0;
   if (cpu.pages1G === false && cpu.physBits === 40) return -TABLES_WITHOUT_1G_PAGES;
   return undefined;
 }

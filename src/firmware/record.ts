@@ -55,8 +55,6 @@ export interface CpuFacts {
   pages1G: boolean | undefined;
   /** Physical address bits (QEMU's phys-bits; 40 unless the command line sets it); undefined: not known. */
   physBits: number | undefined;
-  /** The QEMU release reports a guest physical address width in CPUID (QemuPolicy.reportsGuestPhysBits). */
-  guestPhysBitsReported: boolean;
 }
 
 export interface FirmwareRecord<Profile = unknown> {

@@ -70,7 +70,7 @@ export class QemuMachine {
     this.hostPageSize = c.hostPageSize;
     this.program = programName(c.type);
     this.firmwarePackages = c.firmwarePackages ?? {};
-    this.cpu = c.argv === undefined || c.type.arch !== 'x86_64' ? undefined : { pages1G: cpuHas1GiBPages(c.argv), physBits: cpuPhysBits(c.argv), guestPhysBitsReported: c.policy.reportsGuestPhysBits };
+    this.cpu = c.argv === undefined || c.type.arch !== 'x86_64' ? undefined : { pages1G: cpuHas1GiBPages(c.argv), physBits: cpuPhysBits(c.argv) };
     this.device = new FwCfgDevice({ fileSlots: c.fileSlots ?? fileSlots(c.type), legacyOrder: legacyFwCfgOrder(c.type), dmaEnabled: c.dmaEnabled ?? fwCfgDma(c.type), program: this.program, modifyKeepsOpaque: c.policy.modifyKeepsCallback });
     for (const row of c.otherBlocks ?? []) {
       this.ramList.add(new RamBlock({ idstr: row.name, size: row.used, maxSize: row.max, resizeable: row.max !== row.used, hostPageSize: c.hostPageSize, messages: c.policy.ramSizeMessages }));

@@ -62,12 +62,6 @@ export interface QemuPolicy {
    * callback, so after a reset its select no longer rebuilt).
    */
   modifyKeepsCallback: boolean;
-  /**
-   * The CPU reports a guest physical address width (CPUID 0x80000008
-   * EAX[23:16], QEMU 9.0's guest-phys-bits), which OVMF from 2024 on sizes
-   * its address space by (see firmware/profiles.ts, OvmfRelease.pageTables).
-   */
-  reportsGuestPhysBits: boolean;
   /** The newest versioned machine types the release knows (pc-q35-X.Y, pc-i440fx-X.Y, virt-X.Y). */
   latestMachineType: string;
   /** The oldest versioned pc-i440fx / pc-q35 machine types it still has (`-machine help` of the binary). */
@@ -100,7 +94,6 @@ const RECORDS: readonly QemuRecord[] = [
     latestMachineType: '5.2',
     oldestMachineType: { 'pc-i440fx': '1.4', 'pc-q35': '2.4' },
     modifyKeepsCallback: false,
-    reportsGuestPhysBits: false,
     unsupportedMachineText: 'option',
     evidence: 'Debian 1:5.2+dfsg-11+deb11u5, run live in a bullseye chroot (spec-vectors/qemu-5.2)',
   },
@@ -117,7 +110,6 @@ const RECORDS: readonly QemuRecord[] = [
     // observed the same on 5.2 and 7.2 (`-machine help`), so assumed for 6.0 between them
     oldestMachineType: { 'pc-i440fx': '1.4', 'pc-q35': '2.4' },
     modifyKeepsCallback: false,
-    reportsGuestPhysBits: false,
     // not seen: 6.0 has no Debian binary; 5.2's form is assumed
     unsupportedMachineText: 'option',
     evidence: 'QEMU 6.0 source (no Debian binary of it); the abort location from the seed report',
@@ -135,7 +127,6 @@ const RECORDS: readonly QemuRecord[] = [
     latestMachineType: '7.2',
     oldestMachineType: { 'pc-i440fx': '1.4', 'pc-q35': '2.4' },
     modifyKeepsCallback: false,
-    reportsGuestPhysBits: false,
     unsupportedMachineText: 'bare',
     evidence: 'Debian 1:7.2+dfsg-7+deb12u18+b3, the host QEMU of spec-vectors/qemu-7.2',
   },
@@ -154,7 +145,6 @@ const RECORDS: readonly QemuRecord[] = [
     oldestMachineType: { 'pc-i440fx': '2.4', 'pc-q35': '2.4' },
     // measured: after the seed's reset the loader's select rebuilds again (spec-vectors/qemu-10.0, live boots)
     modifyKeepsCallback: true,
-    reportsGuestPhysBits: true,
     unsupportedMachineText: 'named',
     evidence: 'Debian 1:10.0.13+ds-0+deb13u1, run live in a trixie chroot (spec-vectors/qemu-10.0)',
   },
@@ -171,7 +161,6 @@ const RECORDS: readonly QemuRecord[] = [
     // `-machine help` of the sid binary: nothing older than 5.2
     oldestMachineType: { 'pc-i440fx': '5.2', 'pc-q35': '5.2' },
     modifyKeepsCallback: true,
-    reportsGuestPhysBits: true,
     unsupportedMachineText: 'named',
     evidence: 'Debian 1:11.1.3+ds-1, run live in a sid chroot (spec-vectors/qemu-11.1)',
   },

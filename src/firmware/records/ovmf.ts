@@ -82,7 +82,7 @@ export const OVMF_2020_11 = ovmf(
 
 export const OVMF_2025_02 = ovmf(
   '2025.02',
-  { shift: 0, directoryRead: 'every-lookup', bootScreen: SCREEN_1280X800, pageTables: 'guest-phys-bits', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
+  { shift: 0, directoryRead: 'every-lookup', bootScreen: SCREEN_1280X800, pageTables: 'cpu-phys-bits', provenance: 'OVMF 2025.02 on q35/pc/seed 2 GiB: RSDP, roots, FACS, table copies and the vmgenid blob observed (2022.11 layout)' },
   // MMCONFIG moved to 0xe0000000 (the after-ovmf stages' mch_pciexbar)
   0xe0000000,
   measuresAcpiData('a live boot of Debian ovmf 2025.02-8+deb13u1 under QEMU 10.0 with swtpm logs them, every bank as predicted'),
