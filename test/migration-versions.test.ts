@@ -37,7 +37,7 @@ function same(t: import('ava').ExecutionContext, m: Pick<Observed, 'configuratio
     return;
   }
   t.is(p.sourceError, null);
-  t.is(p.loads, real.loaded);
+  t.is(p.loads, real.loaded, `the destination ${real.loaded ? 'loaded' : 'ended'}; it printed: ${real.stderr.join(' / ') || 'nothing'} (exit ${JSON.stringify(real.exit)})`);
   t.deepEqual(p.errorLines ?? [], real.stderr);
   if (real.loaded) t.deepEqual(p.destinationRomBlocks?.map((r) => [r.name, r.used, r.max]), real.destinationRomBlocks?.map((r) => [r.name, r.used, r.max]));
 }

@@ -196,12 +196,7 @@ export function capturedCpu(vector: Vector): 'max' | 'default' {
  * -nodefaults); a capture ran its user's command line as given.
  */
 export function ranWithoutDefaults(vector: Vector): boolean {
-  const argvs = Object.values(vector.manifest.stages ?? {}).flatMap((st) => {
-    const argv = (st as { argv?: unknown } | null)?.argv;
-    return Array.isArray(argv) ? [argv as unknown[]] : [];
-  });
-  if (argvs.length > 0) return argvs.some((a) => a.includes('-nodefaults'));
-  return vector.manifest.config_args.includes('-nodefaults');
+  return commandLineOf(vector).includes('-nodefaults');
 }
 
 /**

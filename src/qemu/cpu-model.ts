@@ -11,10 +11,16 @@
 const WITH_1G = new Set(['max', 'host']);
 const WITHOUT_1G = new Set(['qemu64', 'qemu32', 'kvm64', 'kvm32', 'base']);
 
+/** The last `-cpu` value of a command line (the one QEMU takes), if any. */
+function cpuSpec(argv: readonly string[]): string | undefined {
+  let spec: string | undefined;
+  for (let i = 0; i + 1 < argv.length; i++) if (argv[i] === '-cpu' || argv[i] === '--cpu') spec = argv[i + 1];
+  return spec;
+}
+
 /** The physical address bits of the CPU a command line runs: QEMU's 40 unless `phys-bits=N` says otherwise; undefined for host-phys-bits. */
 export function cpuPhysBits(argv: readonly string[]): number | undefined {
-  let spec = '';
-  for (let i = 0; i + 1 < argv.length; i++) if (argv[i] === '-cpu' || argv[i] === '--cpu') spec = argv[i + 1]!;
+  const spec = cpuSpec(argv) ?? '';
   let bits: number | undefined = 40;
   for (const o of spec.split(',').slice(1)) {
     const m = /^phys-bits=(\d+)$/.exec(o);
@@ -30,8 +36,7 @@ export function cpuPhysBits(argv: readonly string[]): number | undefined {
  * for a named model this table does not know.
  */
 export function cpuHas1GiBPages(argv: readonly string[]): boolean | undefined {
-  let spec: string | undefined;
-  for (let i = 0; i + 1 < argv.length; i++) if (argv[i] === '-cpu' || argv[i] === '--cpu') spec = argv[i + 1];
+  const spec = cpuSpec(argv);
   if (spec === undefined) return false;
   const [model, ...options] = spec.split(',');
   let has = WITH_1G.has(model!) ? true : WITHOUT_1G.has(model!) ? false : undefined;
