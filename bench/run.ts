@@ -1,6 +1,7 @@
 /**
- * `npm run bench [-- --json] [-- --filter REGEX]`: runs every bench/*.bench
- * suite with mitata. Human output goes to stdout; with --json the mitata
+ * `npm run bench [-- --json] [-- --filter REGEX] [-- --pairs N]`: runs every
+ * bench/*.bench suite with mitata, then the seed run against the C executor in
+ * N pairs of windows (bench/paired.ts; 60 unless given, 0 for none). Human output goes to stdout; with --json the mitata
  * tables go to stderr and stdout carries one JSON document. After the
  * TypeScript cases, bench/native/reference.c (gcc -O2) measures the same work
  * natively and the summary gives the ratios (bench/native.ts).
@@ -12,8 +13,14 @@ import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { formatResults, runCases } from './harness.js';
 import { compareNative, formatNative, nativeWanted, runNative } from './native.js';
+import { formatPaired, pairedSeedWindows } from './paired.js';
 
-const { values } = parseArgs({ options: { json: { type: 'boolean' }, filter: { type: 'string' } } });
+const { values } = parseArgs({ options: { json: { type: 'boolean' }, filter: { type: 'string' }, pairs: { type: 'string' } } });
+const pairs = values.pairs === undefined ? 60 : Number(values.pairs);
+if (!Number.isSafeInteger(pairs) || pairs < 0) {
+  process.stderr.write(`bench: --pairs ${values.pairs}: not a whole number of paired windows\n`);
+  process.exit(2);
+}
 const here = dirname(fileURLToPath(import.meta.url));
 for (const f of readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort()) await import(pathToFileURL(`${here}/${f}`).href);
 
@@ -24,7 +31,9 @@ if (json) {
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
   const results = await runCases(filter, false);
-  const native = runNative(nativeWanted(results));
+  const wanted = nativeWanted(results);
+  const native = runNative(wanted);
+  const paired = wanted.exec && pairs > 0 ? await pairedSeedWindows(pairs) : undefined;
   process.stdout.write = write;
   const doc = {
     node: process.version,
@@ -35,12 +44,16 @@ if (json) {
     results,
     native: Object.fromEntries(native),
     againstNative: compareNative(results, native),
+    pairedSeed: paired ?? null,
   };
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 } else {
   const results = await runCases(filter, false);
-  const native = runNative(nativeWanted(results));
+  const wanted = nativeWanted(results);
+  const native = runNative(wanted);
   process.stdout.write(formatResults(results));
   process.stdout.write(formatNative(compareNative(results, native), native));
+  const paired = wanted.exec && pairs > 0 ? await pairedSeedWindows(pairs) : undefined;
+  if (paired !== undefined) process.stdout.write(formatPaired(paired));
   process.stdout.write(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)\n`);
 }

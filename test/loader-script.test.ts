@@ -6,6 +6,7 @@ import { LoaderFormatError } from '../src/errors.js';
 import { decodeEntry, encodeEntry } from '../src/loader/codec.js';
 import { FILE_NAME_MAX_LENGTH } from '../src/loader/constants.js';
 import { commandOf, commandSpec, type NameFieldOffset } from '../src/loader/fields.js';
+import { cStringImage } from '../src/loader/name-field.js';
 import { LoaderScript } from '../src/loader/script.js';
 import { loaderStages } from './helpers/paths.js';
 
@@ -35,6 +36,12 @@ function agrees(t: { deepEqual: (a: unknown, b: unknown, m?: string) => void }, 
         if (f.kind === 'name') {
           t.deepEqual(script.name(o, f.offset as NameFieldOffset), model, `${at}: ${f.wire}`);
           t.deepEqual(script.byte55(o, f.offset as NameFieldOffset), bytes[f.offset + FILE_NAME_MAX_LENGTH], `${at}: ${f.wire} byte 55`);
+          if (typeof model === 'string' && model.length <= FILE_NAME_MAX_LENGTH) {
+            // hasName: the field's C string is the name, and not a name one byte longer or shorter
+            t.deepEqual(script.hasName(o, f.offset as NameFieldOffset, cStringImage(model)), true, `${at}: ${f.wire} hasName`);
+            if (model.length < FILE_NAME_MAX_LENGTH) t.deepEqual(script.hasName(o, f.offset as NameFieldOffset, cStringImage(model + "x")), false, `${at}: ${f.wire} longer`);
+            if (model.length > 0) t.deepEqual(script.hasName(o, f.offset as NameFieldOffset, cStringImage(model.slice(0, -1))), false, `${at}: ${f.wire} shorter`);
+          }
         } else t.deepEqual(f.kind === 'u32' ? script.u32(o, f.offset) : script.u8(o, f.offset), model, `${at}: ${f.wire}`);
       }
     });

@@ -16,6 +16,11 @@
  *       device's copy of the file, and the F-segment is scanned for the RSDP
  *       (find_acpi_rsdp). Files are the fw_cfg directory in the order given.
  *
+ *   reference exec serve OPTIONS...
+ *       the same boot, timed on request: after the figures, each line K read
+ *       from stdin runs K batches of 100 boots and answers `batches K MEAN MEDIAN`
+ *       (ns per boot), so another program can interleave its own timings.
+ *
  *   reference loops ENTRIES.bin VALUES.f64
  *       memcpy of 2 MiB, the byte checksum SeaBIOS uses over 2 MiB, encoding
  *       the 128-byte entries of ENTRIES.bin (decoded once into structs), and
@@ -297,6 +302,41 @@ static void range_arg(const char *s, uint64_t *a, uint64_t *b) {
   *b = strtoull(end + 1, NULL, 0);
 }
 
+/* Batches of 100 boots timed one by one: the mean over `k` batches and the median batch, in ns
+   per boot (the median is robust when the machine is shared). */
+static void time_batches(long k, double *mean, double *median) {
+  enum { BATCH = 100 };
+  double *per = malloc(sizeof(double) * k), total = 0;
+  for (long j = 0; j < k; j++) {
+    double t0 = now();
+    for (int i = 0; i < BATCH; i++) sink += boot_once(0);
+    per[j] = (now() - t0) / BATCH * 1e9;
+    total += per[j];
+  }
+  qsort(per, k, sizeof(double), cmp_double);
+  *mean = total / k;
+  *median = per[k / 2];
+  free(per);
+}
+
+/* `exec serve`: after the figures, one request per line on stdin, K (a count of batches of 100
+   boots) answered by `batches K mean_ns median_ns` once they ran; an empty line, 0 or EOF ends.
+   bench/paired.ts interleaves these with the TypeScript batches, a few milliseconds apart. */
+static int serve(void) {
+  char line[64];
+  printf("ready\n");
+  fflush(stdout);
+  while (fgets(line, sizeof line, stdin)) {
+    long k = atol(line);
+    if (k <= 0) break;
+    double mean, median;
+    time_batches(k, &mean, &median);
+    printf("batches %ld %.1f %.1f\n", k, mean, median);
+    fflush(stdout);
+  }
+  return 0;
+}
+
 static int cmd_exec(int argc, char **argv) {
   long iters = atol(argv[2]);
   for (int i = 3; i + 1 < argc; i += 2) {
@@ -324,19 +364,11 @@ static int cmd_exec(int argc, char **argv) {
   uint64_t first = boot_once(1);
   printf("exec_rsdp %llu address\nexec_warnings %llu count\nexec_allocated %llu files\nexec_digest %u fnv1a\n", (unsigned long long)(first & 0xffffffffffffull),
          (unsigned long long)(first >> 48 & 0xff), (unsigned long long)(first >> 56), digest);
+  if (!strcmp(argv[2], "serve")) return serve();
   for (long i = 0; i < iters / 10; i++) sink += boot_once(0);
-  /* batches of 100 boots: the mean over all, and the median batch (robust when the machine is shared) */
-  enum { BATCH = 100 };
-  long batches = iters / BATCH;
-  double *per = malloc(sizeof(double) * batches), total = 0;
-  for (long k = 0; k < batches; k++) {
-    double t0 = now();
-    for (int i = 0; i < BATCH; i++) sink += boot_once(0);
-    per[k] = (now() - t0) / BATCH * 1e9;
-    total += per[k];
-  }
-  qsort(per, batches, sizeof(double), cmp_double);
-  printf("exec_run %.1f ns\nexec_run_median %.1f ns\n", total / batches, per[batches / 2]);
+  double mean, median;
+  time_batches(iters / 100, &mean, &median);
+  printf("exec_run %.1f ns\nexec_run_median %.1f ns\n", mean, median);
   return 0;
 }
 

@@ -6,6 +6,7 @@
  */
 import { interned, type ReadonlyBytes } from '../bytes.js';
 import { GuestMemoryError, type GuestMemory } from '../memory/guest-memory.js';
+import type { RegionOffset } from '../memory/address.js';
 import { FwCfgError } from '../errors.js';
 import { sum8 } from './checksum.js';
 
@@ -110,27 +111,38 @@ function hasRsdpSignature(b: ReadonlyBytes, at: number): boolean {
 /** SeaBIOS's find_acpi_rsdp: the lowest 16-byte-aligned valid RSDP in [start, end). */
 export function scanForRsdp(mem: GuestMemory, start: number, end: number): RsdpInfo | undefined {
   const first = Math.ceil(start / 16) * 16;
-  let zone: ReadonlyBytes | undefined;
+  const length = end - first;
+  let at: number;
   try {
-    zone = mem.view(first, end - first);
+    // the zone in one region: its bytes looked at in place for a slot worth reading as an RSDP
+    at = mem.inspect(first, length, nextRsdpSlot, 0);
   } catch (err) {
     if (!(err instanceof FwCfgError)) throw err;
-  }
-  if (zone !== undefined) {
-    // the zone lies in one region: look at its bytes, 'R' first (most slots fail there)
-    const last = end - first - 20;
-    for (let at = 0; at <= last; at += 16) {
-      if (zone[at] !== 0x52 || !hasRsdpSignature(zone, at) || sumShort(zone, at, 20) !== 0) continue;
-      const r = validRsdp(mem, first + at, end);
+    // not in one region: slot by slot, each read checked on its own
+    for (let a = first; a + 20 <= end; a += 16) {
+      const r = validRsdp(mem, a, end);
       if (r !== undefined) return r;
     }
     return undefined;
   }
-  for (let a = first; a + 20 <= end; a += 16) {
-    const r = validRsdp(mem, a, end);
+  while (at >= 0) {
+    const r = validRsdp(mem, first + at, end);
     if (r !== undefined) return r;
+    at = mem.inspect(first, length, nextRsdpSlot, at + 16);
   }
   return undefined;
+}
+
+/**
+ * Where, from slot offset `from` on, the zone [at, at+length) of `b` next has
+ * a 16-byte slot starting "RSD PTR " whose 20 bytes sum to zero (-1: none):
+ * 'R' first, where most slots fail.
+ */
+function nextRsdpSlot(b: ReadonlyBytes, at: RegionOffset, length: number, from: number): number {
+  for (let slot = at + from, last = at + length - 20; slot <= last; slot += 16) {
+    if (b[slot] === 0x52 && hasRsdpSignature(b, slot) && sumShort(b, slot, 20) === 0) return slot - at;
+  }
+  return -1;
 }
 
 /** The RSDP at `a` if find_acpi_rsdp takes it: its checksums hold and an ACPI 2.0 one fits below `end`. */
@@ -141,10 +153,9 @@ function validRsdp(mem: GuestMemory, a: number, end: number): RsdpInfo | undefin
   return r;
 }
 
-/** "RSDT[3]", "XSDT[0]", ...: made once (a number-to-string conversion per entry per walk is not free). */
-const entryRefs: Record<'RSDT' | 'XSDT', string[]> = { RSDT: [], XSDT: [] };
-const entryRef = (kind: 'RSDT' | 'XSDT', i: number): string => (entryRefs[kind][i] ??= `${kind}[${i}]`);
-const rootRefs = { RSDT: 'RSDP.RSDT', XSDT: 'RSDP.XSDT' } as const;
+/** "RSDT[3]", "XSDT[0]", ...: made once per root and index (a number-to-string conversion per entry per walk is not free). */
+const rsdtRefs: string[] = [];
+const xsdtRefs: string[] = [];
 
 /** A signature as a person reads it: `FACP`, or its bytes in hex when they are not printable (`00 00 00 00`). */
 export function signatureText(signature: string): string {
@@ -171,6 +182,8 @@ class Walk {
   readonly mem: GuestMemory;
   readonly known: KnownSums;
   readonly tables: FoundTable[] = [];
+  /** tables[i].address, as plain numbers side by side: what seen() scans (no load through each table). */
+  readonly addresses: number[] = [];
   readonly problems: string[] = [];
   /** Every table by address, once there are more than SCAN_LIMIT. */
   byAddress: Map<number, FoundTable> | undefined;
@@ -184,7 +197,8 @@ class Walk {
     const tables = this.tables;
     if (this.byAddress === undefined) {
       if (tables.length <= SCAN_LIMIT) {
-        for (let i = 0; i < tables.length; i++) if (tables[i]!.address === address) return tables[i];
+        const addresses = this.addresses;
+        for (let i = 0; i < addresses.length; i++) if (addresses[i] === address) return tables[i];
         return undefined;
       }
       this.byAddress = new Map(tables.map((t) => [t.address, t]));
@@ -210,6 +224,7 @@ class Walk {
       const checksumOk = facs || this.known.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
       const t: FoundTable = { signature, address, length, checksumOk, referencedBy: [ref] };
       this.tables.push(t);
+      this.addresses.push(address);
       this.byAddress?.set(address, t);
       return t;
     } catch (err) {
@@ -232,15 +247,17 @@ class Walk {
   }
 
   root(address: number, kind: 'RSDT' | 'XSDT'): void {
-    const t = this.visit(address, rootRefs[kind], false);
+    const rsdt = kind === 'RSDT';
+    const t = this.visit(address, rsdt ? 'RSDP.RSDT' : 'RSDP.XSDT', false);
     if (t === undefined) return;
     const mem = this.mem;
-    const width = kind === 'RSDT' ? 4 : 8;
+    const width = rsdt ? 4 : 8;
+    const refs = rsdt ? rsdtRefs : xsdtRefs;
     const count = Math.floor((t.length - 36) / width);
     for (let i = 0; i < count; i++) {
       const at = t.address + 36 + i * width;
       const entry = width === 4 ? mem.readU32LE(at) : u64Masked(mem, at);
-      const table = this.visit(entry, entryRef(kind, i), false);
+      const table = this.visit(entry, (refs[i] ??= `${kind}[${i}]`), false);
       if (table?.signature === 'FACP' && table.referencedBy.length === 1) this.fadtLinks(table);
     }
   }

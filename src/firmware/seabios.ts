@@ -13,6 +13,7 @@ import { sum8 } from '../acpi/checksum.js';
 import { readRsdp, scanForRsdp, walkTables, type KnownSums } from '../acpi/walk.js';
 import { COMMAND_ADD_CHECKSUM, COMMAND_ADD_POINTER, COMMAND_ALLOCATE, COMMAND_WRITE_POINTER, ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
 import { ENTRY_NAMES, fieldOffset, nameFieldOffset, type NameFieldOffset } from '../loader/fields.js';
+import { cStringImage, type CStringImage } from '../loader/name-field.js';
 import { LoaderScript, type EntryOffset } from '../loader/script.js';
 import type { GuestMemory, WriteMark } from '../memory/guest-memory.js';
 import type { FirmwareContext } from './context.js';
@@ -77,6 +78,19 @@ function subtractByte(b: Uint8Array, at: number, _length: number, sum: number): 
 const outcome = (index: number, command: string, status: EntryOutcome['status'], reason?: string): EntryOutcome =>
   reason === undefined ? { index, command, status } : { index, command, status, reason };
 
+/**
+ * 'applied' outcomes, one frozen object per command and entry index, made the
+ * first time and shared by every run after: most of a run's outcomes, and
+ * nothing a report's reader may change.
+ */
+const appliedAllocate: EntryOutcome[] = [];
+const appliedPointer: EntryOutcome[] = [];
+const appliedChecksum: EntryOutcome[] = [];
+const appliedWritePointer: EntryOutcome[] = [];
+function applied(made: EntryOutcome[], index: number, command: string): EntryOutcome {
+  return (made[index] ??= Object.freeze({ index, command, status: 'applied' as const }));
+}
+
 /** Why SeaBIOS refuses an ADD_POINTER, in the order romfile_loader_add_pointer tests (kept off the hot path). */
 function pointerProblem(dest: Loaded | undefined, src: Loaded | undefined, offset: number, size: number): string {
   if (!dest) return 'pointer file not allocated';
@@ -113,6 +127,11 @@ class SeaBiosRun implements KnownSums {
    * when the ACPI walk reaches that table (sumsToZero), and is not redone.
    */
   readonly zeroSums: WriteMark[] = [];
+  /** Where sumsToZero starts looking. */
+  #sumCursor = 0;
+  /** find()'s last answer and the name it was for. */
+  #foundImage: CStringImage | undefined;
+  #found: Loaded | undefined;
 
   constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
     this.writeFileLine = profile.writeFileLine;
@@ -140,9 +159,18 @@ class SeaBiosRun implements KnownSums {
   /** romfile_loader_find on the name field at `field` of the entry: byte 55 must be 0, then the first allocated blob of that name. */
   find(script: LoaderScript, e: EntryOffset, field: NameFieldOffset): Loaded | undefined {
     if (script.byte55(e, field) !== 0) return undefined;
+    // the last name found, again (a table's pointers and checksum name one blob in a row), told by
+    // the field's words: the first blob of a name stays the first, since `loaded` only grows at its end
+    const last = this.#foundImage;
+    if (last !== undefined && script.hasName(e, field, last)) return this.#found;
     const name = script.name(e, field);
     const loaded = this.loaded;
-    for (let i = 0; i < loaded.length; i++) if (loaded[i]!.name === name) return loaded[i];
+    for (let i = 0; i < loaded.length; i++) {
+      if (loaded[i]!.name === name) {
+        this.#foundImage = cStringImage(name);
+        return (this.#found = loaded[i]);
+      }
+    }
     return undefined;
   }
 
@@ -198,7 +226,7 @@ class SeaBiosRun implements KnownSums {
     this.fw.readItem(file.select, file.size, base);
     this.loaded.push({ file, base, name });
     this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: zoneId });
-    return outcome(index, command, 'applied');
+    return applied(appliedAllocate, index, command);
   }
 
   addPointer(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
@@ -212,7 +240,7 @@ class SeaBiosRun implements KnownSums {
     }
     // u64 add of a 32-bit base; the low `size` bytes are written back (narrow fields truncate)
     this.memory.patch(dest.base + offset, size, addLE, src.base);
-    return outcome(index, ADD_POINTER_NAME, 'applied');
+    return applied(appliedPointer, index, ADD_POINTER_NAME);
   }
 
   addChecksum(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
@@ -228,15 +256,20 @@ class SeaBiosRun implements KnownSums {
     this.memory.patch(file.base + offset, 1, subtractByte, sum);
     // with the byte inside the range, the range now sums to zero
     if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file.base + start, length));
-    return outcome(index, ADD_CHECKSUM_NAME, 'applied');
+    return applied(appliedChecksum, index, ADD_CHECKSUM_NAME);
   }
 
   /** Whether [address, address+length) is a checksummed range no write has touched since (the walk's KnownSums). */
   sumsToZero(address: number, length: number): boolean {
     const marks = this.zeroSums;
-    for (let i = 0; i < marks.length; i++) {
+    const n = marks.length;
+    // from the mark after the last one found: the walk meets tables in about the order the loader summed them
+    for (let k = 0, i = this.#sumCursor; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
       const m = marks[i]!;
-      if (m.address === address && m.length === length && m.intact) return true;
+      if (m.address === address && m.length === length) {
+        this.#sumCursor = i + 1 === n ? 0 : i + 1;
+        return m.intact;
+      }
     }
     return false;
   }
@@ -273,7 +306,7 @@ class SeaBiosRun implements KnownSums {
     const store = this.high.allocate(WR_POINTER_STORE, MALLOC_MIN_ALIGN);
     if (store === undefined) this.report.warnings.push(noAlloc('romfile_loader_write_pointer:194'));
     else this.report.scratch.push({ start: store, end: store + WR_POINTER_STORE, what: 'write-pointer record for S3 replay' });
-    return outcome(index, command, 'applied');
+    return applied(appliedWritePointer, index, command);
   }
 }
 

@@ -166,6 +166,47 @@ function cStringMiss(u8: Uint8Array, wi: number, slot: number): string {
   return s;
 }
 
+/**
+ * A C string as the words of a name field that holds it: the words up to
+ * the one with the NUL, and the mask of that word's bytes up to the NUL
+ * (what follows a NUL is no part of the string). For comparing a field with
+ * a known name without reading the field into a string (LoaderScript.hasName).
+ */
+export interface CStringImage {
+  readonly name: string;
+  readonly words: Int32Array;
+  /** How many words hold the string and its NUL. */
+  readonly count: number;
+  readonly lastMask: number;
+}
+
+const imageCache = new Map<string, CStringImage>();
+
+/** The image of `name` (a string of at most 55 byte-sized characters, no NUL: a name a field held), made once per name. */
+export function cStringImage(name: string): CStringImage {
+  let image = imageCache.get(name);
+  if (image === undefined) {
+    // a longer one has no NUL in the field, and its image would run past the field's 14 words
+    if (name.length > FILE_NAME_MAX_LENGTH) throw new RangeError(`cStringImage: ${name.length} characters, a field's C string has at most ${FILE_NAME_MAX_LENGTH}`);
+    const count = (name.length >>> 2) + 1;
+    const words = new Int32Array(NAME_WORDS);
+    const bytes = new Uint8Array(words.buffer);
+    for (let i = 0; i < name.length; i++) bytes[i] = name.charCodeAt(i);
+    const lastMask = (name.length & 3) === 3 ? -1 : (1 << (((name.length & 3) + 1) * 8)) - 1;
+    image = { name, words, count, lastMask };
+    if (imageCache.size < ENCODE_CACHE_LIMIT) imageCache.set(name, image);
+  }
+  return image;
+}
+
+/** Whether the field starting at word `wi` of `w` holds the C string of `image` (the word path of LoaderScript.hasName). */
+export function fieldHasCString(w: Int32Array, wi: number, image: CStringImage): boolean {
+  const words = image.words;
+  const last = image.count - 1;
+  for (let k = 0; k < last; k++) if (w[wi + k] !== words[k]) return false;
+  return (w[wi + last]! & image.lastMask) === words[last];
+}
+
 /** True when the field is exactly what QEMU would write for its C string. */
 export function isCanonicalNameField(source: Uint8Array, at: number): boolean {
   let i = 0;

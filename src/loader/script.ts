@@ -13,7 +13,7 @@ import { littleEndianWords, readableBytes, readU32LE, type ByteSource, type Read
 import { LoaderFormatError } from '../errors.js';
 import { ENTRY_SIZE, FILE_NAME_MAX_LENGTH } from './constants.js';
 import type { NameFieldOffset } from './fields.js';
-import { readCStringWords, readName } from './name-field.js';
+import { fieldHasCString, readCStringWords, readName, type CStringImage } from './name-field.js';
 
 declare const entryOffset: unique symbol;
 /**
@@ -75,6 +75,12 @@ export class LoaderScript {
   name(e: EntryOffset, field: NameFieldOffset): string {
     const w = this.#w;
     return w !== undefined ? readCStringWords(this.#u8, w, (e + field) >> 2) : readName(this.#u8, e + field);
+  }
+
+  /** Whether the C string in the name field at `field` of the entry is `image`'s name (what name() === image.name says, without reading the name). */
+  hasName(e: EntryOffset, field: NameFieldOffset, image: CStringImage): boolean {
+    const w = this.#w;
+    return w !== undefined ? fieldHasCString(w, (e + field) >> 2, image) : readName(this.#u8, e + field) === image.name;
   }
 
   /** Byte 55, the last, of the name field at `field` of the entry: non-zero means "not NUL-terminated" to firmware. */

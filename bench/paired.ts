@@ -1,0 +1,175 @@
+/**
+ * The seed SeaBIOS run against the C executor in paired windows. This machine
+ * is shared: the same C program takes 5.7 µs a run in one minute and 8.4 µs
+ * in another, and either side can slow down by half for a second or two, so
+ * a ratio of two figures taken a second apart says more about the host than
+ * about the code. Here the C program stays running (`reference exec serve`)
+ * and the two sides take turns in windows of a few milliseconds, each timed
+ * the same way (batches of SEED_BATCH runs back to back, the mean and the
+ * median batch), alternating which goes first; the ratio is taken within each
+ * pair of windows, and the summary is the median pair with the quartiles.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { measure } from 'mitata';
+import { do_not_optimize } from './harness.js';
+import { execArguments, nativeInputs, nativeProgram } from './native.js';
+
+/** Runs per timed batch, as bench/native/reference.c times its own. */
+export const SEED_BATCH = 100;
+/** Batches per window, each side. */
+export const WINDOW_BATCHES = 10;
+/** The issue's goal: the TypeScript run at most this fraction of the C run's time. */
+export const SEED_GOAL = 0.8;
+
+export interface PairedWindow {
+  /** ns per run: the mean over the window's batches and its median batch, each side. */
+  tsMean: number;
+  tsMedian: number;
+  cMean: number;
+  cMedian: number;
+  /** Which side this pair timed first. */
+  first: 'ts' | 'c';
+}
+
+export interface Quartiles {
+  median: number;
+  q1: number;
+  q3: number;
+}
+
+export interface PairedResult {
+  pairs: PairedWindow[];
+  /** tsMean / cMean over the pairs. */
+  meanRatio: Quartiles;
+  /** tsMedian / cMedian over the pairs. */
+  medianRatio: Quartiles;
+  /** Each side's own figures over the pairs (ns per run, median window). */
+  ts: { mean: number; median: number };
+  c: { mean: number; median: number };
+  goal: number;
+  meetsGoal: boolean;
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  const at = (sorted.length - 1) * q;
+  const lo = Math.floor(at);
+  const hi = Math.ceil(at);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (at - lo);
+}
+
+function quartiles(xs: readonly number[]): Quartiles {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: quantile(s, 0.5), q1: quantile(s, 0.25), q3: quantile(s, 0.75) };
+}
+
+/** The C program kept running: a request of K batches answers their mean and median batch. */
+class NativeServer {
+  readonly #child;
+  readonly #lines: AsyncIterator<string>;
+
+  constructor(program: string, args: string[]) {
+    this.#child = spawn(program, ['exec', 'serve', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.#lines = createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
+  }
+
+  /** Waits for `ready` (the figures before it are runNative's business); false when the program ended first. */
+  async ready(): Promise<boolean> {
+    for (;;) {
+      const r = await this.#lines.next();
+      if (r.done === true) return false;
+      if (r.value === 'ready') return true;
+    }
+  }
+
+  async batches(k: number): Promise<{ mean: number; median: number } | undefined> {
+    this.#child.stdin.write(`${k}\n`);
+    const r = await this.#lines.next();
+    const m = r.done === true ? null : /^batches (\d+) (\S+) (\S+)$/.exec(r.value);
+    return m === null ? undefined : { mean: Number(m[2]), median: Number(m[3]) };
+  }
+
+  close(): void {
+    this.#child.stdin.end('0\n');
+    this.#child.kill();
+  }
+}
+
+/**
+ * `pairs` paired windows, or undefined (with a note on stderr) when the C
+ * program cannot be built or run, or no bench file registered the seed run.
+ */
+export async function pairedSeedWindows(pairs: number): Promise<PairedResult | undefined> {
+  const exec = nativeInputs.exec;
+  const program = nativeProgram();
+  if (exec === undefined || program === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-paired-'));
+  const server = new NativeServer(program, execArguments(exec, dir));
+  try {
+    if (!(await server.ready())) {
+      process.stderr.write('paired windows skipped: the C program ended before it was ready\n');
+      return undefined;
+    }
+    const batch = () => {
+      let r: unknown;
+      for (let i = 0; i < SEED_BATCH; i++) r = exec.run();
+      do_not_optimize(r);
+    };
+    // mitata times the batches one by one, with no heap probes and no forced collection (the C side has neither)
+    const timeTs = async (k: number) => {
+      const s = await measure(batch, { min_samples: k, min_cpu_time: 1, gc: false, heap: undefined });
+      return { mean: s.avg / SEED_BATCH, median: s.p50 / SEED_BATCH };
+    };
+    // both sides warm: the JIT, the caches, the C program's pages
+    await timeTs(100);
+    await server.batches(100);
+    const out: PairedWindow[] = [];
+    for (let k = 0; k < pairs; k++) {
+      const first = k % 2 === 0 ? 'ts' : 'c';
+      let ts: { mean: number; median: number };
+      let c: { mean: number; median: number } | undefined;
+      if (first === 'ts') {
+        ts = await timeTs(WINDOW_BATCHES);
+        c = await server.batches(WINDOW_BATCHES);
+      } else {
+        c = await server.batches(WINDOW_BATCHES);
+        ts = await timeTs(WINDOW_BATCHES);
+      }
+      if (c === undefined) {
+        process.stderr.write('paired windows skipped: the C program stopped answering\n');
+        return undefined;
+      }
+      out.push({ tsMean: ts.mean, tsMedian: ts.median, cMean: c.mean, cMedian: c.median, first });
+    }
+    const meanRatio = quartiles(out.map((p) => p.tsMean / p.cMean));
+    const medianRatio = quartiles(out.map((p) => p.tsMedian / p.cMedian));
+    return {
+      pairs: out,
+      meanRatio,
+      medianRatio,
+      ts: { mean: quartiles(out.map((p) => p.tsMean)).median, median: quartiles(out.map((p) => p.tsMedian)).median },
+      c: { mean: quartiles(out.map((p) => p.cMean)).median, median: quartiles(out.map((p) => p.cMedian)).median },
+      goal: SEED_GOAL,
+      meetsGoal: meanRatio.median <= SEED_GOAL && medianRatio.median <= SEED_GOAL,
+    };
+  } finally {
+    server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatPaired(p: PairedResult): string {
+  const f = (x: Quartiles) => `${x.median.toFixed(2)} (quartiles ${x.q1.toFixed(2)}-${x.q3.toFixed(2)})`;
+  return [
+    '',
+    `SeaBIOS seed run against the C executor (bench/paired.ts): ${p.pairs.length} pairs of windows, ${WINDOW_BATCHES} batches of ${SEED_BATCH} runs each side, taking turns`,
+    `  TypeScript ${p.ts.mean.toFixed(0)} ns a run (mean), ${p.ts.median.toFixed(0)} ns (median batch); C ${p.c.mean.toFixed(0)} ns, ${p.c.median.toFixed(0)} ns (the median window of each)`,
+    `  ratio of means, pair by pair:   ${f(p.meanRatio)}`,
+    `  ratio of medians, pair by pair: ${f(p.medianRatio)}`,
+    `  ${p.meetsGoal ? 'meets' : 'MISSES'} goal <= ${p.goal} (the median pair, both ratios)`,
+    '',
+  ].join('\n');
+}
