@@ -62,12 +62,8 @@ const WRITE_POINTER_NAME = ENTRY_NAMES.writePointer;
 interface Loaded {
   file: FwCfgDirEntry;
   base: number;
-  /**
-   * The name as the ALLOCATE spelled it: equal to file.name, and usually the
-   * very string later commands carry (the script hands out one string per
-   * name), which makes find()'s comparison a pointer test.
-   */
-  name: string;
+  /** The name as the ALLOCATE spelled it (equal to file.name), as words find() compares a field with. */
+  image: CStringImage;
 }
 
 /** `*data -= sum` on one byte (a Patcher: no closure per checksum). */
@@ -129,8 +125,7 @@ class SeaBiosRun implements KnownSums {
   readonly zeroSums: WriteMark[] = [];
   /** Where sumsToZero starts looking. */
   #sumCursor = 0;
-  /** find()'s last answer and the name it was for. */
-  #foundImage: CStringImage | undefined;
+  /** find()'s last answer. */
   #found: Loaded | undefined;
 
   constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
@@ -159,18 +154,13 @@ class SeaBiosRun implements KnownSums {
   /** romfile_loader_find on the name field at `field` of the entry: byte 55 must be 0, then the first allocated blob of that name. */
   find(script: LoaderScript, e: EntryOffset, field: NameFieldOffset): Loaded | undefined {
     if (script.byte55(e, field) !== 0) return undefined;
-    // the last name found, again (a table's pointers and checksum name one blob in a row), told by
-    // the field's words: the first blob of a name stays the first, since `loaded` only grows at its end
-    const last = this.#foundImage;
-    if (last !== undefined && script.hasName(e, field, last)) return this.#found;
-    const name = script.name(e, field);
+    // the last blob found, again (a table's pointers and checksum name one blob in a row): the first
+    // blob of a name stays the first, since `loaded` only grows at its end
+    const last = this.#found;
+    if (last !== undefined && script.hasName(e, field, last.image)) return last;
+    // the field's words against each blob's name, in allocation order (no string read from the field)
     const loaded = this.loaded;
-    for (let i = 0; i < loaded.length; i++) {
-      if (loaded[i]!.name === name) {
-        this.#foundImage = cStringImage(name);
-        return (this.#found = loaded[i]);
-      }
-    }
+    for (let i = 0; i < loaded.length; i++) if (script.hasName(e, field, loaded[i]!.image)) return (this.#found = loaded[i]);
     return undefined;
   }
 
@@ -224,7 +214,7 @@ class SeaBiosRun implements KnownSums {
       return outcome(index, command, 'rejected', `no room in ${zone.name} for ${file.size} bytes`);
     }
     this.fw.readItem(file.select, file.size, base);
-    this.loaded.push({ file, base, name });
+    this.loaded.push({ file, base, image: cStringImage(name) });
     this.report.allocations.push({ file: file.name, base, length: file.size, entry: index, zone: zoneId });
     return applied(appliedAllocate, index, command);
   }
@@ -251,8 +241,9 @@ class SeaBiosRun implements KnownSums {
     if (file === undefined || offset >= file.file.size || start + length > 0xffffffff || start + length > file.file.size) {
       return this.reject(index, ADD_CHECKSUM_NAME, 'romfile_loader_add_checksum:152', checksumProblem(file, offset, start, length));
     }
-    // subtract semantics: correct whatever the byte held before
-    const sum = this.memory.inspect(file.base + start, length, sum8);
+    // subtract semantics: correct whatever the byte held before (bytes untouched since their file
+    // was loaded are summed from the file's own sums)
+    const sum = this.memory.loadedSum8(file.base + start, length) ?? this.memory.inspect(file.base + start, length, sum8);
     this.memory.patch(file.base + offset, 1, subtractByte, sum);
     // with the byte inside the range, the range now sums to zero
     if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file.base + start, length));
