@@ -9,10 +9,11 @@
  * median batch), alternating which goes first; the ratio is taken within each
  * pair of windows, and the summary is the median pair with the quartiles.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { measure } from 'mitata';
 import { do_not_optimize } from './harness.js';
@@ -22,6 +23,8 @@ import { execArguments, nativeInputs, nativeProgram } from './native.js';
 export const SEED_BATCH = 100;
 /** Batches per window, each side. */
 export const WINDOW_BATCHES = 10;
+/** How long the TypeScript side runs before the first window. */
+export const WARMUP_MS = 2000;
 /** The issue's goal: the TypeScript run at most this fraction of the C run's time. */
 export const SEED_GOAL = 0.8;
 
@@ -123,8 +126,9 @@ export async function pairedSeedWindows(pairs: number): Promise<PairedResult | u
       const s = await measure(batch, { min_samples: k, min_cpu_time: 1, gc: false, heap: undefined });
       return { mean: s.avg / SEED_BATCH, median: s.p50 / SEED_BATCH };
     };
-    // both sides warm: the JIT, the caches, the C program's pages
-    await timeTs(100);
+    // both sides warm: the JIT (a fresh V8 takes about a second of runs to settle), the caches, the C program's pages
+    const warmUntil = performance.now() + WARMUP_MS;
+    while (performance.now() < warmUntil) await timeTs(WINDOW_BATCHES);
     await server.batches(100);
     const out: PairedWindow[] = [];
     for (let k = 0; k < pairs; k++) {
@@ -161,11 +165,27 @@ export async function pairedSeedWindows(pairs: number): Promise<PairedResult | u
   }
 }
 
+/**
+ * The paired windows run by bench/paired-process.ts in a child process (a fresh
+ * V8, as the C program is a fresh process); undefined, with its reason on
+ * stderr, when that fails.
+ */
+export function pairedSeedWindowsApart(pairs: number): PairedResult | undefined {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'paired-process.js');
+  const r = spawnSync(process.execPath, [script, String(pairs)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) {
+    process.stderr.write(`paired windows: ${script} failed (${r.status ?? r.signal})\n`);
+    return undefined;
+  }
+  const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as PairedResult | null;
+  return result ?? undefined;
+}
+
 export function formatPaired(p: PairedResult): string {
   const f = (x: Quartiles) => `${x.median.toFixed(2)} (quartiles ${x.q1.toFixed(2)}-${x.q3.toFixed(2)})`;
   return [
     '',
-    `SeaBIOS seed run against the C executor (bench/paired.ts): ${p.pairs.length} pairs of windows, ${WINDOW_BATCHES} batches of ${SEED_BATCH} runs each side, taking turns`,
+    `SeaBIOS seed run against the C executor (bench/paired.ts, in a fresh process): ${p.pairs.length} pairs of windows, ${WINDOW_BATCHES} batches of ${SEED_BATCH} runs each side, taking turns`,
     `  TypeScript ${p.ts.mean.toFixed(0)} ns a run (mean), ${p.ts.median.toFixed(0)} ns (median batch); C ${p.c.mean.toFixed(0)} ns, ${p.c.median.toFixed(0)} ns (the median window of each)`,
     `  ratio of means, pair by pair:   ${f(p.meanRatio)}`,
     `  ratio of medians, pair by pair: ${f(p.medianRatio)}`,

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { formatResults, runCases } from './harness.js';
 import { compareNative, formatNative, nativeWanted, runNative } from './native.js';
-import { formatPaired, pairedSeedWindows } from './paired.js';
+import { formatPaired, pairedSeedWindowsApart } from './paired.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, filter: { type: 'string' }, pairs: { type: 'string' } } });
 const pairs = values.pairs === undefined ? 60 : Number(values.pairs);
@@ -33,7 +33,7 @@ if (json) {
   const results = await runCases(filter, false);
   const wanted = nativeWanted(results);
   const native = runNative(wanted);
-  const paired = wanted.exec && pairs > 0 ? await pairedSeedWindows(pairs) : undefined;
+  const paired = wanted.exec && pairs > 0 ? pairedSeedWindowsApart(pairs) : undefined;
   process.stdout.write = write;
   const doc = {
     node: process.version,
@@ -53,7 +53,7 @@ if (json) {
   const native = runNative(wanted);
   process.stdout.write(formatResults(results));
   process.stdout.write(formatNative(compareNative(results, native), native));
-  const paired = wanted.exec && pairs > 0 ? await pairedSeedWindows(pairs) : undefined;
+  const paired = wanted.exec && pairs > 0 ? pairedSeedWindowsApart(pairs) : undefined;
   if (paired !== undefined) process.stdout.write(formatPaired(paired));
   process.stdout.write(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)\n`);
 }

@@ -1,0 +1,60 @@
+// The bench's native reference does the TypeScript seed run's work (same RSDP, warnings, files and
+// placed bytes), and its `exec serve` face answers the paired windows of bench/paired.ts. No figure
+// is asserted here: speed claims live in `npm run bench`.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import test from 'ava';
+import '../bench/firmware.bench.js';
+import { execArguments, nativeInputs, nativeProgram } from '../bench/native.js';
+import { pairedSeedWindows } from '../bench/paired.js';
+
+const gcc = spawnSync('gcc', ['--version']).status === 0;
+const maybe = gcc ? test.serial : test.skip;
+if (!gcc) {
+  test('native reference: skipped', (t) => {
+    t.log('gcc is not installed: the bench leaves its native ratios out, and so do these tests');
+    t.pass();
+  });
+}
+
+maybe('exec serve: the C run finds what the TypeScript run finds, then times batches on request', (t) => {
+  const exec = nativeInputs.exec!;
+  const program = nativeProgram();
+  t.truthy(program, 'gcc -O2 builds bench/native/reference.c');
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bench-test-'));
+  try {
+    const r = spawnSync(program!, ['exec', 'serve', ...execArguments(exec, dir)], { input: '2\n1\n0\n', encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    const figure = (name: string) => Number(lines.find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+    const want = exec.expect();
+    t.deepEqual(
+      { rsdp: figure('exec_rsdp'), warnings: figure('exec_warnings'), allocated: figure('exec_allocated'), digest: figure('exec_digest') },
+      want,
+    );
+    t.true(want.rsdp > 0 && want.allocated === 4, 'the seed run places its four files and finds an RSDP');
+    const answers = lines.slice(lines.indexOf('ready') + 1);
+    t.is(answers.length, 2);
+    for (const [i, k] of [2, 1].entries()) {
+      const m = /^batches (\d+) (\S+) (\S+)$/.exec(answers[i]!);
+      t.truthy(m, answers[i]);
+      t.is(Number(m![1]), k);
+      t.true(Number(m![2]) > 0 && Number(m![3]) > 0);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+maybe('paired windows: each pair has both sides, and the summary is their median', async (t) => {
+  const p = await pairedSeedWindows(3);
+  t.truthy(p);
+  t.is(p!.pairs.length, 3);
+  t.deepEqual(p!.pairs.map((x) => x.first), ['ts', 'c', 'ts']);
+  for (const x of p!.pairs) t.true(x.tsMean > 0 && x.tsMedian > 0 && x.cMean > 0 && x.cMedian > 0);
+  const ratios = p!.pairs.map((x) => x.tsMean / x.cMean).sort((a, b) => a - b);
+  t.is(p!.meanRatio.median, ratios[1]);
+  t.is(p!.meetsGoal, p!.meanRatio.median <= p!.goal && p!.medianRatio.median <= p!.goal);
+});
