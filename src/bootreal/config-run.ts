@@ -24,7 +24,7 @@ import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { parseMachineType } from '../qemu/machine-type.js';
 import { lowRamRange } from '../simulate/boot.js';
 import type { Vector } from '../vectors/vector.js';
-import { findFirmwareImage, findQemu, ovmfCandidates, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
+import { findFirmwareImage, findQemu, installedImages, QEMU_BINARY, qemuVersionLine, packageVersions, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { readDirectory, readFile } from './live-fwcfg.js';
 import { readText, sleep, waitForMarker, waitForQuietTrace } from './marker.js';
 import { DEBUG_LOG, TRACE_LOG } from './qemu-args.js';
@@ -315,7 +315,8 @@ export async function runConfigBoots<T>(input: ConfigRunInput, inspect: (boot: C
   const family = bootableFamily(input.vector);
   const qemu = findQemu(configQemuBinary(input.vector));
   // another installation's QEMU (a chroot) may open only some of the installed OVMF builds: each is tried in turn
-  const images = input.firmware === 'ovmf' && input.image === undefined && ovmfCandidates().length > 1 ? ovmfCandidates() : [findFirmwareImage(input.firmware, qemu, input.image)];
+  const installed = input.image === undefined ? installedImages(input.firmware) : undefined;
+  const images = installed !== undefined && installed.length > 1 ? installed : [findFirmwareImage(input.firmware, qemu, input.image)];
   let image = images[0]!;
   const record = realFirmwareRecord(input.firmware);
   const timeoutMs = input.timeoutMs ?? record.timeoutMs;

@@ -6,15 +6,12 @@
  * model's record of that build, and a typed error when the version asked for
  * is not the one installed.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../errors.js';
 import { firmwareNameOf, type FirmwareSpec } from '../firmware/record.js';
 import { firmwarePackage, firmwareRecordFor } from '../firmware/records/index.js';
-import { KNOWN_IMAGES } from '../qemu/known-firmware-images.js';
+import { firmwareImageKind, imageBuildVersion } from '../qemu/firmware-kinds.js';
 import type { FirmwareImage } from '../qemu/live/firmware-images.js';
-import { seabiosVersionIn } from '../qemu/seabios-image.js';
-import { ubootVersionIn } from '../qemu/uboot-image.js';
 
 /** The Debian version of the build in `image` (`2023.01+dfsg-2+deb12u3`), or null when the image does not tell. */
 export function imageVersion(image: FirmwareImage): string | null {
@@ -24,9 +21,7 @@ export function imageVersion(image: FirmwareImage): string | null {
   } catch {
     return null;
   }
-  if (image.firmware === 'seabios') return seabiosVersionIn(bytes);
-  if (image.firmware === 'uboot') return ubootVersionIn(bytes);
-  return KNOWN_IMAGES[createHash('sha256').update(bytes).digest('hex')]?.package.split(' ')[1] ?? null;
+  return imageBuildVersion(firmwareImageKind(image.firmware), bytes);
 }
 
 /** The model's record id of the build in `image` on x86 (`uboot@2023.01`), or undefined when unknown or not modelled. */
@@ -59,5 +54,5 @@ export function realFirmwareSpec(spec: string, image: FirmwareImage): FirmwareSp
     }
     return spec as FirmwareSpec;
   }
-  return name === 'uboot' && installed !== undefined ? (installed as FirmwareSpec) : name;
+  return !firmwareImageKind(image.firmware).releaseFromPackages && installed !== undefined ? (installed as FirmwareSpec) : name;
 }

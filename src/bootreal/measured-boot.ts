@@ -24,6 +24,7 @@ import { lowRamRange } from '../simulate/boot.js';
 import { sleep } from './marker.js';
 import { dumpRam } from './ram-image.js';
 import { EV_SEPARATOR, findEventLogs, type TcgEventLog } from './tcg-event-log.js';
+import { firmwareImageKind } from '../qemu/firmware-kinds.js';
 
 export interface MeasuredBootInput {
   binary: string;
@@ -63,8 +64,8 @@ export function captureBootInput(capture: ItemsCaptureJson, firmware: CaptureFir
   const run = capture.firmware?.runs.find((r) => r.firmware === firmware && r.outcome === 'rebuilt');
   if (run === undefined) throw new InputError('NO_STAGE', `the capture has no ${firmware} run that reached its first ACPI select`);
   const binary = String(capture['qemu_binary_path'] ?? (capture['user_argv'] as string[] | undefined)?.[0] ?? 'qemu-system-x86_64');
-  // SeaBIOS is QEMU's default; a command line's own firmware options are in `args`
-  if (firmware === 'seabios' || run.image.source === 'command line') return { binary, args };
+  // QEMU loads its default BIOS unasked; a command line's own firmware options are in `args`
+  if (firmwareImageKind(firmware).qemuDefault || run.image.source === 'command line') return { binary, args };
   const [code, varsTemplate] = run.image.files;
   if (code === undefined || varsTemplate === undefined) throw new InputError('BAD_CAPTURE', `the capture's ${firmware} run gives no code and variable store template to boot with`);
   return { binary, args, pflash: { code, varsTemplate } };

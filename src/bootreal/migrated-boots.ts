@@ -26,7 +26,7 @@ import { QemuProcess } from '../qemu/live/qemu-process.js';
 import { migrateToFile } from '../qemu/live/ram-stream.js';
 import { awaitIncoming } from '../qemu/migrate-live.js';
 import { OWN_TRACE, firmwareInStream, romBlocksByMigration, type StreamFirmware } from '../qemu/capture-rebuild.js';
-import { findFirmwareImage, findQemu, ovmfCandidates, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
+import { findFirmwareImage, findQemu, installedImages, type FirmwareImage, type RealFirmware } from '../qemu/live/firmware-images.js';
 import { simulateLifecycle, type LifecycleReport } from '../simulate/lifecycle.js';
 import { policyFor } from '../simulate/options.js';
 import { itemsCaptureFor } from '../simulate/captures.js';
@@ -131,7 +131,7 @@ export async function bootMigrated(input: MigratedBootsInput): Promise<MigratedB
   let destination: BootSession | undefined;
   try {
     // the source's firmware: SeaBIOS as its QEMU loads it by default; OVMF's flash images, the same files at both ends (the destination's flash must be as large)
-    const images = input.firmware === 'ovmf' ? ovmfCandidates() : [findFirmwareImage(input.firmware, sourceQemu)];
+    const images = installedImages(input.firmware) ?? [findFirmwareImage(input.firmware, sourceQemu)];
     if (images.length === 0) findFirmwareImage(input.firmware, sourceQemu);
     for (let i = 0; source === undefined; i++) {
       progress(`starting the source ${basename(sourceQemu)} (QEMU ${input.source.release}) with ${input.firmware}`);

@@ -8,8 +8,8 @@
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FwCfgError, UsageError, type ErrorCode } from '../errors.js';
-import { FIRMWARES } from '../firmware/record.js';
-import { FIRMWARE_RECORDS } from '../firmware/records/index.js';
+import { FIRMWARES, firmwareNameOf } from '../firmware/record.js';
+import { FIRMWARE_RECORDS, recordsNamed } from '../firmware/records/index.js';
 import { modelledQemuVersions, qemuRecord } from '../qemu/version.js';
 import { HOST_PAGE_SIZES } from '../simulate/options.js';
 
@@ -115,10 +115,10 @@ export function firmwareSpec(flag: string, extra: readonly string[] = []): Parse
   return (text) => {
     if (extra.includes(text)) return text;
     const [name, version, more] = text.split('@');
-    const kind = name === 'aavmf' ? 'ovmf' : name;
-    const known = (FIRMWARES as readonly string[]).includes(kind ?? '');
+    const kind = firmwareNameOf(name ?? '');
+    const known = (FIRMWARES as readonly string[]).includes(kind);
     const records = FIRMWARE_RECORDS.filter((r) => r.name === kind);
-    if (!known || more !== undefined || (version !== undefined && !records.some((r) => r.version === version && (name !== 'aavmf' || r.id.startsWith('aavmf'))))) {
+    if (!known || more !== undefined || (version !== undefined && recordsNamed(name!, version).length === 0)) {
       const names = [...extra, ...FIRMWARES].join(', ');
       const why = known && version !== undefined && more === undefined ? `${name} ${version} is not modelled (modelled: ${records.map((r) => r.id).join(', ')})` : `use ${names}, optionally NAME@VERSION (${FIRMWARE_RECORDS.map((r) => r.id).join(', ')})`;
       refuse(flag, text, why, 'UNKNOWN_FIRMWARE');

@@ -83,6 +83,8 @@ export interface FirmwareRecord<Profile = unknown> {
   platform: { pciexbar: number };
   /** The fw_cfg driver idiom it uses on an architecture. */
   driverStyle(arch: Arch): FwCfgDriverStyle;
+  /** How many tables it installs at most, when it has a limit (OVMF's INSTALLED_TABLES_MAX): what lint warns of. */
+  tableCap?: number;
   /** Where it places things on this machine. */
   profile(m: MachineFacts): Profile;
   /** Memory it works in on this machine (must be RAM for the boot). */

@@ -259,6 +259,11 @@ export class FwCfgDriver {
 
   // --------------------------------------------------------------- writes
 
+  /** Whether the idiom still writes when there is no DMA (OVMF's byte writes to the data register, which QEMU ignores); SeaBIOS's reports an error instead. */
+  get writesWithoutDma(): boolean {
+    return this.style !== 'seabios';
+  }
+
   /** Writes `data` into `key` at `offset` by DMA (there is no other way since QEMU 2.4). */
   write(key: number, offset: number, data: Uint8Array): void {
     this.need();
@@ -271,7 +276,7 @@ export class FwCfgDriver {
   writeFromGuest(key: number, offset: number, src: number, length: number): void {
     this.need();
     if (!this.dma) {
-      if (this.style === 'seabios') throw new FwCfgDriverError('NO_DMA_WRITE', 'SeaBIOS cannot write fw_cfg without DMA (qemu_cfg_write reports an internal error)');
+      if (!this.writesWithoutDma) throw new FwCfgDriverError('NO_DMA_WRITE', 'SeaBIOS cannot write fw_cfg without DMA (qemu_cfg_write reports an internal error)');
       // OVMF's fallback: byte writes to the data register, which QEMU ignores
       this.select(key);
       this.skipPort(offset);

@@ -6,6 +6,7 @@
 import { decodeLoader } from '../loader/codec.js';
 import { LOADER_FILE, RSDP_FILE, TABLES_FILE } from '../loader/constants.js';
 import type { FirmwareReport } from '../firmware/report.js';
+import { FIRMWARE_RECORDS } from '../firmware/records/index.js';
 import { romBlobMaxSize } from '../qemu/acpi-sizes.js';
 import { hostPageAlign } from '../memory/address.js';
 import { qemuPolicy, parseQemuVersion } from '../qemu/version.js';
@@ -18,7 +19,7 @@ import { policyFor, releaseOf } from '../simulate/options.js';
 import type { Vector } from '../vectors/vector.js';
 import { UsageError } from '../errors.js';
 import { aboutFile, finding, type Finding } from './findings.js';
-import { OVMF_TABLE_CAP, staticHazards } from './static-hazards.js';
+import { staticHazards } from './static-hazards.js';
 import { rebootHazards } from './reboot-hazard.js';
 
 export type Verdict = 'runs cleanly' | 'runs with warnings' | 'aborts' | 'silently produces different tables' | 'no loader to run' | 'not applicable';
@@ -81,12 +82,19 @@ function compare(all: PersonalityResult[]): string[] {
   return differences;
 }
 
+/** A firmware whose records cap the tables it installs (OVMF): the cap against the tables the loader gives it. */
 function tableCount(results: PersonalityResult[]): Finding[] {
-  const ovmf = results.find((r) => r.firmware === 'ovmf');
-  const n = ovmf?.tables.filter((t) => t.signature !== 'RSDT' && t.signature !== 'XSDT').length ?? 0;
-  if (n >= OVMF_TABLE_CAP) return [finding('error', -1, 'OVMF_TABLE_CAP', `${n} tables: OVMF installs at most ${OVMF_TABLE_CAP}`, ['ovmf'])];
-  if (n >= OVMF_TABLE_CAP * 0.9) return [finding('warning', -1, 'OVMF_TABLE_CAP', `${n} tables, close to OVMF's cap of ${OVMF_TABLE_CAP}`, ['ovmf'])];
-  return [];
+  const out: Finding[] = [];
+  for (const r of results) {
+    const record = FIRMWARE_RECORDS.find((x) => x.name === r.firmware && x.tableCap !== undefined);
+    if (record === undefined) continue;
+    const cap = record.tableCap!;
+    const who = record.label.split(' ')[0]!;
+    const n = r.tables.filter((t) => t.signature !== 'RSDT' && t.signature !== 'XSDT').length;
+    if (n >= cap) out.push(finding('error', -1, 'OVMF_TABLE_CAP', `${n} tables: ${who} installs at most ${cap}`, [r.firmware]));
+    else if (n >= cap * 0.9) out.push(finding('warning', -1, 'OVMF_TABLE_CAP', `${n} tables, close to ${who}'s cap of ${cap}`, [r.firmware]));
+  }
+  return out;
 }
 
 function finish(input: string, results: PersonalityResult[], findings: Finding[]): LintReport {

@@ -24,7 +24,6 @@ export const SEABIOS_FSEG_ROOM = 1280;
  * request fails), about 2.2 MiB for 2021.01 and 2023.01 (spec-vectors/uboot/, heap-exhausted cases).
  */
 export const UBOOT_HEAP_ROOM = 2 << 20;
-export const OVMF_TABLE_CAP = 128;
 
 export function staticHazards(s: ScriptInput): Finding[] {
   const out: Finding[] = [];

@@ -11,10 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { CaptureFirmware, FirmwareImageJson } from '../vectors/capture-json.js';
-import { seabiosVersionIn } from './seabios-image.js';
 import { ubootVersionIn } from './uboot-image.js';
 import { findOnPath } from './live/find-binary.js';
 import { ovmfCandidates, qemuDataDirs } from './live/firmware-images.js';
+import { firmwareImageKind } from './firmware-kinds.js';
 
 
 /** The vector stage name each firmware's rebuild is kept under (as in spec-vectors/qemu-7.2). */
@@ -44,7 +44,7 @@ const UBOOT_NAME = /^u-boot/i;
 
 /** A `-bios` image that is U-Boot: by its banner where the file is readable here, else by Debian's file name (a chroot's path). */
 function isUboot(path: string): boolean {
-  return ubootVersion(path) !== null || (!existsSync(path) && UBOOT_NAME.test(basename(path)));
+  return versionInFile(path, ubootVersionIn) !== null || (!existsSync(path) && UBOOT_NAME.test(basename(path)));
 }
 
 interface StrippedArgs {
@@ -86,19 +86,10 @@ function stripFirmware(args: readonly string[]): StrippedArgs {
   return { rest, own, bios, pflash, blockdevPflash };
 }
 
-/** The version an uncompressed SeaBIOS image carries (capture-rebuild.ts reads it). */
-function seabiosVersion(path: string): string | null {
+/** The build an image file names (`versionIn` of its kind), or null when it names none or cannot be read. */
+function versionInFile(path: string, versionIn: (image: Uint8Array) => string | null): string | null {
   try {
-    return seabiosVersionIn(new Uint8Array(readFileSync(path)));
-  } catch {
-    return null;
-  }
-}
-
-/** The version in a U-Boot image's banner, or null when the file is no U-Boot (or cannot be read). */
-function ubootVersion(path: string): string | null {
-  try {
-    return ubootVersionIn(new Uint8Array(readFileSync(path)));
+    return versionIn(new Uint8Array(readFileSync(path)));
   } catch {
     return null;
   }
@@ -119,8 +110,9 @@ function describeImage(files: string[], source: FirmwareImageJson['source'], fir
   const code = files[0];
   if (code === undefined) return { files, source, version: null, versionFrom: null };
   if (!hostInstall && source !== 'command line') return { files, source, version: null, versionFrom: "unknown: this QEMU is not this host's installation, whose files and packages the paths would name" };
-  if (firmware === 'seabios' || firmware === 'uboot') {
-    const v = firmware === 'seabios' ? seabiosVersion(code) : ubootVersion(code);
+  const kind = firmwareImageKind(firmware);
+  if (kind.versionIn !== undefined) {
+    const v = versionInFile(code, kind.versionIn);
     if (v !== null) return { files, source, version: v, versionFrom: 'the image' };
   }
   const p = packageOf(code);
@@ -136,6 +128,40 @@ const AAVMF_PAIRS: readonly [string, string][] = [
 function pflashArgs(code: string, varsName: string): string[] {
   return ['-drive', `if=pflash,format=raw,readonly=on,file=${code}`, '-drive', `if=pflash,format=raw,file=$RUN/${varsName}`];
 }
+
+/** What planning an installed firmware needs: the arguments without firmware options, QEMU, the machine family, and how an image is described. */
+interface PlanContext {
+  rest: readonly string[];
+  binary: string;
+  family: string;
+  image(files: string[], source: FirmwareImageJson['source']): FirmwareImageJson;
+}
+
+/**
+ * The run of each firmware this host has installed, when the command line
+ * boots another: a plan, or why there is none. U-Boot has none: it runs only
+ * as a command line's own `-bios`.
+ */
+const INSTALLED_PLANS: Partial<Record<CaptureFirmware, (c: PlanContext) => FirmwarePlan | string>> = {
+  seabios: (c) => {
+    const name = c.family === 'microvm' ? 'bios-microvm.bin' : 'bios-256k.bin';
+    const found = qemuDataDirs(c.binary).map((d) => join(d, name)).find((p) => existsSync(p));
+    if (found === undefined) return `${name} not found in QEMU's data directories (install the seabios package)`;
+    return { firmware: 'seabios', args: [...c.rest], image: c.image([found], 'qemu default'), copies: [] };
+  },
+  ovmf: (c) => {
+    // another installation's QEMU (a chroot) may have only some of the images this host has: the others are tried in turn
+    const images = ovmfCandidates();
+    if (images.length === 0) return 'OVMF code and vars images not found; install the ovmf package';
+    const [first, ...rest] = images.map((img): FirmwarePlan => ({ firmware: 'ovmf', args: [...c.rest, ...pflashArgs(img.code, 'OVMF_VARS.fd')], image: c.image([img.code, img.vars!], 'installed'), copies: [[img.vars!, 'OVMF_VARS.fd']] }));
+    return { ...first!, alternatives: rest };
+  },
+  aavmf: (c) => {
+    const pair = AAVMF_PAIRS.find(([code, vars]) => existsSync(code) && existsSync(vars));
+    if (pair === undefined) return `AAVMF images not found (tried ${AAVMF_PAIRS.map(([code]) => code).join(', ')}; install qemu-efi-aarch64)`;
+    return { firmware: 'aavmf', args: [...c.rest, ...pflashArgs(pair[0], 'AAVMF_VARS.fd')], image: c.image([...pair], 'installed'), copies: [[pair[1], 'AAVMF_VARS.fd']] };
+  },
+};
 
 /**
  * The firmware the command line boots and the others this host can boot on
@@ -166,24 +192,9 @@ export function planFirmware(binary: string, userArgs: readonly string[], arch: 
   const wanted: CaptureFirmware[] = arch === 'aarch64' ? ['aavmf'] : family === 'microvm' ? ['seabios'] : ['seabios', 'ovmf'];
   for (const fw of wanted) {
     if (plans.some((p) => p.firmware === fw)) continue;
-    if (fw === 'seabios') {
-      const name = family === 'microvm' ? 'bios-microvm.bin' : 'bios-256k.bin';
-      const found = qemuDataDirs(binary).map((d) => join(d, name)).find((p) => existsSync(p));
-      if (found === undefined) unavailable.push({ firmware: fw, reason: `${name} not found in QEMU's data directories (install the seabios package)` });
-      else plans.push({ firmware: fw, args: [...s.rest], image: imageJson([found], 'qemu default', fw), copies: [] });
-    } else if (fw === 'ovmf') {
-      // another installation's QEMU (a chroot) may have only some of the images this host has: the others are tried in turn
-      const images = ovmfCandidates();
-      if (images.length === 0) unavailable.push({ firmware: fw, reason: `OVMF code and vars images not found; install the ovmf package` });
-      else {
-        const [first, ...rest] = images.map((img) => ({ firmware: fw, args: [...s.rest, ...pflashArgs(img.code, 'OVMF_VARS.fd')], image: imageJson([img.code, img.vars!], 'installed', fw), copies: [[img.vars!, 'OVMF_VARS.fd']] as [string, string][] }));
-        plans.push({ ...first!, alternatives: rest });
-      }
-    } else {
-      const pair = AAVMF_PAIRS.find(([c, v]) => existsSync(c) && existsSync(v));
-      if (pair === undefined) unavailable.push({ firmware: fw, reason: `AAVMF images not found (tried ${AAVMF_PAIRS.map(([c]) => c).join(', ')}; install qemu-efi-aarch64)` });
-      else plans.push({ firmware: fw, args: [...s.rest, ...pflashArgs(pair[0], 'AAVMF_VARS.fd')], image: imageJson([...pair], 'installed', fw), copies: [[pair[1], 'AAVMF_VARS.fd']] });
-    }
+    const planned = INSTALLED_PLANS[fw]!({ rest: s.rest, binary, family, image: (files, source) => imageJson(files, source, fw) });
+    if (typeof planned === 'string') unavailable.push({ firmware: fw, reason: planned });
+    else plans.push(planned);
   }
   return { booted, plans, unavailable };
 }

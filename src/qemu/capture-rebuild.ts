@@ -28,6 +28,7 @@ import { seabiosVersionIn } from './seabios-image.js';
 import { ubootVersionIn } from './uboot-image.js';
 import { KNOWN_IMAGES, type KnownImage } from './known-firmware-images.js';
 import { UEFI_VERSION_WINDOW, uefiVersionIn } from './uefi-version.js';
+import { firmwareImageKind } from './firmware-kinds.js';
 
 export const ACPI_FILES = ['etc/acpi/tables', 'etc/table-loader', 'etc/acpi/rsdp'];
 
@@ -168,19 +169,21 @@ export async function captureFirmwareRebuild(plan: FirmwarePlan, o: FirmwareRunO
       const directoryAfter = await readDirectoryPort(guest);
       const ramblockAfter = parseRamBlocks(await q.qmp.hmp('info ramblock')).map((r) => ({ name: r.name, used: r.used, max: r.max }));
       let roms: RomBlobJson[] = [];
-      if (first !== null && plan.firmware === 'ovmf') {
+      const kind = firmwareImageKind(plan.firmware);
+      if (first !== null && kind.versionInRam) {
         const version = await uefiVersionInRam(q, dir);
         // what ran wins over what a package database says of the path (a wrapper's chroot has its own)
         if (version !== null) base.image = { ...plan.image, version, versionFrom: 'the firmware version string in guest RAM at its first ACPI select (PcdFirmwareVersionString)' };
       }
       if (first !== null) {
-        const { blocks, seabiosVersion, ubootVersion, flashImage } = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
-        const loaded = plan.firmware === 'seabios' ? seabiosVersion : plan.firmware === 'uboot' ? ubootVersion : null;
+        const stream = await romBlocksByMigration(q, dir, Math.max(o.timeoutMs, 60_000));
+        const { blocks, flashImage } = stream;
+        const loaded = kind.inStream(stream);
         if (loaded !== null) base.image = { ...plan.image, version: loaded, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
         // builds without a version string (OVMF before 2025.02, AAVMF): the flash QEMU mapped, matched against the known Debian images;
         // it wins over a package database too (a wrapper's chroot QEMU opens the path in its own tree, not the host's)
         const fromPackages = base.image.versionFrom?.startsWith('package ') === true;
-        if ((plan.firmware === 'ovmf' || plan.firmware === 'aavmf') && (base.image.version === null || fromPackages) && flashImage !== null && flashImage.firmware === plan.firmware) {
+        if (kind.knownByHash && (base.image.version === null || fromPackages) && flashImage !== null && flashImage.firmware === plan.firmware) {
           base.image = { ...plan.image, version: flashImage.package.split(' ')[1]!, versionFrom: `the image QEMU mapped (its flash in the migration stream): ${flashImage.package}'s ${flashImage.file.split(', ')[0]}` };
         }
         roms = writeRomBlobs(o.out, `firmware/${plan.firmware}`, blocks, directoryAfter, ramblockAfter);

@@ -42,6 +42,7 @@ import { qemuVersionLine } from './live/firmware-images.js';
 import type { FirmwareCaptureJson, CreationJson, FirmwareRebuildJson } from '../vectors/capture-json.js';
 import { ACPI_FILES, TRACE_PREFIX, captureFirmwareRebuild, parseDirectory, readDirectoryPort, romBlocksByMigration, writeRomBlobs } from './capture-rebuild.js';
 import { parseMachineType } from './machine-type.js';
+import { firmwareImageKind } from './firmware-kinds.js';
 
 export interface CaptureOptions {
   out: string;
@@ -544,9 +545,9 @@ async function captureFirmware(
   const hasAcpi = (json.directory_before_acpi_select ?? []).some((d) => ACPI_FILES.includes(d.name));
   if (!hasAcpi) return { booted: plans.booted, runs, unavailable: [...plans.unavailable, ...plans.plans.map((p) => ({ firmware: p.firmware, reason: 'the machine has no ACPI files in fw_cfg: nothing to rebuild' }))] };
   for (const plan of plans.plans) {
-    // the BIOS the command line itself loaded, read from its RAM block: exact even when QEMU runs in a chroot
-    const loaded = json.creation?.loaded_seabios_version;
-    if (plan.firmware === 'seabios' && plan.image.source !== 'installed' && plans.booted === 'seabios' && loaded) plan.image = { ...plan.image, version: loaded, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
+    // the BIOS the command line itself loaded, read from its RAM block at creation: exact even when QEMU runs in a chroot
+    const loaded = firmwareImageKind(plan.firmware).inStream({ seabiosVersion: json.creation?.loaded_seabios_version ?? null, ubootVersion: null });
+    if (plan.firmware === plans.booted && plan.image.source !== 'installed' && loaded) plan.image = { ...plan.image, version: loaded, versionFrom: 'the image QEMU loaded (its RAM block in the migration stream)' };
     o.progress(`${plan.firmware}: ${plan.image.files.join(' + ')}${plan.image.version ? ` (${plan.image.version})` : ''}`);
     const runOptions = {
       binary,

@@ -52,7 +52,7 @@ export const guestFor: GuestFactory = (machine: QemuMachine, memory: GuestMemory
     writeItem(select, offset, data): WriteResult {
       if (!driver.dma) {
         // OVMF falls back to data-port writes, which QEMU ignores; SeaBIOS does not try
-        if (driver.style === 'ovmf') driver.write(select, offset, data);
+        if (driver.writesWithoutDma) driver.write(select, offset, data);
         return 'no-dma';
       }
       try {

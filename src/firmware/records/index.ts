@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../../errors.js';
 import type { AnyFirmwareRecord, Arch, FirmwareName } from '../record.js';
-import { FIRMWARES } from '../record.js';
+import { FIRMWARES, firmwareNameOf } from '../record.js';
 import { AAVMF_2020_11, AAVMF_2022_11, AAVMF_2025_02, AAVMF_2026_08, OVMF_2020_11, OVMF_2022_11, OVMF_2025_02, OVMF_2026_08 } from './ovmf.js';
 import { SEABIOS_1_14_0, SEABIOS_1_16_2, SEABIOS_1_16_3, SEABIOS_1_17_0 } from './seabios.js';
 import { UBOOT_2021_01, UBOOT_2023_01, UBOOT_2025_01, UBOOT_2025_01_3_2 } from './uboot.js';
@@ -25,6 +25,16 @@ const PACKAGE: Record<FirmwareName, Partial<Record<Arch, string>>> = {
   ovmf: { x86_64: 'ovmf', aarch64: 'qemu-efi-aarch64' },
   uboot: { x86_64: 'u-boot-qemu', aarch64: 'u-boot-qemu' },
 };
+
+/**
+ * The records `name@version` names: the personality's records of that
+ * release, or for the name of one build of a personality (aavmf, OVMF's arm
+ * build) that build's own.
+ */
+export function recordsNamed(name: string, version: string): AnyFirmwareRecord[] {
+  const kind = firmwareNameOf(name);
+  return FIRMWARE_RECORDS.filter((r) => r.name === kind && r.version === version && (kind === name || r.id.startsWith(`${name}@`)));
+}
 
 /** The Debian package that ships `name` on `arch`, if any. */
 export function firmwarePackage(name: FirmwareName, arch: Arch): string | undefined {

@@ -1,6 +1,7 @@
 /** OVMF (x86) and AAVMF (arm) releases (src/firmware/ovmf.ts is their core). */
 import type { FirmwareRecord } from '../record.js';
 import { runOvmf } from '../ovmf.js';
+import { INSTALLED_TABLES_MAX } from '../ovmf-second-pass.js';
 import { EV_PLATFORM_CONFIG_FLAGS, type MeasurementPolicy } from '../measurement.js';
 import { AAVMF_2022_11_LAYOUT, aavmfProfile, OVMF_2022_11_LAYOUT, ovmfProfile, SCREEN_1280X800, SCREEN_800X600, type AavmfRelease, type OvmfProfile, type OvmfRelease } from '../profiles.js';
 
@@ -50,6 +51,7 @@ export const OVMF_2022_11: FirmwareRecord<OvmfProfile> = {
   // 2022.11 and older put MMCONFIG at 0xb0000000 (../shared/vectors/README.md: 2025.02 moved it to 0xe0000000)
   platform: { pciexbar: 0xb0000000 },
   driverStyle: () => 'ovmf',
+  tableCap: INSTALLED_TABLES_MAX,
   profile: (m) => ovmfProfile(m.lowRam.end, OVMF_2022_11_LAYOUT, m.cpu),
   workRanges,
   run: runWith(MEASURES_NOTHING),

@@ -68,31 +68,49 @@ export function ovmfCandidates(): FirmwareImage[] {
   return OVMF_PAIRS.filter(([c, v]) => existsSync(c) && existsSync(v)).map(([c, v]) => ({ firmware: 'ovmf', code: c, vars: v, description: `${c} + copy of ${v}` }));
 }
 
-/** The image for `firmware`: `image` when given (OVMF: the code file, vars beside it with CODE→VARS), else the installed package's. */
-export function findFirmwareImage(firmware: RealFirmware, qemu: string, image?: string): FirmwareImage {
-  if (firmware === 'uboot') {
+/** Where each firmware's image is found: `image` when given, else the installed package's (or QEMU's own default). */
+const FINDERS: Record<RealFirmware, (qemu: string, image?: string) => FirmwareImage> = {
+  uboot: (_qemu, image) => {
     const path = image ?? UBOOT_X86_IMAGE;
     if (!existsSync(path)) throw new RealBootUnavailable('NO_FIRMWARE', `U-Boot image ${path} not found${image === undefined ? '; install the u-boot-qemu package' : ''}`);
-    return { firmware, code: path, description: `-bios ${path}` };
-  }
-  if (firmware === 'seabios') {
+    return { firmware: 'uboot', code: path, description: `-bios ${path}` };
+  },
+  seabios: (qemu, image) => {
     if (image !== undefined) {
       if (!existsSync(image)) throw new RealBootUnavailable('NO_FIRMWARE', `SeaBIOS image ${image} not found`);
-      return { firmware, code: image, description: `-bios ${image}` };
+      return { firmware: 'seabios', code: image, description: `-bios ${image}` };
     }
     const dirs = qemuDataDirs(qemu);
     const found = dirs.map((d) => join(d, SEABIOS_IMAGE)).find((p) => existsSync(p));
     if (found === undefined) throw new RealBootUnavailable('NO_FIRMWARE', `SeaBIOS ${SEABIOS_IMAGE} not found in QEMU's data directories (${dirs.join(', ') || 'none reported'}); install the seabios package`);
-    return { firmware, code: found, qemuDefault: true, description: `QEMU default -bios (${found})` };
-  }
-  const pairs: [string, string][] = image !== undefined ? [[image, image.replace(/CODE/g, 'VARS').replace(/code/g, 'vars')]] : [...OVMF_PAIRS];
-  const pair = pairs.find(([c, v]) => existsSync(c) && existsSync(v) && c !== v);
-  if (pair === undefined) {
-    const tried = pairs.map(([c]) => c).join(', ');
-    throw new RealBootUnavailable('NO_FIRMWARE', `OVMF code and vars images not found (tried ${tried}); install the ovmf package`);
-  }
-  return { firmware, code: pair[0], vars: pair[1], description: `${pair[0]} + copy of ${pair[1]}` };
+    return { firmware: 'seabios', code: found, qemuDefault: true, description: `QEMU default -bios (${found})` };
+  },
+  ovmf: (_qemu, image) => {
+    const pairs: [string, string][] = image !== undefined ? [[image, image.replace(/CODE/g, 'VARS').replace(/code/g, 'vars')]] : [...OVMF_PAIRS];
+    const pair = pairs.find(([c, v]) => existsSync(c) && existsSync(v) && c !== v);
+    if (pair === undefined) {
+      const tried = pairs.map(([c]) => c).join(', ');
+      throw new RealBootUnavailable('NO_FIRMWARE', `OVMF code and vars images not found (tried ${tried}); install the ovmf package`);
+    }
+    return { firmware: 'ovmf', code: pair[0], vars: pair[1], description: `${pair[0]} + copy of ${pair[1]}` };
+  },
+};
+
+/** The image for `firmware`: `image` when given (OVMF: the code file, vars beside it with CODE→VARS), else the installed package's. */
+export function findFirmwareImage(firmware: RealFirmware, qemu: string, image?: string): FirmwareImage {
+  return FINDERS[firmware](qemu, image);
 }
+
+/**
+ * Every installed image of `firmware` worth trying in turn, when there can be
+ * several (OVMF's code/vars pairs: another installation's QEMU may accept only
+ * a later one); undefined when the firmware has one image (findFirmwareImage).
+ */
+export function installedImages(firmware: RealFirmware): FirmwareImage[] | undefined {
+  return INSTALLED_SETS[firmware]?.();
+}
+
+const INSTALLED_SETS: Partial<Record<RealFirmware, () => FirmwareImage[]>> = { ovmf: () => ovmfCandidates() };
 
 /** `QEMU emulator version ...` (first line of --version), or 'unknown'. */
 export function qemuVersionLine(qemu: string): string {
