@@ -76,6 +76,9 @@ class NativeServer {
 
   constructor(program: string, args: string[]) {
     this.#child = spawn(program, ['exec', 'serve', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    // a program that cannot start or that ended: its stdout closes, and the caller hears `undefined`
+    this.#child.on('error', () => this.#child.stdout?.destroy());
+    this.#child.stdin.on('error', () => undefined);
     this.#lines = createInterface({ input: this.#child.stdout })[Symbol.asyncIterator]();
   }
 
@@ -89,7 +92,7 @@ class NativeServer {
   }
 
   async batches(k: number): Promise<{ mean: number; median: number } | undefined> {
-    this.#child.stdin.write(`${k}\n`);
+    if (this.#child.stdin.writable) this.#child.stdin.write(`${k}\n`);
     const r = await this.#lines.next();
     const m = r.done === true ? null : /^batches (\d+) (\S+) (\S+)$/.exec(r.value);
     return m === null ? undefined : { mean: Number(m[2]), median: Number(m[3]) };
@@ -121,10 +124,12 @@ export async function pairedSeedWindows(pairs: number): Promise<PairedResult | u
       for (let i = 0; i < SEED_BATCH; i++) r = exec.run();
       do_not_optimize(r);
     };
-    // mitata times the batches one by one, with no heap probes and no forced collection (the C side has neither)
+    // mitata times the batches one by one, with no heap probes and no forced collection (the C side has
+    // neither), after one untimed batch (the C side runs one too); the median batch by the C side's rule
     const timeTs = async (k: number) => {
-      const s = await measure(batch, { min_samples: k, min_cpu_time: 1, gc: false, heap: undefined });
-      return { mean: s.avg / SEED_BATCH, median: s.p50 / SEED_BATCH };
+      const s = await measure(batch, { min_samples: k, max_samples: k, min_cpu_time: 1, gc: false, heap: undefined, warmup_samples: 0 });
+      const sorted = [...s.samples].sort((a, b) => a - b);
+      return { mean: s.avg / SEED_BATCH, median: sorted[sorted.length >> 1]! / SEED_BATCH };
     };
     // both sides warm: the JIT (a fresh V8 takes about a second of runs to settle), the caches, the C program's pages
     const warmUntil = performance.now() + WARMUP_MS;

@@ -306,7 +306,9 @@ static void range_arg(const char *s, uint64_t *a, uint64_t *b) {
    per boot (the median is robust when the machine is shared). */
 static void time_batches(long k, double *mean, double *median) {
   enum { BATCH = 100 };
+  if (k < 1) k = 1;
   double *per = malloc(sizeof(double) * k), total = 0;
+  if (!per) { fprintf(stderr, "exec: no memory for %ld batch times\n", k); exit(2); }
   for (long j = 0; j < k; j++) {
     double t0 = now();
     for (int i = 0; i < BATCH; i++) sink += boot_once(0);
@@ -320,7 +322,8 @@ static void time_batches(long k, double *mean, double *median) {
 }
 
 /* `exec serve`: after the figures, one request per line on stdin, K (a count of batches of 100
-   boots) answered by `batches K mean_ns median_ns` once they ran; an empty line, 0 or EOF ends.
+   boots) answered by `batches K mean_ns median_ns` once they ran, after one untimed batch (as
+   mitata runs one before it times the TypeScript side); an empty line, 0 or EOF ends.
    bench/paired.ts interleaves these with the TypeScript batches, a few milliseconds apart. */
 static int serve(void) {
   char line[64];
@@ -330,6 +333,7 @@ static int serve(void) {
     long k = atol(line);
     if (k <= 0) break;
     double mean, median;
+    for (int i = 0; i < 100; i++) sink += boot_once(0);
     time_batches(k, &mean, &median);
     printf("batches %ld %.1f %.1f\n", k, mean, median);
     fflush(stdout);

@@ -241,9 +241,8 @@ class SeaBiosRun implements KnownSums {
     if (file === undefined || offset >= file.file.size || start + length > 0xffffffff || start + length > file.file.size) {
       return this.reject(index, ADD_CHECKSUM_NAME, 'romfile_loader_add_checksum:152', checksumProblem(file, offset, start, length));
     }
-    // subtract semantics: correct whatever the byte held before (bytes untouched since their file
-    // was loaded are summed from the file's own sums)
-    const sum = this.memory.loadedSum8(file.base + start, length) ?? this.memory.inspect(file.base + start, length, sum8);
+    // subtract semantics: correct whatever the byte held before
+    const sum = this.memory.inspect(file.base + start, length, sum8);
     this.memory.patch(file.base + offset, 1, subtractByte, sum);
     // with the byte inside the range, the range now sums to zero
     if (offset >= start && offset < start + length) this.zeroSums.push(this.memory.mark(file.base + start, length));

@@ -17,9 +17,7 @@
  * - power-on contents (`GuestMemoryOptions.contents`): the one way bytes reach
  *   read-only memory, at construction (firmware images, captured ROM).
  * - `load` of FrozenBytes: a write that skips the whole pages it would only
- *   fill with zeros that are already there (below); `loadedSum8` then gives
- *   the byte sum of what the last load stored off the source's own sums,
- *   while no write has touched it.
+ *   fill with zeros that are already there (below).
  * - marks (`mark`, `unmark`): a caller learns whether any write surface has
  *   touched some bytes since it marked them (kept by backing buffer, so a
  *   write through an alias counts).
@@ -100,7 +98,6 @@ const FROZEN = Symbol('frozen bytes');
 const NONZERO = Symbol('non-zero chunks');
 const FROZEN_BUFFER = Symbol('frozen buffer');
 const ZERO_PAGES = Symbol('zero pages');
-const CHUNK_SUMS = Symbol('chunk sums');
 /** Granularity of FrozenBytes' zero index. */
 const CHUNK = 64;
 /** The page of the dirty bookkeeping, and of FrozenBytes' zero pages. */
@@ -120,8 +117,6 @@ export class FrozenBytes {
   readonly [NONZERO]: Int32Array;
   /** Entry k: 1 when the whole 4 KiB page k (bytes [4096k, 4096k+4096)) is zeros: a page-aligned window in one read. */
   readonly [ZERO_PAGES]: Uint8Array;
-  /** Entry i: the sum of the first i 64-byte chunks' bytes, modulo 2^32 (so modulo 256 too): a range's byte sum without reading it. */
-  readonly [CHUNK_SUMS]: Int32Array;
 
   private constructor(bytes: Uint8Array) {
     this[FROZEN] = bytes;
@@ -129,19 +124,12 @@ export class FrozenBytes {
     this.length = bytes.length;
     const chunks = Math.floor(bytes.length / CHUNK);
     const counts = new Int32Array(chunks + 1);
-    const sums = new Int32Array(chunks + 1);
     for (let c = 0; c < chunks; c++) {
       let any = 0;
-      let sum = 0;
-      for (let i = c * CHUNK; i < (c + 1) * CHUNK; i++) {
-        any |= bytes[i]!;
-        sum += bytes[i]!;
-      }
+      for (let i = c * CHUNK; i < (c + 1) * CHUNK; i++) any |= bytes[i]!;
       counts[c + 1] = counts[c]! + (any !== 0 ? 1 : 0);
-      sums[c + 1] = (sums[c]! + sum) | 0;
     }
     this[NONZERO] = counts;
-    this[CHUNK_SUMS] = sums;
     const per = DIRTY_PAGE / CHUNK;
     const pages = new Uint8Array(Math.floor(bytes.length / DIRTY_PAGE));
     for (let k = 0; k < pages.length; k++) pages[k] = counts[(k + 1) * per] === counts[k * per] ? 1 : 0;
@@ -166,22 +154,6 @@ export class FrozenBytes {
 function slice(f: FrozenBytes, from: number, to: number): Uint8Array {
   const b = f[FROZEN];
   return from === 0 && to === f.length ? b : new Uint8Array(f[FROZEN_BUFFER], from, to - from);
-}
-
-/** The byte sum of [from, from+length) of `f`, modulo 256: the chunk sums for whole chunks, the bytes at the ends. */
-function sum8Of(f: FrozenBytes, from: number, length: number): number {
-  const b = f[FROZEN];
-  const c0 = Math.ceil(from / CHUNK);
-  const c1 = Math.floor((from + length) / CHUNK);
-  let s = 0;
-  if (c1 <= c0) {
-    for (let i = from; i < from + length; i++) s += b[i]!;
-    return s & 0xff;
-  }
-  for (let i = from; i < c0 * CHUNK; i++) s += b[i]!;
-  for (let i = c1 * CHUNK; i < from + length; i++) s += b[i]!;
-  const sums = f[CHUNK_SUMS];
-  return (s + sums[c1]! - sums[c0]!) & 0xff;
 }
 
 /** Whether [from, from+length) of `f` is all zeros: the index for whole chunks, a look at the bytes for the ends. */
@@ -323,17 +295,6 @@ export class GuestMemory {
    */
   #marksFrom = Infinity;
   #marksTo = -Infinity;
-  /**
-   * The last load(), while no write has touched what it stored: its bytes'
-   * buffer and [from, to) there, and the source bytes they equal from
-   * `loadedSourceAt` on (loadedSum8). Any change to that range, through any
-   * region sharing the buffer, forgets it.
-   */
-  #loadedBuffer: ArrayBufferLike | undefined;
-  #loadedFrom = 0;
-  #loadedTo = 0;
-  #loadedSource: FrozenBytes | undefined;
-  #loadedSourceAt = 0;
   /** Set by a caller that audits writes (the fuzzers' guard); undefined costs one check per write. */
   watch: WriteWatcher | undefined;
 
@@ -426,9 +387,8 @@ export class GuestMemory {
   /** [o, o+len) of `b` may change now: the page bookkeeping and the marks (every write surface comes through here). */
   #changed(b: Backed, o: number, len: number): void {
     dirty(b, o, len);
-    const from = b.base + o;
-    if (b.buffer === this.#loadedBuffer && from < this.#loadedTo && from + len > this.#loadedFrom) this.#loadedBuffer = undefined;
     if (this.#marks.length === 0 || len === 0) return;
+    const from = b.base + o;
     if (from < this.#marksTo && from + len > this.#marksFrom) this.#touch(b.buffer, from, from + len);
   }
 
@@ -502,8 +462,6 @@ export class GuestMemory {
     for (const m of this.#marks) m[MARKED] = undefined;
     this.#marks = [];
     this.#unbound();
-    this.#loadedBuffer = undefined;
-    this.#loadedSource = undefined;
     this.#backed = [];
     this.#regions = [];
     this.#last = RELEASED;
@@ -587,7 +545,6 @@ export class GuestMemory {
     if (!b.cleanIsZero || endPage <= firstPage) {
       this.#changed(b, o, length);
       b.bytes.set(slice(source, from, from + length), o);
-      this.#loaded(b, o, length, source, from);
       return;
     }
     const pages = b.dirtyPages;
@@ -610,31 +567,6 @@ export class GuestMemory {
       this.#changed(b, copyFrom, n);
       b.bytes.set(slice(source, from + (copyFrom - o), from + length), copyFrom);
     }
-    this.#loaded(b, o, length, source, from);
-  }
-
-  /** Remembers the load just done: [o, o+length) of `b` now holds `source` from `from` (skipped pages included: zeros on both sides). */
-  #loaded(b: Backed, o: number, length: number, source: FrozenBytes, from: number): void {
-    this.#loadedBuffer = b.buffer;
-    this.#loadedFrom = b.base + o;
-    this.#loadedTo = b.base + o + length;
-    this.#loadedSource = source;
-    this.#loadedSourceAt = from - (b.base + o);
-  }
-
-  /**
-   * The byte sum, modulo 256, of [addr, addr+len) when those bytes are still
-   * what the last load() stored (no write of any surface has touched them
-   * since): read off the source's chunk sums, without reading the range.
-   * Undefined otherwise (the caller sums the bytes). A loader's first
-   * checksum, the DSDT's over 10 KiB of the tables blob just loaded, is one.
-   */
-  loadedSum8(addr: GuestAddress, len: number): number | undefined {
-    const b = this.#resolve(addr, len, false);
-    const source = this.#loadedSource;
-    const from = b.base + (addr - b.start);
-    if (source === undefined || b.buffer !== this.#loadedBuffer || from < this.#loadedFrom || from + len > this.#loadedTo) return undefined;
-    return sum8Of(source, from + this.#loadedSourceAt, len);
   }
 
   readU8(addr: GuestAddress): number {
