@@ -32,11 +32,6 @@ export function defineCase(spec: CaseSpec): void {
   cases.push(spec);
 }
 
-/** Every case the bench files defined, in order. */
-export function registeredCases(): readonly CaseSpec[] {
-  return cases;
-}
-
 export interface CaseResult {
   group: string;
   name: string;

@@ -256,9 +256,9 @@ class SeaBiosRun implements KnownSums {
     // from the mark after the last one found: the walk meets tables in about the order the loader summed them
     for (let k = 0, i = this.#sumCursor; k < n; k++, i = i + 1 === n ? 0 : i + 1) {
       const m = marks[i]!;
-      if (m.address === address && m.length === length) {
+      if (m.address === address && m.length === length && m.intact) {
         this.#sumCursor = i + 1 === n ? 0 : i + 1;
-        return m.intact;
+        return true;
       }
     }
     return false;
