@@ -29,8 +29,8 @@ test('property: both kernels equal the byte loop for any offset and length', (t)
   );
 });
 
-test('all-0xff blocks (worst case for lane overflow), both paths', (t) => {
-  for (const n of [0, 1, 15, 16, 17, 2047, 2048, 2049, 4096 * 65, 2 << 20]) {
+test('all-0xff blocks (every lane wraps many times), both paths, across the 16- and 64-byte step boundaries', (t) => {
+  for (const n of [0, 1, 15, 16, 17, 63, 64, 65, 79, 80, 127, 128, 129, 2047, 2048, 2049, 4096 * 65, 2 << 20]) {
     const g = allocateBacking(n).fill(0xff);
     const p = new Uint8Array(n).fill(0xff);
     t.is(sum8(g), (n * 255) & 0xff, `simd ${n}`);

@@ -2,7 +2,8 @@
  * The 8-bit ACPI checksum kernel: the sum of a byte range modulo 256.
  *
  * Bytes that live in one of our WebAssembly-backed guest memories are summed
- * by a 16-lane SIMD loop in place; anything else by a 32-bit SWAR loop
+ * by a SIMD loop in place (16 byte lanes that wrap, since only the sum
+ * modulo 256 is wanted); anything else by a 32-bit SWAR loop
  * (even and odd bytes in two 16-bit lanes each, folded before they carry).
  */
 import type { ReadonlyBytes } from '../bytes.js';
