@@ -10,7 +10,7 @@ import { BiosLinker } from '../src/loader/linker.js';
 import { allocateBacking } from '../src/memory/backing.js';
 import { FrozenBytes, GuestMemory } from '../src/memory/guest-memory.js';
 import { defineCase, do_not_optimize } from './harness.js';
-import { fnv1a, nativeInputs } from './native.js';
+import { fnv1a, nativeInputs, tableDigest } from './native.js';
 import { machineFromVector } from '../src/qemu/from-vector.js';
 import { boot } from '../src/simulate/boot.js';
 import { vectorFileContents } from '../src/simulate/captures.js';
@@ -98,7 +98,14 @@ nativeInputs.exec = {
   files: seedFiles,
   expect: () => {
     const r = seedRun();
-    return { rsdp: r.rsdp?.address ?? 0, warnings: r.warnings.length, allocated: r.allocations.length, digest: fnv1a(r.allocations.map((a) => memory.read(a.base, a.length))) };
+    return {
+      rsdp: r.rsdp?.address ?? 0,
+      warnings: r.warnings.length,
+      allocated: r.allocations.length,
+      digest: fnv1a(r.allocations.map((a) => memory.read(a.base, a.length))),
+      tables: r.tables.length,
+      tablesDigest: tableDigest(r.tables),
+    };
   },
   run: seedRun,
 };

@@ -20,10 +20,48 @@ export interface NativeExecInput {
   fsegEnd: number;
   /** The fw_cfg directory, in order: name and the bytes the file serves. */
   files: ReadonlyMap<string, Uint8Array>;
-  /** The TypeScript run's figures to hold the C run to: RSDP address, warnings, files allocated, FNV-1a of their placed bytes. */
-  expect: () => { rsdp: number; warnings: number; allocated: number; digest: number };
+  /**
+   * The TypeScript run's figures to hold the C run to: RSDP address, warnings, files allocated,
+   * FNV-1a of their placed bytes, and the tables the OS's walk found (how many, and tableDigest).
+   */
+  expect: () => ExecFigures;
   /** One TypeScript run of the same boot (what bench/paired.ts times against the C program round by round). */
   run: () => unknown;
+}
+
+export interface ExecFigures {
+  rsdp: number;
+  warnings: number;
+  allocated: number;
+  digest: number;
+  tables: number;
+  tablesDigest: number;
+}
+
+/** The C program's `exec_*` lines as ExecFigures (undefined where a line is missing). */
+export function execFigures(figure: (name: string) => number | undefined): Partial<ExecFigures> {
+  return {
+    rsdp: figure('exec_rsdp'),
+    warnings: figure('exec_warnings'),
+    allocated: figure('exec_allocated'),
+    digest: figure('exec_digest'),
+    tables: figure('exec_tables'),
+    tablesDigest: figure('exec_tables_digest'),
+  };
+}
+
+/**
+ * FNV-1a over each table's signature, address (low word, high word), length
+ * and checksum verdict, as u32 words in little-endian byte order: what the C
+ * executor digests of its walk.
+ */
+export function tableDigest(tables: readonly { signature: string; address: number; length: number; checksumOk: boolean }[]): number {
+  const words: number[] = [];
+  for (const t of tables) {
+    const sig = t.signature.charCodeAt(0) | (t.signature.charCodeAt(1) << 8) | (t.signature.charCodeAt(2) << 16) | (t.signature.charCodeAt(3) << 24);
+    words.push(sig, t.address % 2 ** 32, Math.floor(t.address / 2 ** 32), t.length, t.checksumOk ? 1 : 0);
+  }
+  return fnv1a([new Uint8Array(Uint32Array.from(words, (w) => w >>> 0).buffer)]);
 }
 
 /** FNV-1a (32-bit) over byte arrays in order, as the C executor digests what it placed. */
@@ -121,9 +159,9 @@ export function runNative(want: { exec: boolean; loops: boolean }): Map<string, 
       runProgram(program, ['exec', '100000', ...execArguments(exec, dir)], figures);
       // the same work, checked: the C run placed the same bytes and found the same RSDP
       const want = exec.expect();
-      const got = { rsdp: figures.get('exec_rsdp')?.value, warnings: figures.get('exec_warnings')?.value, allocated: figures.get('exec_allocated')?.value, digest: figures.get('exec_digest')?.value };
-      const same = got.rsdp === want.rsdp && got.warnings === want.warnings && got.allocated === want.allocated && got.digest === want.digest;
-      figures.set('exec_same_result', { value: same ? 1 : 0, unit: same ? 'yes (RSDP, warnings, files, placed bytes)' : `NO: TypeScript ${JSON.stringify(want)}, C ${JSON.stringify(got)}` });
+      const got = execFigures((name) => figures.get(name)?.value);
+      const same = (Object.keys(want) as (keyof ExecFigures)[]).every((k) => got[k] === want[k]);
+      figures.set('exec_same_result', { value: same ? 1 : 0, unit: same ? 'yes (RSDP, warnings, files, placed bytes, the tables walked)' : `NO: TypeScript ${JSON.stringify(want)}, C ${JSON.stringify(got)}` });
     }
     if (want.loops && nativeInputs.entries !== undefined && nativeInputs.pageValues !== undefined) {
       const entries = join(dir, 'entries.bin');

@@ -1,5 +1,5 @@
-// The bench's native reference does the TypeScript seed run's work (same RSDP, warnings, files and
-// placed bytes), and its `exec serve` face answers the paired windows of bench/paired.ts. No figure
+// The bench's native reference does the TypeScript seed run's work (same RSDP, warnings, files,
+// placed bytes and tables walked), and its `exec serve` face answers the paired windows of bench/paired.ts. No figure
 // is asserted here: speed claims live in `npm run bench`.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import '../bench/firmware.bench.js';
-import { execArguments, nativeInputs, nativeProgram } from '../bench/native.js';
+import { execArguments, execFigures, nativeInputs, nativeProgram } from '../bench/native.js';
 import { pairedSeedWindows } from '../bench/paired.js';
 
 const gcc = spawnSync('gcc', ['--version']).status === 0;
@@ -30,11 +30,9 @@ maybe('exec serve: the C run finds what the TypeScript run finds, then times bat
     const lines = r.stdout.trim().split('\n');
     const figure = (name: string) => Number(lines.find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
     const want = exec.expect();
-    t.deepEqual(
-      { rsdp: figure('exec_rsdp'), warnings: figure('exec_warnings'), allocated: figure('exec_allocated'), digest: figure('exec_digest') },
-      want,
-    );
+    t.deepEqual(execFigures(figure), want);
     t.true(want.rsdp > 0 && want.allocated === 4, 'the seed run places its four files and finds an RSDP');
+    t.is(want.tables, 12, 'and the OS walk finds its twelve tables, on both sides');
     const answers = lines.slice(lines.indexOf('ready') + 1);
     t.is(answers.length, 2);
     for (const [i, k] of [2, 1].entries()) {
