@@ -46,6 +46,23 @@ maybe('exec serve: the C run finds what the TypeScript run finds, then times bat
   }
 });
 
+maybe('exec --sum vector (SIMD byte sums, shown beside the goal): the same results; a bad --sum is refused', (t) => {
+  const exec = nativeInputs.exec!;
+  const program = nativeProgram()!;
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bench-test-'));
+  try {
+    const r = spawnSync(program, ['exec', '1000', ...execArguments(exec, dir), '--sum', 'vector'], { encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n');
+    t.deepEqual(execFigures((name) => Number(lines.find((l) => l.startsWith(`${name} `))?.split(' ')[1])), exec.expect());
+    const bad = spawnSync(program, ['exec', '1000', ...execArguments(exec, dir), '--sum', 'fast'], { encoding: 'utf8' });
+    t.is(bad.status, 2);
+    t.regex(bad.stderr, /--sum fast: scalar or vector/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 maybe('paired windows: each pair has both sides, and the summary is their median', async (t) => {
   const p = await pairedSeedWindows(3);
   t.truthy(p);
