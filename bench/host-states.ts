@@ -7,12 +7,12 @@
  * ("quiet") is set beside its median over the quarter where the probe was
  * slowest ("contended").
  *
- * On the 2-core VM the README's figures come from, a spell slows a loop of
- * byte loads by about 2x and a chain of integer operations not at all, and
- * the seed run, which is mostly loads (fields, objects, guest bytes), by
- * 1.4-1.8x. The C executor spends about 60% of its run in a scalar byte-sum
- * loop (one dependent add a byte: bound by the add's latency, not by loads),
- * which is why the paired seed ratio moves with the host's state.
+ * On the 2-core VM the README's figures come from, in a slow spell the loop
+ * of byte loads took about 2x its quiet time, the chain of integer operations
+ * the same time, a 128 KiB copy 1.4-1.6x and the seed run 1.4-1.8x, while the
+ * C executor (measured apart, in the paired windows) took about 1.3x: which
+ * is why the paired seed ratio moves with the host's state. The spells come
+ * from outside the VM (both vCPUs have them; nothing else runs in it).
  */
 import { parseArgs } from 'node:util';
 import { sum8 } from '../src/acpi/checksum.js';
