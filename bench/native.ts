@@ -79,6 +79,8 @@ export const nativeInputs: {
   entries?: Uint8Array;
   /** The values page alignment is timed on (memory.bench.ts). */
   pageValues?: Float64Array;
+  /** One fw_cfg DMA of a 2 MiB file into guest RAM (fwcfg.bench.ts), paired with C memcpy of 2 MiB. */
+  dma?: () => void;
 } = {};
 
 /** One figure the native program printed: `name value unit`. */

@@ -1,13 +1,14 @@
 /**
- * The seed SeaBIOS run against the C executor in paired windows. This machine
- * is shared: the same C program takes 5.7 µs a run in one minute and 8.4 µs
- * in another, and either side can slow down by half for a second or two, so
- * a ratio of two figures taken a second apart says more about the host than
- * about the code. Here the C program stays running (`reference exec serve`)
- * and the two sides take turns in windows of a few milliseconds, each timed
- * the same way (batches of SEED_BATCH runs back to back, the mean and the
- * median batch), alternating which goes first; the ratio is taken within each
- * pair of windows, and the summary is the median pair with the quartiles.
+ * The seed SeaBIOS run against the C executor, and the fw_cfg DMA against C
+ * memcpy, in paired windows. This machine is shared: the same C program takes
+ * 5.7 µs a run in one minute and 8.4 µs in another, and either side can slow
+ * down by half for a second or two, so a ratio of two figures taken a second
+ * apart says more about the host than about the code. Here the C program stays
+ * running (`reference exec serve`, `reference memcpy serve`) and the two sides
+ * take turns in windows of a few milliseconds, each timed the same way
+ * (batches back to back, the mean and the median batch), alternating which
+ * goes first; the ratio is taken within each pair of windows, and the summary
+ * is the median pair with the quartiles.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,17 +45,21 @@ export interface Quartiles {
   q3: number;
 }
 
-export interface PairedResult {
+/** What every paired measurement gives: the pairs, each side's median window, and the goal. */
+export interface PairedSides {
   pairs: PairedWindow[];
-  /** tsMean / cMean over the pairs. */
-  meanRatio: Quartiles;
-  /** tsMedian / cMedian over the pairs. */
-  medianRatio: Quartiles;
-  /** Each side's own figures over the pairs (ns per run, median window). */
+  /** Each side's own figures over the pairs (ns per unit, median window). */
   ts: { mean: number; median: number };
   c: { mean: number; median: number };
   goal: number;
   meetsGoal: boolean;
+}
+
+export interface PairedResult extends PairedSides {
+  /** tsMean / cMean over the pairs. */
+  meanRatio: Quartiles;
+  /** tsMedian / cMedian over the pairs. */
+  medianRatio: Quartiles;
 }
 
 function quantile(sorted: readonly number[], q: number): number {
@@ -75,7 +80,7 @@ class NativeServer {
   readonly #lines: AsyncIterator<string>;
 
   constructor(program: string, args: string[]) {
-    this.#child = spawn(program, ['exec', 'serve', ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.#child = spawn(program, args, { stdio: ['pipe', 'pipe', 'inherit'] });
     // a program that cannot start or that ended: its stdout closes, and the caller hears `undefined`
     this.#child.on('error', () => this.#child.stdout?.destroy());
     this.#child.stdin.on('error', () => undefined);
@@ -104,24 +109,33 @@ class NativeServer {
   }
 }
 
+/** One side-by-side measurement: what the C program serves, and the TypeScript work timed against it. */
+interface PairedSpec {
+  /** The C program's arguments (a `serve` command). */
+  args: string[];
+  /** One unit of the TypeScript work (a boot, a 2 MiB DMA). */
+  unit: () => unknown;
+  /** Units per timed batch, as the C program batches them. */
+  batch: number;
+  /** What the note on stderr calls these windows. */
+  what: string;
+}
+
 /**
- * `pairs` paired windows, or undefined (with a note on stderr) when the C
- * program cannot be built or run, or no bench file registered the seed run.
+ * `pairs` windows of each side, taking turns; undefined (with a note on
+ * stderr) when the C program does not start or stops answering.
  */
-export async function pairedSeedWindows(pairs: number): Promise<PairedResult | undefined> {
-  const exec = nativeInputs.exec;
-  const program = nativeProgram();
-  if (exec === undefined || program === undefined) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-paired-'));
-  const server = new NativeServer(program, execArguments(exec, dir));
+async function pairedWindows(program: string, spec: PairedSpec, pairs: number): Promise<PairedWindow[] | undefined> {
+  const server = new NativeServer(program, spec.args);
   try {
     if (!(await server.ready())) {
-      process.stderr.write('paired windows skipped: the C program ended before it was ready\n');
+      process.stderr.write(`${spec.what} skipped: the C program ended before it was ready\n`);
       return undefined;
     }
+    const { unit, batch: size } = spec;
     const batch = () => {
       let r: unknown;
-      for (let i = 0; i < SEED_BATCH; i++) r = exec.run();
+      for (let i = 0; i < size; i++) r = unit();
       do_not_optimize(r);
     };
     // mitata times the batches one by one, with no heap probes and no forced collection (the C side has
@@ -129,7 +143,7 @@ export async function pairedSeedWindows(pairs: number): Promise<PairedResult | u
     const timeTs = async (k: number) => {
       const s = await measure(batch, { min_samples: k, max_samples: k, min_cpu_time: 1, gc: false, heap: undefined, warmup_samples: 0 });
       const sorted = [...s.samples].sort((a, b) => a - b);
-      return { mean: s.avg / SEED_BATCH, median: sorted[sorted.length >> 1]! / SEED_BATCH };
+      return { mean: s.avg / size, median: sorted[sorted.length >> 1]! / size };
     };
     // both sides warm: the JIT (a fresh V8 takes about a second of runs to settle), the caches, the C program's pages
     const warmUntil = performance.now() + WARMUP_MS;
@@ -148,26 +162,93 @@ export async function pairedSeedWindows(pairs: number): Promise<PairedResult | u
         ts = await timeTs(WINDOW_BATCHES);
       }
       if (c === undefined) {
-        process.stderr.write('paired windows skipped: the C program stopped answering\n');
+        process.stderr.write(`${spec.what} skipped: the C program stopped answering\n`);
         return undefined;
       }
       out.push({ tsMean: ts.mean, tsMedian: ts.median, cMean: c.mean, cMedian: c.median, first });
     }
+    return out;
+  } finally {
+    server.close();
+  }
+}
+
+/** Each side's own figures over the pairs (the median window of each). */
+function sides(out: readonly PairedWindow[]): Pick<PairedSides, 'ts' | 'c'> {
+  return {
+    ts: { mean: quartiles(out.map((p) => p.tsMean)).median, median: quartiles(out.map((p) => p.tsMedian)).median },
+    c: { mean: quartiles(out.map((p) => p.cMean)).median, median: quartiles(out.map((p) => p.cMedian)).median },
+  };
+}
+
+/**
+ * `pairs` paired windows of the seed run, or undefined (with a note on stderr)
+ * when the C program cannot be built or run, or no bench file registered the seed run.
+ */
+export async function pairedSeedWindows(pairs: number): Promise<PairedResult | undefined> {
+  const exec = nativeInputs.exec;
+  const program = nativeProgram();
+  if (exec === undefined || program === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-paired-'));
+  try {
+    const out = await pairedWindows(program, { args: ['exec', 'serve', ...execArguments(exec, dir)], unit: exec.run, batch: SEED_BATCH, what: 'paired windows' }, pairs);
+    if (out === undefined) return undefined;
     const meanRatio = quartiles(out.map((p) => p.tsMean / p.cMean));
     const medianRatio = quartiles(out.map((p) => p.tsMedian / p.cMedian));
     return {
       pairs: out,
       meanRatio,
       medianRatio,
-      ts: { mean: quartiles(out.map((p) => p.tsMean)).median, median: quartiles(out.map((p) => p.tsMedian)).median },
-      c: { mean: quartiles(out.map((p) => p.cMean)).median, median: quartiles(out.map((p) => p.cMedian)).median },
+      ...sides(out),
       goal: SEED_GOAL,
       meetsGoal: meanRatio.median <= SEED_GOAL && medianRatio.median <= SEED_GOAL,
     };
   } finally {
-    server.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Copies per timed batch on both sides of the DMA windows (one 2 MiB copy is about 45 µs). */
+export const DMA_BATCH = 10;
+/** The issue's goal: the DMA at least this fraction of memcpy's bandwidth. */
+export const DMA_GOAL = 0.8;
+
+/** Pairs of ns per 2 MiB transfer (TypeScript: the DMA; C: memcpy). */
+export interface PairedBandwidth extends PairedSides {
+  /** The DMA's bandwidth as a share of memcpy's, pair by pair: cMean / tsMean. */
+  meanShare: Quartiles;
+  /** The same of the median batches: cMedian / tsMedian. */
+  medianShare: Quartiles;
+}
+
+/**
+ * The fw_cfg DMA of a 2 MiB file (fwcfg.bench.ts) against C memcpy of 2 MiB in
+ * paired windows, in the bench's own process: the DMA is one copy into guest
+ * RAM plus a descriptor, and both sides are bound by memory bandwidth, which
+ * this host's other tenants move from one second to the next.
+ */
+export async function pairedDmaWindows(pairs: number): Promise<PairedBandwidth | undefined> {
+  const dma = nativeInputs.dma;
+  const program = nativeProgram();
+  if (dma === undefined || program === undefined) return undefined;
+  const out = await pairedWindows(program, { args: ['memcpy', 'serve'], unit: dma, batch: DMA_BATCH, what: 'paired DMA windows' }, pairs);
+  if (out === undefined) return undefined;
+  const meanShare = quartiles(out.map((p) => p.cMean / p.tsMean));
+  const medianShare = quartiles(out.map((p) => p.cMedian / p.tsMedian));
+  return { pairs: out, meanShare, medianShare, ...sides(out), goal: DMA_GOAL, meetsGoal: meanShare.median >= DMA_GOAL && medianShare.median >= DMA_GOAL };
+}
+
+export function formatPairedDma(p: PairedBandwidth): string {
+  const f = (x: Quartiles) => `${(x.median * 100).toFixed(0)}% (quartiles ${(x.q1 * 100).toFixed(0)}-${(x.q3 * 100).toFixed(0)}%)`;
+  return [
+    '',
+    `fw_cfg DMA of 2 MiB against C memcpy of 2 MiB (bench/paired.ts): ${p.pairs.length} pairs of windows, ${WINDOW_BATCHES} batches of ${DMA_BATCH} each side, taking turns`,
+    `  TypeScript DMA ${(p.ts.mean / 1000).toFixed(1)} µs (mean), ${(p.ts.median / 1000).toFixed(1)} µs (median batch); C memcpy ${(p.c.mean / 1000).toFixed(1)} µs, ${(p.c.median / 1000).toFixed(1)} µs`,
+    `  DMA bandwidth as a share of memcpy's, of the means:   ${f(p.meanShare)}`,
+    `  DMA bandwidth as a share of memcpy's, of the medians: ${f(p.medianShare)}`,
+    `  ${p.meetsGoal ? 'meets' : 'MISSES'} goal >= ${p.goal * 100}% (the median pair, both)`,
+    '',
+  ].join('\n');
 }
 
 /**

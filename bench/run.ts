@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --json] [-- --filter REGEX] [-- --pairs N]`: runs every
  * bench/*.bench suite with mitata, then the seed run against the C executor in
- * N pairs of windows (bench/paired.ts; 60 unless given, 0 for none). Human output goes to stdout; with --json the mitata
+ * N pairs of windows, and the fw_cfg DMA against C memcpy in as many (bench/paired.ts; 60 unless given, 0 for none). Human output goes to stdout; with --json the mitata
  * tables go to stderr and stdout carries one JSON document. After the
  * TypeScript cases, bench/native/reference.c (gcc -O2) measures the same work
  * natively and the summary gives the ratios (bench/native.ts).
@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import { formatResults, runCases } from './harness.js';
 import { compareNative, formatNative, nativeWanted, runNative } from './native.js';
-import { formatPaired, pairedSeedWindowsApart } from './paired.js';
+import { formatPaired, formatPairedDma, pairedDmaWindows, pairedSeedWindowsApart } from './paired.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean' }, filter: { type: 'string' }, pairs: { type: 'string' } } });
 const pairs = values.pairs === undefined ? 60 : Number(values.pairs);
@@ -25,6 +25,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 for (const f of readdirSync(here).filter((f) => f.endsWith('.bench.js')).sort()) await import(pathToFileURL(`${here}/${f}`).href);
 
 const json = values.json === true;
+/** Whether the run timed the fw_cfg DMA case (its paired windows go with it). */
+const dmaSelected = (results: readonly { group: string; baseline: boolean }[]) => results.some((r) => r.group === 'DMA 2 MiB into guest RAM' && !r.baseline);
 const filter = values.filter !== undefined ? new RegExp(values.filter) : undefined;
 if (json) {
   // keep stdout for the JSON document
@@ -34,6 +36,7 @@ if (json) {
   const wanted = nativeWanted(results);
   const native = runNative(wanted);
   const paired = wanted.exec && pairs > 0 ? pairedSeedWindowsApart(pairs) : undefined;
+  const pairedDma = dmaSelected(results) && pairs > 0 ? await pairedDmaWindows(pairs) : undefined;
   process.stdout.write = write;
   const doc = {
     node: process.version,
@@ -45,6 +48,7 @@ if (json) {
     native: Object.fromEntries(native),
     againstNative: compareNative(results, native),
     pairedSeed: paired ?? null,
+    pairedDma: pairedDma ?? null,
   };
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 } else {
@@ -55,5 +59,7 @@ if (json) {
   process.stdout.write(formatNative(compareNative(results, native), native));
   const paired = wanted.exec && pairs > 0 ? pairedSeedWindowsApart(pairs) : undefined;
   if (paired !== undefined) process.stdout.write(formatPaired(paired));
+  const pairedDma = dmaSelected(results) && pairs > 0 ? await pairedDmaWindows(pairs) : undefined;
+  if (pairedDma !== undefined) process.stdout.write(formatPairedDma(pairedDma));
   process.stdout.write(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)\n`);
 }

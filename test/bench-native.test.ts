@@ -7,8 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import '../bench/firmware.bench.js';
+import '../bench/fwcfg.bench.js';
 import { execArguments, execFigures, nativeInputs, nativeProgram } from '../bench/native.js';
-import { pairedSeedWindows } from '../bench/paired.js';
+import { pairedDmaWindows, pairedSeedWindows } from '../bench/paired.js';
 
 const gcc = spawnSync('gcc', ['--version']).status === 0;
 const maybe = gcc ? test.serial : test.skip;
@@ -72,4 +73,21 @@ maybe('paired windows: each pair has both sides, and the summary is their median
   const ratios = p!.pairs.map((x) => x.tsMean / x.cMean).sort((a, b) => a - b);
   t.is(p!.meanRatio.median, ratios[1]);
   t.is(p!.meetsGoal, p!.meanRatio.median <= p!.goal && p!.medianRatio.median <= p!.goal);
+});
+
+maybe('memcpy serve answers batches of 2 MiB copies; the paired DMA windows are their share of memcpy, pair by pair', async (t) => {
+  const program = nativeProgram()!;
+  const r = spawnSync(program, ['memcpy', 'serve'], { input: '2\n0\n', encoding: 'utf8' });
+  t.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  t.is(lines[0], 'ready');
+  const m = /^batches 2 (\S+) (\S+)$/.exec(lines[1]!);
+  t.truthy(m, lines[1]);
+  t.true(Number(m![1]) > 0 && Number(m![2]) > 0);
+  const p = await pairedDmaWindows(3);
+  t.truthy(p);
+  t.is(p!.pairs.length, 3);
+  const shares = p!.pairs.map((x) => x.cMean / x.tsMean).sort((a, b) => a - b);
+  t.is(p!.meanShare.median, shares[1]);
+  t.is(p!.meetsGoal, p!.meanShare.median >= p!.goal && p!.medianShare.median >= p!.goal);
 });

@@ -27,6 +27,10 @@
  *       from stdin runs K batches of 100 boots and answers `batches K MEAN MEDIAN`
  *       (ns per boot), so another program can interleave its own timings.
  *
+ *   reference memcpy serve
+ *       2 MiB memcpy, timed on request as `exec serve` times boots (batches of
+ *       10 copies): the C side of the paired DMA windows.
+ *
  *   reference loops ENTRIES.bin VALUES.f64
  *       memcpy of 2 MiB, the byte checksum SeaBIOS uses over 2 MiB, encoding
  *       the 128-byte entries of ENTRIES.bin (decoded once into structs), and
@@ -477,17 +481,21 @@ static void range_arg(const char *s, uint64_t *a, uint64_t *b) {
   *b = strtoull(end + 1, NULL, 0);
 }
 
-/* Batches of 100 boots timed one by one: the mean over `k` batches and the median batch, in ns
-   per boot (the median is robust when the machine is shared). */
-static void time_batches(long k, double *mean, double *median) {
-  enum { BATCH = 100 };
+/* One unit of timed work: a boot (exec) or a 2 MiB copy (memcpy serve). */
+typedef void (*Work)(void);
+
+static void one_boot(void) { sink += boot_once(0); }
+
+/* Batches of `batch` units timed one by one: the mean over `k` batches and the median batch, in ns
+   per unit (the median is robust when the machine is shared). */
+static void time_batches(Work work, int batch, long k, double *mean, double *median) {
   if (k < 1) k = 1;
   double *per = malloc(sizeof(double) * k), total = 0;
-  if (!per) { fprintf(stderr, "exec: no memory for %ld batch times\n", k); exit(2); }
+  if (!per) { fprintf(stderr, "reference: no memory for %ld batch times\n", k); exit(2); }
   for (long j = 0; j < k; j++) {
     double t0 = now();
-    for (int i = 0; i < BATCH; i++) sink += boot_once(0);
-    per[j] = (now() - t0) / BATCH * 1e9;
+    for (int i = 0; i < batch; i++) work();
+    per[j] = (now() - t0) / batch * 1e9;
     total += per[j];
   }
   qsort(per, k, sizeof(double), cmp_double);
@@ -496,11 +504,11 @@ static void time_batches(long k, double *mean, double *median) {
   free(per);
 }
 
-/* `exec serve`: after the figures, one request per line on stdin, K (a count of batches of 100
-   boots) answered by `batches K mean_ns median_ns` once they ran, after one untimed batch (as
+/* A serve loop: after `ready`, one request per line on stdin, K (a count of batches of `batch`
+   units) answered by `batches K mean_ns median_ns` once they ran, after one untimed batch (as
    mitata runs one before it times the TypeScript side); an empty line, 0 or EOF ends.
    bench/paired.ts interleaves these with the TypeScript batches, a few milliseconds apart. */
-static int serve(void) {
+static int serve(Work work, int batch) {
   char line[64];
   printf("ready\n");
   fflush(stdout);
@@ -508,12 +516,32 @@ static int serve(void) {
     long k = atol(line);
     if (k <= 0) break;
     double mean, median;
-    for (int i = 0; i < 100; i++) sink += boot_once(0);
-    time_batches(k, &mean, &median);
+    for (int i = 0; i < batch; i++) work();
+    time_batches(work, batch, k, &mean, &median);
     printf("batches %ld %.1f %.1f\n", k, mean, median);
     fflush(stdout);
   }
   return 0;
+}
+
+/* `memcpy serve`: 2 MiB copies (each source byte changed between copies, as in `loops`), served in
+   batches of 10, for the paired DMA windows. */
+static uint8_t *copy_from, *copy_to;
+static long copy_round;
+static void one_copy(void) {
+  enum { N = 2u << 20 };
+  memcpy(copy_to, copy_from, N);
+  sink += copy_to[copy_round & (N - 1)];
+  copy_from[copy_round++ & (N - 1)] ^= 1;
+}
+
+static int cmd_memcpy_serve(void) {
+  copy_from = malloc(2u << 20);
+  copy_to = malloc(2u << 20);
+  if (!copy_from || !copy_to) { fprintf(stderr, "memcpy: no memory for 2 MiB buffers\n"); return 2; }
+  for (uint32_t i = 0; i < (2u << 20); i++) copy_from[i] = (uint8_t)(i * 131);
+  memset(copy_to, 0, 2u << 20);
+  return serve(one_copy, 10);
 }
 
 static int cmd_exec(int argc, char **argv) {
@@ -548,10 +576,10 @@ static int cmd_exec(int argc, char **argv) {
   printf("exec_rsdp %llu address\nexec_warnings %llu count\nexec_allocated %llu files\nexec_digest %u fnv1a\n", (unsigned long long)(first & 0xffffffffffffull),
          (unsigned long long)(first >> 48 & 0xff), (unsigned long long)(first >> 56), digest);
   printf("exec_tables %u tables\nexec_tables_digest %u fnv1a\n", walk_count, walk_digest);
-  if (!strcmp(argv[2], "serve")) return serve();
+  if (!strcmp(argv[2], "serve")) return serve(one_boot, 100);
   for (long i = 0; i < iters / 10; i++) sink += boot_once(0);
   double mean, median;
-  time_batches(iters / 100, &mean, &median);
+  time_batches(one_boot, 100, iters / 100, &mean, &median);
   printf("exec_run %.1f ns\nexec_run_median %.1f ns\n", mean, median);
   return 0;
 }
@@ -705,6 +733,7 @@ static int cmd_loops(int argc, char **argv) {
 int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "loops")) return cmd_loops(argc, argv);
-  fprintf(stderr, "usage: reference exec ITERS OPTIONS... | reference loops ENTRIES.bin VALUES.f64\n");
+  if (argc >= 3 && !strcmp(argv[1], "memcpy") && !strcmp(argv[2], "serve")) return cmd_memcpy_serve();
+  fprintf(stderr, "usage: reference exec ITERS OPTIONS... | reference loops ENTRIES.bin VALUES.f64 | reference memcpy serve\n");
   return 2;
 }
