@@ -81,6 +81,8 @@ export const nativeInputs: {
   pageValues?: Float64Array;
   /** One fw_cfg DMA of a 2 MiB file into guest RAM (fwcfg.bench.ts), paired with C memcpy of 2 MiB. */
   dma?: () => void;
+  /** One encode of `entries`' 512 entries (loader.bench.ts), paired with the C encode of the same. */
+  encode?: () => void;
 } = {};
 
 /** One figure the native program printed: `name value unit`. */

@@ -11,7 +11,7 @@
  * is the median pair with the quartiles.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -192,20 +192,55 @@ export async function pairedSeedWindows(pairs: number): Promise<PairedResult | u
   const dir = mkdtempSync(join(tmpdir(), 'fwcfg-paired-'));
   try {
     const out = await pairedWindows(program, { args: ['exec', 'serve', ...execArguments(exec, dir)], unit: exec.run, batch: SEED_BATCH, what: 'paired windows' }, pairs);
-    if (out === undefined) return undefined;
-    const meanRatio = quartiles(out.map((p) => p.tsMean / p.cMean));
-    const medianRatio = quartiles(out.map((p) => p.tsMedian / p.cMedian));
-    return {
-      pairs: out,
-      meanRatio,
-      medianRatio,
-      ...sides(out),
-      goal: SEED_GOAL,
-      meetsGoal: meanRatio.median <= SEED_GOAL && medianRatio.median <= SEED_GOAL,
-    };
+    return out === undefined ? undefined : timeRatios(out, SEED_GOAL);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The TypeScript side's time over the C side's, pair by pair, against a goal of at most `goal`. */
+function timeRatios(out: PairedWindow[], goal: number): PairedResult {
+  const meanRatio = quartiles(out.map((p) => p.tsMean / p.cMean));
+  const medianRatio = quartiles(out.map((p) => p.tsMedian / p.cMedian));
+  return { pairs: out, meanRatio, medianRatio, ...sides(out), goal, meetsGoal: meanRatio.median <= goal && medianRatio.median <= goal };
+}
+
+/** Encodes of all the entries per timed batch, both sides of the encode windows. */
+export const ENCODE_BATCH = 10;
+/** The issue's goal: the entry encode at most this many times the C encode's time. */
+export const ENCODE_GOAL = 2;
+
+/**
+ * The encode of the 512-entry loader (loader.bench.ts) against the producer's
+ * C encode of the same entries in paired windows, in the bench's own process;
+ * figures are ns per encode of them all (the ratio is the same per entry).
+ */
+export async function pairedEncodeWindows(pairs: number): Promise<PairedResult | undefined> {
+  const { encode, entries } = nativeInputs;
+  const program = nativeProgram();
+  if (encode === undefined || entries === undefined || program === undefined) return undefined;
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-paired-'));
+  try {
+    const path = join(dir, 'entries.bin');
+    writeFileSync(path, entries);
+    const out = await pairedWindows(program, { args: ['encode', 'serve', path], unit: encode, batch: ENCODE_BATCH, what: 'paired encode windows' }, pairs);
+    return out === undefined ? undefined : timeRatios(out, ENCODE_GOAL);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function formatPairedEncode(p: PairedResult, entries: number): string {
+  const f = (x: Quartiles) => `${x.median.toFixed(2)} (quartiles ${x.q1.toFixed(2)}-${x.q3.toFixed(2)})`;
+  return [
+    '',
+    `loader entry encode against the producer's C encode (bench/paired.ts): ${p.pairs.length} pairs of windows, ${WINDOW_BATCHES} batches of ${ENCODE_BATCH} encodes of ${entries} entries each side, taking turns`,
+    `  TypeScript ${(p.ts.mean / entries).toFixed(2)} ns an entry (mean), ${(p.ts.median / entries).toFixed(2)} ns (median batch); C ${(p.c.mean / entries).toFixed(2)} ns, ${(p.c.median / entries).toFixed(2)} ns`,
+    `  ratio of means, pair by pair:   ${f(p.meanRatio)}`,
+    `  ratio of medians, pair by pair: ${f(p.medianRatio)}`,
+    `  ${p.meetsGoal ? 'meets' : 'MISSES'} goal <= ${p.goal} (the median pair, both ratios)`,
+    '',
+  ].join('\n');
 }
 
 /** Copies per timed batch on both sides of the DMA windows (one 2 MiB copy is about 45 µs). */

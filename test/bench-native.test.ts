@@ -1,15 +1,16 @@
 // The bench's native reference does the TypeScript seed run's work (same RSDP, warnings, files,
-// placed bytes and tables walked), and its `exec serve` face answers the paired windows of bench/paired.ts. No figure
-// is asserted here: speed claims live in `npm run bench`.
+// placed bytes and tables walked), and its serve faces (`exec serve`, `memcpy serve`, `encode serve`)
+// answer the paired windows of bench/paired.ts. No figure is asserted here: speed claims live in `npm run bench`.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import '../bench/firmware.bench.js';
 import '../bench/fwcfg.bench.js';
+import '../bench/loader.bench.js';
 import { execArguments, execFigures, nativeInputs, nativeProgram } from '../bench/native.js';
-import { pairedDmaWindows, pairedSeedWindows } from '../bench/paired.js';
+import { pairedDmaWindows, pairedEncodeWindows, pairedSeedWindows } from '../bench/paired.js';
 
 const gcc = spawnSync('gcc', ['--version']).status === 0;
 const maybe = gcc ? test.serial : test.skip;
@@ -90,4 +91,32 @@ maybe('memcpy serve answers batches of 2 MiB copies; the paired DMA windows are 
   const shares = p!.pairs.map((x) => x.cMean / x.tsMean).sort((a, b) => a - b);
   t.is(p!.meanShare.median, shares[1]);
   t.is(p!.meetsGoal, p!.meanShare.median >= p!.goal && p!.medianShare.median >= p!.goal);
+});
+
+maybe('encode serve checks its encoder reproduces the entries before it times them; the paired encode windows are time ratios', async (t) => {
+  const program = nativeProgram()!;
+  const dir = mkdtempSync(join(tmpdir(), 'fwcfg-bench-test-'));
+  try {
+    const good = join(dir, 'entries.bin');
+    writeFileSync(good, nativeInputs.entries!);
+    const r = spawnSync(program, ['encode', 'serve', good], { input: '2\n0\n', encoding: 'utf8' });
+    t.is(r.status, 0, r.stderr);
+    t.regex(r.stdout, /^ready\nbatches 2 \S+ \S+\n$/);
+    // one flipped byte in a name's padding: the C encoder (strncpy pads with zeros) no longer reproduces it
+    const bad = join(dir, 'bad.bin');
+    const flipped = Uint8Array.from(nativeInputs.entries!);
+    flipped[4 + 54] = 0x41;
+    writeFileSync(bad, flipped);
+    const b = spawnSync(program, ['encode', 'serve', bad], { input: '2\n0\n', encoding: 'utf8' });
+    t.is(b.status, 2);
+    t.regex(b.stderr, /does not reproduce/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const p = await pairedEncodeWindows(3);
+  t.truthy(p);
+  t.is(p!.pairs.length, 3);
+  const ratios = p!.pairs.map((x) => x.tsMean / x.cMean).sort((a, b) => a - b);
+  t.is(p!.meanRatio.median, ratios[1]);
+  t.is(p!.meetsGoal, p!.meanRatio.median <= p!.goal && p!.medianRatio.median <= p!.goal);
 });

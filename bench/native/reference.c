@@ -31,6 +31,11 @@
  *       2 MiB memcpy, timed on request as `exec serve` times boots (batches of
  *       10 copies): the C side of the paired DMA windows.
  *
+ *   reference encode serve ENTRIES.bin
+ *       the producer-style encode of the entries of ENTRIES.bin, timed on
+ *       request (batches of 10 encodes of them all): the C side of the paired
+ *       encode windows.
+ *
  *   reference loops ENTRIES.bin VALUES.f64
  *       memcpy of 2 MiB, the byte checksum SeaBIOS uses over 2 MiB, encoding
  *       the 128-byte entries of ENTRIES.bin (decoded once into structs), and
@@ -730,10 +735,34 @@ static int cmd_loops(int argc, char **argv) {
   return 0;
 }
 
+/* `encode serve ENTRIES.bin`: the producer-style encode of every entry of ENTRIES.bin (decoded once,
+   checked to reproduce the file), served in batches of 10, for the paired encode windows. */
+static Entry *serve_entries;
+static uint8_t *serve_out;
+static int serve_n;
+static void one_encode(void) {
+  for (int i = 0; i < serve_n; i++) encode_as_producer(&serve_entries[i], serve_out + i * ENTRY);
+  sink += serve_out[(size_t)sink % ((size_t)serve_n * ENTRY)];
+}
+
+static int cmd_encode_serve(const char *path) {
+  uint32_t size;
+  uint8_t *stream = slurp(path, &size);
+  serve_n = size / ENTRY;
+  serve_entries = malloc(sizeof(Entry) * (serve_n > 0 ? serve_n : 1));
+  serve_out = aligned_alloc(64, (size_t)(serve_n > 0 ? serve_n : 1) * ENTRY);
+  if (!serve_entries || !serve_out) { fprintf(stderr, "encode: no memory for %d entries\n", serve_n); return 2; }
+  for (int i = 0; i < serve_n; i++) decode(stream + i * ENTRY, &serve_entries[i]);
+  one_encode();
+  if (serve_n == 0 || memcmp(serve_out, stream, (size_t)serve_n * ENTRY)) { fprintf(stderr, "encode: the producer-style encoder does not reproduce %s\n", path); return 2; }
+  return serve(one_encode, 10);
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && !strcmp(argv[1], "exec")) return cmd_exec(argc, argv);
   if (argc >= 2 && !strcmp(argv[1], "loops")) return cmd_loops(argc, argv);
   if (argc >= 3 && !strcmp(argv[1], "memcpy") && !strcmp(argv[2], "serve")) return cmd_memcpy_serve();
-  fprintf(stderr, "usage: reference exec ITERS OPTIONS... | reference loops ENTRIES.bin VALUES.f64 | reference memcpy serve\n");
+  if (argc >= 4 && !strcmp(argv[1], "encode") && !strcmp(argv[2], "serve")) return cmd_encode_serve(argv[3]);
+  fprintf(stderr, "usage: reference exec ITERS OPTIONS... | reference loops ENTRIES.bin VALUES.f64 | reference memcpy serve | reference encode serve ENTRIES.bin\n");
   return 2;
 }
