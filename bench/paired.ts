@@ -1,14 +1,15 @@
 /**
- * The seed SeaBIOS run against the C executor, and the fw_cfg DMA against C
- * memcpy, in paired windows. This machine is shared: the same C program takes
- * 5.7 µs a run in one minute and 8.4 µs in another, and either side can slow
- * down by half for a second or two, so a ratio of two figures taken a second
- * apart says more about the host than about the code. Here the C program stays
- * running (`reference exec serve`, `reference memcpy serve`) and the two sides
- * take turns in windows of a few milliseconds, each timed the same way
- * (batches back to back, the mean and the median batch), alternating which
- * goes first; the ratio is taken within each pair of windows, and the summary
- * is the median pair with the quartiles.
+ * The seed SeaBIOS run against the C executor, the fw_cfg DMA against C
+ * memcpy and the entry encode against the C encode, in paired windows. This
+ * machine is shared: the same C program takes 5.7 µs a run in one minute and
+ * 8.4 µs in another, and either side can slow down by half for a second or
+ * two, so a ratio of two figures taken a second apart says more about the
+ * host than about the code. Here the C program stays running (`reference exec
+ * serve`, `memcpy serve`, `encode serve`) and the two sides take turns in
+ * windows of a few milliseconds, each timed the same way (batches back to
+ * back, the mean and the median batch), alternating which goes first; the
+ * ratio is taken within each pair of windows, and the summary is the median
+ * pair with the quartiles.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -231,14 +232,11 @@ export async function pairedEncodeWindows(pairs: number): Promise<PairedResult |
 }
 
 export function formatPairedEncode(p: PairedResult, entries: number): string {
-  const f = (x: Quartiles) => `${x.median.toFixed(2)} (quartiles ${x.q1.toFixed(2)}-${x.q3.toFixed(2)})`;
   return [
     '',
     `loader entry encode against the producer's C encode (bench/paired.ts): ${p.pairs.length} pairs of windows, ${WINDOW_BATCHES} batches of ${ENCODE_BATCH} encodes of ${entries} entries each side, taking turns`,
     `  TypeScript ${(p.ts.mean / entries).toFixed(2)} ns an entry (mean), ${(p.ts.median / entries).toFixed(2)} ns (median batch); C ${(p.c.mean / entries).toFixed(2)} ns, ${(p.c.median / entries).toFixed(2)} ns`,
-    `  ratio of means, pair by pair:   ${f(p.meanRatio)}`,
-    `  ratio of medians, pair by pair: ${f(p.medianRatio)}`,
-    `  ${p.meetsGoal ? 'meets' : 'MISSES'} goal <= ${p.goal} (the median pair, both ratios)`,
+    ...ratioLines(p),
     '',
   ].join('\n');
 }
@@ -302,15 +300,22 @@ export function pairedSeedWindowsApart(pairs: number): PairedResult | undefined 
   return result ?? undefined;
 }
 
-export function formatPaired(p: PairedResult): string {
+/** The time ratios pair by pair and the verdict, as formatPaired and formatPairedEncode print them. */
+function ratioLines(p: PairedResult): string[] {
   const f = (x: Quartiles) => `${x.median.toFixed(2)} (quartiles ${x.q1.toFixed(2)}-${x.q3.toFixed(2)})`;
+  return [
+    `  ratio of means, pair by pair:   ${f(p.meanRatio)}`,
+    `  ratio of medians, pair by pair: ${f(p.medianRatio)}`,
+    `  ${p.meetsGoal ? 'meets' : 'MISSES'} goal <= ${p.goal} (the median pair, both ratios)`,
+  ];
+}
+
+export function formatPaired(p: PairedResult): string {
   return [
     '',
     `SeaBIOS seed run against the C executor (bench/paired.ts, in a fresh process): ${p.pairs.length} pairs of windows, ${WINDOW_BATCHES} batches of ${SEED_BATCH} runs each side, taking turns`,
     `  TypeScript ${p.ts.mean.toFixed(0)} ns a run (mean), ${p.ts.median.toFixed(0)} ns (median batch); C ${p.c.mean.toFixed(0)} ns, ${p.c.median.toFixed(0)} ns (the median window of each)`,
-    `  ratio of means, pair by pair:   ${f(p.meanRatio)}`,
-    `  ratio of medians, pair by pair: ${f(p.medianRatio)}`,
-    `  ${p.meetsGoal ? 'meets' : 'MISSES'} goal <= ${p.goal} (the median pair, both ratios)`,
+    ...ratioLines(p),
     '',
   ].join('\n');
 }

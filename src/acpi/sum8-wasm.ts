@@ -43,7 +43,6 @@ const br = (depth: number) => [0x0c, depth];
 const brIf = (depth: number) => [0x0d, depth];
 const get = (i: number) => [0x20, i];
 const set = (i: number) => [0x21, i];
-const tee = (i: number) => [0x22, i];
 const i32 = (v: number) => [0x41, ...sleb(v)];
 const I32_ADD = 0x6a;
 const I32_SUB = 0x6b;
