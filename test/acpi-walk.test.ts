@@ -1,7 +1,7 @@
 // The OS's ACPI walk on hand-built layouts: many tables (past the walk's scan-by-address limit), each
 // reached twice, a FADT reached twice (its links followed once), a bad checksum, a short table, a pointer to nowhere.
 import test from 'ava';
-import { scanForRsdp, walkTables, type RsdpInfo } from '../src/acpi/walk.js';
+import { nothingKnown, scanForRsdp, walkTableList, walkTables, type RsdpInfo } from '../src/acpi/walk.js';
 import { GuestMemory } from '../src/memory/guest-memory.js';
 
 const ascii = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -74,6 +74,33 @@ test('a FADT reached from both roots has its FACS and DSDT followed once; short 
   t.is(walk.problems.length, 2);
   t.is(walk.problems[0], 'RSDT[1] -> 0x5000: SHRT with length 20, too short for a table');
   t.regex(walk.problems[1]!, /^RSDT\[2\] -> 0x200000: /);
+});
+
+test('walkTableList: the same tables and problems as walkTables, each in the maker\'s shape, and a FADT reached twice followed once', (t) => {
+  const m = GuestMemory.flat(0x100000);
+  table(m, 0x3000, 'FACS', 64);
+  table(m, 0x4000, 'DSDT', 100, false);
+  m.writeU32LE(0x2000 + 36, 0x3000);
+  m.writeU32LE(0x2000 + 40, 0x4000);
+  table(m, 0x2000, 'FACP', 244);
+  m.writeU32LE(0x8000 + 36, 0x2000);
+  m.writeU32LE(0x8000 + 40, 0x200000); // past the end of memory
+  table(m, 0x8000, 'RSDT', 44);
+  m.writeU32LE(0x9000 + 36, 0x2000);
+  table(m, 0x9000, 'XSDT', 44);
+  const root = rsdp(0x8000, 0x9000);
+  const full = walkTables(m, root);
+  let made = 0;
+  const list = walkTableList(m, root, nothingKnown, (signature, address, length, checksumOk) => ({ signature, address, length, checksumOk, n: made++ }));
+  t.deepEqual(
+    list.tables,
+    full.tables.map((x, n) => ({ signature: x.signature, address: x.address, length: x.length, checksumOk: x.checksumOk, n })),
+  );
+  t.deepEqual(list.tables.map((x) => x.signature), ['RSDT', 'FACP', 'FACS', 'DSDT', 'XSDT']);
+  t.is(made, 5, 'one record per table, none for a second reference');
+  t.false(list.tables[3]!.checksumOk);
+  t.deepEqual(list.problems, full.problems);
+  t.is(list.problems.length, 1);
 });
 
 /** An RSDP at `at`: ACPI 1.0 (20 bytes) or 2.0 (36), its checksums made to hold unless told. */

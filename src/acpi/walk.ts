@@ -76,23 +76,31 @@ function sumShort(b: ReadonlyBytes, from: number, length: number): number {
   return s & 0xff;
 }
 
+/** The RSDP's first 20 bytes (ACPI 1.0's whole RSDP) at `at` of `b`, read in place; undefined without the signature. */
+function rsdpHead(b: ReadonlyBytes, at: RegionOffset, _length: number, address: number): RsdpInfo | undefined {
+  if (!hasRsdpSignature(b, at)) return undefined;
+  return {
+    address,
+    revision: b[at + 15]!,
+    oemId: String.fromCharCode(b[at + 9]!, b[at + 10]!, b[at + 11]!, b[at + 12]!, b[at + 13]!, b[at + 14]!),
+    rsdtAddress: (b[at + 16]! | (b[at + 17]! << 8) | (b[at + 18]! << 16) | (b[at + 19]! << 24)) >>> 0,
+    xsdtAddress: null,
+    length: 20,
+    checksumOk: sumShort(b, at, 20) === 0,
+    extendedChecksumOk: null,
+  };
+}
+
 /** Reads the RSDP at `address`; undefined if the signature is not there. */
 export function readRsdp(mem: GuestMemory, address: number): RsdpInfo | undefined {
   try {
-    const head = mem.view(address, 20);
-    if (!hasRsdpSignature(head, 0)) return undefined;
-    const revision = head[15]!;
-    const rsdtAddress = mem.readU32LE(address + 16);
-    let length = 20;
-    let xsdtAddress: number | null = null;
-    let extendedChecksumOk: boolean | null = null;
-    if (revision >= 2) {
-      length = mem.readU32LE(address + 20);
-      xsdtAddress = u64At(mem, address + 24, null);
-      extendedChecksumOk = length >= 36 && mem.inspect(address, length, sum8) === 0;
+    const r = mem.inspect(address, 20, rsdpHead, address);
+    if (r !== undefined && r.revision >= 2) {
+      r.length = mem.readU32LE(address + 20);
+      r.xsdtAddress = u64At(mem, address + 24, null);
+      r.extendedChecksumOk = r.length >= 36 && mem.inspect(address, r.length, sum8) === 0;
     }
-    const oemId = String.fromCharCode(head[9]!, head[10]!, head[11]!, head[12]!, head[13]!, head[14]!);
-    return { address, revision, oemId, rsdtAddress, xsdtAddress, length, checksumOk: sumShort(head, 0, 20) === 0, extendedChecksumOk };
+    return r;
   } catch (err) {
     if (err instanceof FwCfgError) return undefined;
     throw err;
@@ -175,43 +183,68 @@ export interface KnownSums {
   sumsToZero(address: number, length: number): boolean;
 }
 
-const nothingKnown: KnownSums = { sumsToZero: () => false };
+/** No range known: the walk sums every table it finds. */
+export const nothingKnown: KnownSums = { sumsToZero: () => false };
+
+/** What the walk needs back of a table it found. */
+export interface WalkedTable {
+  readonly signature: string;
+  readonly address: number;
+  readonly length: number;
+}
+
+/**
+ * Makes the record a walk keeps of a table, in the caller's shape: a firmware
+ * report's rows come out of the walk as they are (one object per table, not a
+ * FoundTable and then a copy of it).
+ */
+export type TableMaker<T extends WalkedTable> = (signature: string, address: number, length: number, checksumOk: boolean) => T;
 
 /** One walk's state: the tables found in order, what went wrong, and a way to find a table by address. */
-class Walk {
+class Walk<T extends WalkedTable> {
   readonly mem: GuestMemory;
   readonly known: KnownSums;
-  readonly tables: FoundTable[] = [];
+  readonly make: TableMaker<T>;
+  readonly tables: T[] = [];
   /** tables[i].address, as plain numbers side by side: what seen() scans (no load through each table). */
   readonly addresses: number[] = [];
   readonly problems: string[] = [];
-  /** Every table by address, once there are more than SCAN_LIMIT. */
-  byAddress: Map<number, FoundTable> | undefined;
+  /** Every reference in walk order, as the referred table's index and the referrer's name; undefined when not wanted. */
+  readonly refTables: number[] | undefined;
+  readonly refNames: string[] | undefined;
+  /** Whether the last visit() found its table for the first time. */
+  fresh = false;
+  /** Every table's index by address, once there are more than SCAN_LIMIT. */
+  byAddress: Map<number, number> | undefined;
 
-  constructor(mem: GuestMemory, known: KnownSums) {
+  constructor(mem: GuestMemory, known: KnownSums, make: TableMaker<T>, references: boolean) {
     this.mem = mem;
     this.known = known;
+    this.make = make;
+    this.refTables = references ? [] : undefined;
+    this.refNames = references ? [] : undefined;
   }
 
-  seen(address: number): FoundTable | undefined {
-    const tables = this.tables;
+  /** The index of the table at `address` found before, or -1. */
+  seen(address: number): number {
     if (this.byAddress === undefined) {
-      if (tables.length <= SCAN_LIMIT) {
-        const addresses = this.addresses;
-        for (let i = 0; i < addresses.length; i++) if (addresses[i] === address) return tables[i];
-        return undefined;
+      const addresses = this.addresses;
+      if (addresses.length <= SCAN_LIMIT) {
+        for (let i = 0; i < addresses.length; i++) if (addresses[i] === address) return i;
+        return -1;
       }
-      this.byAddress = new Map(tables.map((t) => [t.address, t]));
+      this.byAddress = new Map(addresses.map((a, i) => [a, i]));
     }
-    return this.byAddress.get(address);
+    return this.byAddress.get(address) ?? -1;
   }
 
-  visit(address: number, ref: string, facs: boolean): FoundTable | undefined {
+  visit(address: number, ref: string, facs: boolean): T | undefined {
+    this.fresh = false;
     if (address === 0) return undefined;
-    const seen = this.seen(address);
-    if (seen !== undefined) {
-      seen.referencedBy.push(ref);
-      return seen;
+    const before = this.seen(address);
+    if (before >= 0) {
+      this.refer(before, ref);
+      return this.tables[before];
     }
     const mem = this.mem;
     try {
@@ -222,10 +255,13 @@ class Walk {
         return undefined;
       }
       const checksumOk = facs || this.known.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
-      const t: FoundTable = { signature, address, length, checksumOk, referencedBy: [ref] };
+      const t = this.make(signature, address, length, checksumOk);
+      const index = this.tables.length;
       this.tables.push(t);
       this.addresses.push(address);
-      this.byAddress?.set(address, t);
+      this.byAddress?.set(address, index);
+      this.refer(index, ref);
+      this.fresh = true;
       return t;
     } catch (err) {
       if (err instanceof GuestMemoryError || err instanceof FwCfgError) {
@@ -236,8 +272,14 @@ class Walk {
     }
   }
 
+  refer(index: number, ref: string): void {
+    if (this.refTables === undefined) return;
+    this.refTables.push(index);
+    this.refNames!.push(ref);
+  }
+
   /** The FADT's FACS and DSDT, 32- and 64-bit fields each, where its length has them. */
-  fadtLinks(fadt: FoundTable): void {
+  fadtLinks(fadt: T): void {
     const mem = this.mem;
     const { address, length } = fadt;
     this.visit(length >= 40 ? mem.readU32LE(address + 36) : 0, 'FACP.FIRMWARE_CTRL', true);
@@ -258,14 +300,35 @@ class Walk {
       const at = t.address + 36 + i * width;
       const entry = width === 4 ? mem.readU32LE(at) : u64Masked(mem, at);
       const table = this.visit(entry, (refs[i] ??= `${kind}[${i}]`), false);
-      if (table?.signature === 'FACP' && table.referencedBy.length === 1) this.fadtLinks(table);
+      // the FADT's links are followed once, from its first reference
+      if (this.fresh && table!.signature === 'FACP') this.fadtLinks(table!);
     }
+  }
+
+  /** The RSDT's tables, then the XSDT's. */
+  run(rsdp: RsdpInfo): void {
+    this.root(rsdp.rsdtAddress, 'RSDT');
+    if (rsdp.xsdtAddress !== null && rsdp.xsdtAddress !== 0) this.root(rsdp.xsdtAddress, 'XSDT');
   }
 }
 
+const foundTable: TableMaker<FoundTable> = (signature, address, length, checksumOk) => ({ signature, address, length, checksumOk, referencedBy: [] });
+
 export function walkTables(mem: GuestMemory, rsdp: RsdpInfo, known: KnownSums = nothingKnown): AcpiWalk {
-  const walk = new Walk(mem, known);
-  walk.root(rsdp.rsdtAddress, 'RSDT');
-  if (rsdp.xsdtAddress !== null && rsdp.xsdtAddress !== 0) walk.root(rsdp.xsdtAddress, 'XSDT');
-  return { rsdp, tables: walk.tables, problems: walk.problems };
+  const walk = new Walk(mem, known, foundTable, true);
+  walk.run(rsdp);
+  const { tables, refTables, refNames } = walk;
+  for (let k = 0; k < refTables!.length; k++) tables[refTables![k]!]!.referencedBy.push(refNames![k]!);
+  return { rsdp, tables, problems: walk.problems };
+}
+
+/**
+ * The same walk, each table kept as `make` makes it and no record of who
+ * referred to it: for a firmware's report, which lists the tables and not
+ * the references (one object per table).
+ */
+export function walkTableList<T extends WalkedTable>(mem: GuestMemory, rsdp: RsdpInfo, known: KnownSums, make: TableMaker<T>): { tables: T[]; problems: string[] } {
+  const walk = new Walk(mem, known, make, false);
+  walk.run(rsdp);
+  return { tables: walk.tables, problems: walk.problems };
 }

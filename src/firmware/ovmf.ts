@@ -13,7 +13,7 @@
  * RSDPs). Releases from edk2-stable202302 on measure the script and each
  * blob into the TPM as they read them (measurement.ts).
  */
-import { readRsdp, walkTables } from '../acpi/walk.js';
+import { nothingKnown, readRsdp, walkTableList } from '../acpi/walk.js';
 import { decodeEntry } from '../loader/codec.js';
 import type { LoaderEntry } from '../loader/entry.js';
 import { ENTRY_SIZE, LOADER_FILE } from '../loader/constants.js';
@@ -30,7 +30,7 @@ import type { TpmVersion } from './tpm.js';
 import { findFile, newLoaderState, recordEntry, type OvmfLoaderState } from './ovmf-tracker.js';
 import { pagesFor, PAGE } from './page-allocator.js';
 import type { OvmfProfile } from './profiles.js';
-import { emptyReport, type FirmwareReport, type TableReport } from './report.js';
+import { emptyReport, protocolTableRow, type FirmwareReport, type TableReport } from './report.js';
 import type { FirmwareContext } from './context.js';
 import type { FwCfgGuest } from './fwcfg-guest.js';
 
@@ -131,8 +131,7 @@ function secondPass(state: OvmfLoaderState, entries: readonly LoaderEntry[], pro
 
 /** What an OS finds from the protocol's RSDP. */
 function tablesFrom(memory: GuestMemory, rsdpAddress: number): TableReport[] {
-  const walk = walkTables(memory, readRsdp(memory, rsdpAddress)!);
-  return walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'protocol' }));
+  return walkTableList(memory, readRsdp(memory, rsdpAddress)!, nothingKnown, protocolTableRow).tables;
 }
 
 /** The protocol's roots as the report shows them; `installed`: tables the run installed, uninstalled since or not. */

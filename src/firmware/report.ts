@@ -1,4 +1,5 @@
 /** What a firmware run produced: the JSON shape of `fwcfg simulate` / `fwcfg exec` ("firmware" object). */
+import type { TableMaker } from '../acpi/walk.js';
 import type { Measurement } from './measurement.js';
 
 export type EntryStatus = 'applied' | 'skipped' | 'rejected' | 'unread';
@@ -45,6 +46,14 @@ export interface TableReport {
   /** Bytes of the table the model does not know (OVMF's BGRT: the logo's pool address and the checksum over it); absent: every byte modelled. */
   unmodelled?: { offset: number; length: number; why: string }[];
 }
+
+/** Report rows of one source made by the ACPI walk itself (walkTableList): one object per table, no copy. */
+const tableRow =
+  (source: TableReport['source']): TableMaker<TableReport> =>
+  (signature, address, length, checksumOk) => ({ signature, address, length, checksumOk, source });
+export const loaderTableRow = tableRow('loader');
+export const firmwareTableRow = tableRow('firmware');
+export const protocolTableRow = tableRow('protocol');
 
 export interface FirmwareReport {
   firmware: string;

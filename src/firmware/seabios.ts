@@ -10,7 +10,7 @@
  * qemu_platform_setup:251).
  */
 import { sum8 } from '../acpi/checksum.js';
-import { readRsdp, scanForRsdp, walkTables, type KnownSums } from '../acpi/walk.js';
+import { nothingKnown, readRsdp, scanForRsdp, walkTableList, type KnownSums } from '../acpi/walk.js';
 import { COMMAND_ADD_CHECKSUM, COMMAND_ADD_POINTER, COMMAND_ALLOCATE, COMMAND_WRITE_POINTER, ENTRY_SIZE, LOADER_FILE, ZONE_FSEG, ZONE_HIGH } from '../loader/constants.js';
 import { ENTRY_NAMES, fieldOffset, nameFieldOffset, type NameFieldOffset } from '../loader/fields.js';
 import { cStringImage, type CStringImage } from '../loader/name-field.js';
@@ -22,7 +22,7 @@ import { acpiSetup, LEGACY_ACPI_1_16 } from './seabios-acpi.js';
 import { addLE, commandWordName, storeLE } from './entry-fields.js';
 import type { FwCfgDirEntry, FwCfgGuest } from './fwcfg-guest.js';
 import type { SeaBiosProfile } from './profiles.js';
-import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
+import { emptyReport, firmwareTableRow, loaderTableRow, type EntryOutcome, type FirmwareReport } from './report.js';
 import { placed, type PlacedAllocator } from './pinning.js';
 import { ZoneAllocator } from './zone-allocator.js';
 import { internalError, noAlloc } from './seabios-warnings.js';
@@ -334,7 +334,7 @@ function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, ma
     report.notes.push(loader === undefined ? 'QEMU serves no etc/table-loader' : 'etc/table-loader is empty (romfile_loadfile gives nothing, silently)');
   } else {
     // malloc_tmphigh: the zone below ZoneHigh, fresh each boot
-    const buf = new ZoneAllocator('ZoneTmpHigh', profile.tmpHigh).allocate(loader.size + 1, MALLOC_MIN_ALIGN)!;
+    const buf = ZoneAllocator.firstFit(profile.tmpHigh, loader.size + 1, MALLOC_MIN_ALIGN)!;
     report.scratch.push({ start: buf, end: buf + loader.size + 1, what: 'the script (malloc_tmphigh)' });
     fw.readItem(loader.select, loader.size, buf);
     report.loaderBytesRead = loader.size;
@@ -356,8 +356,8 @@ function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, ma
     let fromLoader = false;
     for (const a of report.allocations) if (rsdp.address >= a.base && rsdp.address < a.base + a.length) fromLoader = true;
     report.rsdp = { address: rsdp.address, fromLoader };
-    const walk = walkTables(memory, rsdp, run);
-    report.tables = walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'loader' }));
+    const walk = walkTableList(memory, rsdp, run, loaderTableRow);
+    report.tables = walk.tables;
     report.osTablesFromLoader = fromLoader;
     for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
   } else {
@@ -394,8 +394,8 @@ function fallback(run: SeaBiosRun, profile: SeaBiosProfile, m: SeaBiosRunFacts):
   const rsdp = own.rsdp === undefined ? undefined : readRsdp(run.memory, own.rsdp);
   if (rsdp === undefined) return;
   report.rsdp = { address: rsdp.address, fromLoader: false };
-  const walk = walkTables(run.memory, rsdp);
-  report.tables = walk.tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'firmware' }));
+  const walk = walkTableList(run.memory, rsdp, nothingKnown, firmwareTableRow);
+  report.tables = walk.tables;
   for (const p of walk.problems) report.notes.push(`ACPI walk: ${p}`);
   report.notes.push("no valid RSDP in the F-segment after the loader: SeaBIOS built its own ACPI tables (src/fw/acpi.c acpi_setup) and the OS finds those");
 }

@@ -13,14 +13,14 @@
  * Where each build puts things is its record's (records/uboot.ts).
  */
 import { sum8 } from '../acpi/checksum.js';
-import { scanForRsdp, walkTables } from '../acpi/walk.js';
+import { nothingKnown, scanForRsdp, walkTableList } from '../acpi/walk.js';
 import { FwCfgError } from '../errors.js';
 import { decodeEntry } from '../loader/codec.js';
 import { ENTRY_SIZE, LOADER_FILE, RSDP_FILE } from '../loader/constants.js';
 import { placed } from './pinning.js';
 import { commandName, readLE, writeLE } from './entry-fields.js';
 import type { FwCfgDirEntry } from './fwcfg-guest.js';
-import { emptyReport, type EntryOutcome, type FirmwareReport } from './report.js';
+import { emptyReport, loaderTableRow, type EntryOutcome, type FirmwareReport } from './report.js';
 import type { FirmwareContext } from './context.js';
 import { UbootHeap } from './uboot-heap.js';
 
@@ -77,7 +77,7 @@ export function runUboot(ctx: FirmwareContext, profile: UbootProfile): FirmwareR
   const rsdp = scanForRsdp(memory, BIOS_AREA.start, BIOS_AREA.end);
   if (rsdp !== undefined) {
     report.rsdp = { address: rsdp.address, fromLoader: report.allocations.some((a) => a.base === rsdp.address) };
-    report.tables = walkTables(memory, rsdp).tables.map((t) => ({ signature: t.signature, address: t.address, length: t.length, checksumOk: t.checksumOk, source: 'loader' }));
+    report.tables = walkTableList(memory, rsdp, nothingKnown, loaderTableRow).tables;
     report.osTablesFromLoader = report.rsdp.fromLoader;
   } else if (report.outcome !== 'not-run') {
     report.notes.push('an OS scanning 0xe0000-0xfffff finds no valid RSDP');

@@ -8,6 +8,12 @@ export interface Range {
   end: number;
 }
 
+/** The highest `align`-aligned start of `size` bytes inside the gap, if any. */
+function highestFit(g: Range, size: number, align: number): number | undefined {
+  const at = Math.floor((g.end - size) / align) * align;
+  return at >= g.start && at + size <= g.end ? at : undefined;
+}
+
 export class ZoneAllocator {
   readonly name: string;
   readonly zone: Range;
@@ -24,13 +30,18 @@ export class ZoneAllocator {
   allocate(size: number, align: number): number | undefined {
     for (let i = 0; i < this.gaps.length; i++) {
       const g = this.gaps[i]!;
-      const at = Math.floor((g.end - size) / align) * align;
-      if (at >= g.start && at + size <= g.end) {
+      const at = highestFit(g, size, align);
+      if (at !== undefined) {
         this.carve(i, at, at + size);
         return at;
       }
     }
     return undefined;
+  }
+
+  /** What allocate() gives as a fresh zone's first allocation, without making the allocator (a zone used once per boot). */
+  static firstFit(zone: Range, size: number, align: number): number | undefined {
+    return highestFit(zone, size, align);
   }
 
   /** Takes [start, end) wherever it is (a pinned placement); false if not entirely free. */
