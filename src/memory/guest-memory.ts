@@ -358,12 +358,23 @@ export class GuestMemory {
 
   // ------------------------------------------------------------ checked surface
 
-  /** The region holding all of [addr, addr+len), or a typed error; a write is watched and marked dirty here. */
-  #resolve(addr: GuestAddress, len: number, write: boolean): Backed {
+  /** The region holding all of [addr, addr+len), or a typed error. */
+  #resolve(addr: GuestAddress, len: number): Backed {
     const l = this.#last;
     // fast path (small enough to inline at every accessor): inside the last region hit, integral address and length
-    const b = addr >= l.start && addr + len <= l.end && Math.floor(addr) === addr && Math.floor(len) === len && len >= 0 ? l : this.#find(addr, len);
-    if (write) this.#writing(b, addr, len);
+    return addr >= l.start && addr + len <= l.end && Math.floor(addr) === addr && Math.floor(len) === len && len >= 0 ? l : this.#find(addr, len);
+  }
+
+  /**
+   * #resolve for a write surface: the range is then watched and marked dirty.
+   * Apart from #resolve, so that a reader inlining #resolve does not inline the
+   * write bookkeeping too: V8 charges the bookkeeping against the reader's
+   * inlining budget even where it is dead code, and a hot caller (the ACPI
+   * walk) then runs its reads as calls.
+   */
+  #resolveWrite(addr: GuestAddress, len: number): Backed {
+    const b = this.#resolve(addr, len);
+    this.#writing(b, addr, len);
     return b;
   }
 
@@ -414,7 +425,7 @@ export class GuestMemory {
    * loader made true, which the ACPI walk need not sum again).
    */
   mark(addr: GuestAddress, len: number): WriteMark {
-    const b = this.#resolve(addr, len, false);
+    const b = this.#resolve(addr, len);
     const m = new WriteMark(addr, len, b.buffer, b.base + (addr - b.start));
     this.#marks.push(m);
     if (m[FROM] < this.#marksFrom) this.#marksFrom = m[FROM];
@@ -469,7 +480,7 @@ export class GuestMemory {
 
   /** Throws unless all of [addr, addr+len) is writable memory of one region (nothing is written, watched or marked). */
   checkWritable(addr: GuestAddress, len: number): void {
-    const b = this.#resolve(addr, len, false);
+    const b = this.#resolve(addr, len);
     if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
   }
 
@@ -479,14 +490,14 @@ export class GuestMemory {
    * not be used.
    */
   view(addr: GuestAddress, len: number): ReadonlyBytes {
-    const b = this.#resolve(addr, len, false);
+    const b = this.#resolve(addr, len);
     // a plain view of the backing (subarray() would look up a species constructor every time)
     return new Uint8Array(b.buffer, b.base + (addr - b.start), len);
   }
 
   /** A copy of [addr, addr+len). */
   read(addr: GuestAddress, len: number): Uint8Array {
-    const b = this.#resolve(addr, len, false);
+    const b = this.#resolve(addr, len);
     const o = addr - b.start;
     return b.bytes.slice(o, o + len);
   }
@@ -497,7 +508,7 @@ export class GuestMemory {
    * For hot readers (checksums) that would otherwise allocate a view per call.
    */
   inspect<R, A = undefined>(addr: GuestAddress, len: number, fn: Inspector<A, R>, arg?: A): R {
-    const b = this.#resolve(addr, len, false);
+    const b = this.#resolve(addr, len);
     return fn(b.bytes, (addr - b.start) as RegionOffset, len, arg as A);
   }
 
@@ -509,17 +520,17 @@ export class GuestMemory {
    * or closure per call when `fn` is a plain function and `arg` its operand.
    */
   patch<R, A = undefined>(addr: GuestAddress, len: number, fn: Patcher<A, R>, arg?: A): R {
-    const b = this.#resolve(addr, len, true);
+    const b = this.#resolveWrite(addr, len);
     return fn(b.bytes, (addr - b.start) as RegionOffset, len, arg as A);
   }
 
   write(addr: GuestAddress, bytes: ReadonlyBytes): void {
-    const b = this.#resolve(addr, bytes.length, true);
+    const b = this.#resolveWrite(addr, bytes.length);
     b.bytes.set(bytes, addr - b.start);
   }
 
   fill(addr: GuestAddress, len: number, value = 0): void {
-    const b = this.#resolve(addr, len, true);
+    const b = this.#resolveWrite(addr, len);
     const o = addr - b.start;
     b.bytes.fill(value, o, o + len);
   }
@@ -536,7 +547,7 @@ export class GuestMemory {
     if (!(Number.isSafeInteger(from) && Number.isSafeInteger(length) && from >= 0 && length >= 0 && from + length <= source.length)) {
       throw new GuestMemoryError('BAD_LENGTH', `load: [${String(from)}, +${String(length)}) is outside the ${source.length} source bytes`, addr, length);
     }
-    const b = this.#resolve(addr, length, false);
+    const b = this.#resolve(addr, length);
     if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${length} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, length, b.region);
     this.watch?.(addr, length);
     const o = addr - b.start;
@@ -570,60 +581,60 @@ export class GuestMemory {
   }
 
   readU8(addr: GuestAddress): number {
-    const b = this.#resolve(addr, 1, false);
+    const b = this.#resolve(addr, 1);
     return b.bytes[addr - b.start]!;
   }
   readU16LE(addr: GuestAddress): number {
-    const b = this.#resolve(addr, 2, false);
+    const b = this.#resolve(addr, 2);
     return b.data.getUint16(addr - b.start, true);
   }
   readU16BE(addr: GuestAddress): number {
-    const b = this.#resolve(addr, 2, false);
+    const b = this.#resolve(addr, 2);
     return b.data.getUint16(addr - b.start, false);
   }
   readU32LE(addr: GuestAddress): number {
-    const b = this.#resolve(addr, 4, false);
+    const b = this.#resolve(addr, 4);
     return b.data.getUint32(addr - b.start, true);
   }
   readU32BE(addr: GuestAddress): number {
-    const b = this.#resolve(addr, 4, false);
+    const b = this.#resolve(addr, 4);
     return b.data.getUint32(addr - b.start, false);
   }
   readU64LE(addr: GuestAddress): bigint {
-    const b = this.#resolve(addr, 8, false);
+    const b = this.#resolve(addr, 8);
     return b.data.getBigUint64(addr - b.start, true);
   }
   readU64BE(addr: GuestAddress): bigint {
-    const b = this.#resolve(addr, 8, false);
+    const b = this.#resolve(addr, 8);
     return b.data.getBigUint64(addr - b.start, false);
   }
 
   writeU8(addr: GuestAddress, v: number): void {
-    const b = this.#resolve(addr, 1, true);
+    const b = this.#resolveWrite(addr, 1);
     b.bytes[addr - b.start] = v;
   }
   writeU16LE(addr: GuestAddress, v: number): void {
-    const b = this.#resolve(addr, 2, true);
+    const b = this.#resolveWrite(addr, 2);
     b.data.setUint16(addr - b.start, v, true);
   }
   writeU16BE(addr: GuestAddress, v: number): void {
-    const b = this.#resolve(addr, 2, true);
+    const b = this.#resolveWrite(addr, 2);
     b.data.setUint16(addr - b.start, v, false);
   }
   writeU32LE(addr: GuestAddress, v: number): void {
-    const b = this.#resolve(addr, 4, true);
+    const b = this.#resolveWrite(addr, 4);
     b.data.setUint32(addr - b.start, v, true);
   }
   writeU32BE(addr: GuestAddress, v: number): void {
-    const b = this.#resolve(addr, 4, true);
+    const b = this.#resolveWrite(addr, 4);
     b.data.setUint32(addr - b.start, v, false);
   }
   writeU64LE(addr: GuestAddress, v: bigint): void {
-    const b = this.#resolve(addr, 8, true);
+    const b = this.#resolveWrite(addr, 8);
     b.data.setBigUint64(addr - b.start, BigInt.asUintN(64, v), true);
   }
   writeU64BE(addr: GuestAddress, v: bigint): void {
-    const b = this.#resolve(addr, 8, true);
+    const b = this.#resolveWrite(addr, 8);
     b.data.setBigUint64(addr - b.start, BigInt.asUintN(64, v), false);
   }
 
