@@ -80,26 +80,33 @@ let prevOffset = 0;
  */
 export function sum8(source: ReadonlyBytes, from = 0, length = source.length - from): number {
   const bytes = source as Uint8Array; // a reader: the kernels need the buffer, never write it
-  if (!(from >= 0 && length >= 0 && from + length <= bytes.length)) throw new RangeError(`sum8: [${from}, ${from}+${length}) is outside ${bytes.length} bytes`);
-  if (bytes !== lastBytes) {
-    const bytesBefore = lastBytes;
-    const kernelBefore = lastKernel;
-    const offsetBefore = lastOffset;
-    if (bytes === prevBytes) {
-      lastKernel = prevKernel;
-      lastOffset = prevOffset;
-    } else {
-      const memory = wasmMemoryOf(bytes.buffer);
-      lastKernel = memory === undefined ? undefined : wasmKernel(memory);
-      lastOffset = bytes.byteOffset;
-    }
-    lastBytes = bytes;
-    prevBytes = bytesBefore;
-    prevKernel = kernelBefore;
-    prevOffset = offsetBefore;
-  }
+  if (!(from >= 0 && length >= 0 && from + length <= bytes.length)) throw outside(from, length, bytes.length);
+  if (bytes !== lastBytes) switchTo(bytes);
   if (lastKernel !== undefined) return lastKernel(lastOffset + from, length) & 0xff;
   return sum8Js(bytes, from, length);
+}
+
+function outside(from: number, length: number, size: number): RangeError {
+  return new RangeError(`sum8: [${from}, ${from}+${length}) is outside ${size} bytes`);
+}
+
+/** Makes `bytes` the last array seen (out of line: sum8 is inlined into hot loops, and V8 counts this rare branch's bytecode there too). */
+function switchTo(bytes: Uint8Array): void {
+  const bytesBefore = lastBytes;
+  const kernelBefore = lastKernel;
+  const offsetBefore = lastOffset;
+  if (bytes === prevBytes) {
+    lastKernel = prevKernel;
+    lastOffset = prevOffset;
+  } else {
+    const memory = wasmMemoryOf(bytes.buffer);
+    lastKernel = memory === undefined ? undefined : wasmKernel(memory);
+    lastOffset = bytes.byteOffset;
+  }
+  lastBytes = bytes;
+  prevBytes = bytesBefore;
+  prevKernel = kernelBefore;
+  prevOffset = offsetBefore;
 }
 
 /** The same through the plain JavaScript path (for the benchmark and the cross-check). */

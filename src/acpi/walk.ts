@@ -46,7 +46,11 @@ const signatureStrings: string[] = new Array<string>(SIGNATURE_SLOTS).fill('\0\0
 function signatureAt(mem: GuestMemory, address: number): string {
   const w = mem.readU32LE(address) | 0;
   const slot = Math.imul(w, 0x9e3779b1) >>> 26;
-  if (signatureWords[slot] === w) return signatureStrings[slot]!;
+  return signatureWords[slot] === w ? signatureStrings[slot]! : newSignature(w, slot);
+}
+
+/** signatureAt's miss (out of line: the walk inlines signatureAt, and V8 counts a rare branch's bytecode too). */
+function newSignature(w: number, slot: number): string {
   // interned: the walk's `signature === 'FACP'` is then a pointer test
   const s = interned(String.fromCharCode(w & 0xff, (w >>> 8) & 0xff, (w >>> 16) & 0xff, w >>> 24));
   signatureWords[slot] = w;
@@ -246,30 +250,40 @@ class Walk<T extends WalkedTable> {
       this.refer(before, ref);
       return this.tables[before];
     }
-    const mem = this.mem;
     try {
-      const signature = signatureAt(mem, address);
-      const length = mem.readU32LE(address + 4);
-      if (length < (facs ? 64 : 36)) {
-        this.problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? `${signature} with length ${length}, too short for a table` : `no table there (${signatureText(signature)}, length ${length})`}`);
-        return undefined;
-      }
-      const checksumOk = facs || this.known.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
-      const t = this.make(signature, address, length, checksumOk);
-      const index = this.tables.length;
-      this.tables.push(t);
-      this.addresses.push(address);
-      this.byAddress?.set(address, index);
-      this.refer(index, ref);
-      this.fresh = true;
-      return t;
+      return this.found(address, ref, facs);
     } catch (err) {
-      if (err instanceof GuestMemoryError || err instanceof FwCfgError) {
-        this.problems.push(`${ref} -> ${hx(address)}: ${err.message}`);
-        return undefined;
-      }
-      throw err;
+      return this.unreadable(address, ref, err);
     }
+  }
+
+  /** A table not seen before at `address`: read, checked and kept, or a problem when too short to be one. */
+  found(address: number, ref: string, facs: boolean): T | undefined {
+    const mem = this.mem;
+    const signature = signatureAt(mem, address);
+    const length = mem.readU32LE(address + 4);
+    if (length < (facs ? 64 : 36)) return this.tooShort(address, ref, signature, length);
+    const checksumOk = facs || this.known.sumsToZero(address, length) || mem.inspect(address, length, sum8) === 0;
+    const t = this.make(signature, address, length, checksumOk);
+    const index = this.tables.length;
+    this.tables.push(t);
+    this.addresses.push(address);
+    this.byAddress?.set(address, index);
+    this.refer(index, ref);
+    this.fresh = true;
+    return t;
+  }
+
+  tooShort(address: number, ref: string, signature: string, length: number): undefined {
+    this.problems.push(`${ref} -> ${hx(address)}: ${/^[\x20-\x7e]{4}$/.test(signature) ? `${signature} with length ${length}, too short for a table` : `no table there (${signatureText(signature)}, length ${length})`}`);
+    return undefined;
+  }
+
+  /** A pointer to memory that cannot be read is the walk's problem, not an error. */
+  unreadable(address: number, ref: string, err: unknown): undefined {
+    if (!(err instanceof GuestMemoryError || err instanceof FwCfgError)) throw err;
+    this.problems.push(`${ref} -> ${hx(address)}: ${err.message}`);
+    return undefined;
   }
 
   refer(index: number, ref: string): void {

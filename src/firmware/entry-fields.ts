@@ -41,24 +41,29 @@ export function commandWordName(command: number): string {
  * explicit carry, exact in doubles: no BigInt on the hot path.
  */
 export function addLE(b: Uint8Array, at: number, size: number, addend: number): void {
+  if (size !== 4 && size !== 8) return addNarrowLE(b, at, size, addend);
+  // the usual pointer fields, in whole 32-bit halves (the other sizes out of line: a small
+  // function is inlined whole into the executors' hot loop, rare branches included)
   // ToUint32 of an integer is the integer mod 2^32: the low half without a floating-point remainder
   const addLo = addend >>> 0;
-  if (size === 4 || size === 8) {
-    // the usual pointer fields: whole 32-bit halves (a store into a Uint8Array keeps the low 8 bits)
-    const sum = readU32LE(b, at) + addLo;
-    const lo = sum >>> 0;
-    b[at] = lo;
-    b[at + 1] = lo >>> 8;
-    b[at + 2] = lo >>> 16;
-    b[at + 3] = lo >>> 24;
-    if (size === 4) return;
-    const hi = (readU32LE(b, at + 4) + (addend - addLo) / 0x100000000 + (sum >= 0x100000000 ? 1 : 0)) >>> 0;
-    b[at + 4] = hi;
-    b[at + 5] = hi >>> 8;
-    b[at + 6] = hi >>> 16;
-    b[at + 7] = hi >>> 24;
-    return;
-  }
+  const sum = readU32LE(b, at) + addLo;
+  const lo = sum >>> 0;
+  // a store into a Uint8Array keeps the low 8 bits
+  b[at] = lo;
+  b[at + 1] = lo >>> 8;
+  b[at + 2] = lo >>> 16;
+  b[at + 3] = lo >>> 24;
+  if (size === 4) return;
+  const hi = (readU32LE(b, at + 4) + (addend - addLo) / 0x100000000 + (sum >= 0x100000000 ? 1 : 0)) >>> 0;
+  b[at + 4] = hi;
+  b[at + 5] = hi >>> 8;
+  b[at + 6] = hi >>> 16;
+  b[at + 7] = hi >>> 24;
+}
+
+/** addLE for the other sizes (1, 2; any other up to 8), byte by byte. */
+function addNarrowLE(b: Uint8Array, at: number, size: number, addend: number): void {
+  const addLo = addend >>> 0;
   const n = size < 4 ? size : 4;
   let lo = 0;
   for (let i = n - 1; i >= 0; i--) lo = lo * 256 + b[at + i]!;

@@ -125,8 +125,9 @@ class SeaBiosRun implements KnownSums {
   readonly zeroSums: WriteMark[] = [];
   /** Where sumsToZero starts looking. */
   #sumCursor = 0;
-  /** find()'s last answer. */
+  /** find()'s last answer, and the different one before it. */
   #found: Loaded | undefined;
+  #foundBefore: Loaded | undefined;
 
   constructor(ctx: FirmwareContext, profile: SeaBiosProfile) {
     this.writeFileLine = profile.writeFileLine;
@@ -158,10 +159,25 @@ class SeaBiosRun implements KnownSums {
     // blob of a name stays the first, since `loaded` only grows at its end
     const last = this.#found;
     if (last !== undefined && script.hasName(e, field, last.image)) return last;
-    // the field's words against each blob's name, in allocation order (no string read from the field)
+    return this.#search(script, e, field);
+  }
+
+  /**
+   * find() past the last answer: the one before it (a pointer from the tables
+   * to another blob names the two in turn), then the field's words against
+   * each blob's name in allocation order (no string read from the field).
+   */
+  #search(script: LoaderScript, e: EntryOffset, field: NameFieldOffset): Loaded | undefined {
+    const before = this.#foundBefore;
+    if (before !== undefined && script.hasName(e, field, before.image)) return this.#remember(before);
     const loaded = this.loaded;
-    for (let i = 0; i < loaded.length; i++) if (script.hasName(e, field, loaded[i]!.image)) return (this.#found = loaded[i]);
+    for (let i = 0; i < loaded.length; i++) if (script.hasName(e, field, loaded[i]!.image)) return this.#remember(loaded[i]!);
     return undefined;
+  }
+
+  #remember(blob: Loaded): Loaded {
+    this.#foundBefore = this.#found;
+    return (this.#found = blob);
   }
 
   /** A rejection with SeaBIOS's warning line for it. */
@@ -178,7 +194,7 @@ class SeaBiosRun implements KnownSums {
   execute(script: LoaderScript, index: number): EntryOutcome {
     const e = script.entry(index);
     const command = script.command(e);
-    if (command === 0 && script.isPadding(e)) return outcome(index, PADDING_NAME, 'skipped', 'command 0');
+    if (command < COMMAND_ALLOCATE || command > COMMAND_WRITE_POINTER) return this.notACommand(script, e, index, command);
     this.report.commandsExecuted++;
     switch (command) {
       case COMMAND_ALLOCATE:
@@ -187,11 +203,20 @@ class SeaBiosRun implements KnownSums {
         return this.addPointer(script, e, index);
       case COMMAND_ADD_CHECKSUM:
         return this.addChecksum(script, e, index);
-      case COMMAND_WRITE_POINTER:
+      default: // COMMAND_WRITE_POINTER: the test above leaves no other
         return this.writePointer(script, e, index);
-      default:
-        return outcome(index, commandWordName(command), 'skipped', `unknown command 0x${command.toString(16)}`);
     }
+  }
+
+  /**
+   * Padding (128 zero bytes: not counted) or an unknown command word (counted,
+   * skipped). Out of line, as every rare path on the loop here: V8 counts an
+   * inlined function's whole bytecode against its caller's inlining budget.
+   */
+  notACommand(script: LoaderScript, e: EntryOffset, index: number, command: number): EntryOutcome {
+    if (command === 0 && script.isPadding(e)) return outcome(index, PADDING_NAME, 'skipped', 'command 0');
+    this.report.commandsExecuted++;
+    return outcome(index, commandWordName(command), 'skipped', `unknown command 0x${command.toString(16)}`);
   }
 
   allocate(script: LoaderScript, e: EntryOffset, index: number): EntryOutcome {
@@ -344,6 +369,7 @@ function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, ma
       report.outcome = 'rejected';
     } else {
       const script = new LoaderScript(memory.view(buf, loader.size));
+      // one outcome per entry: the array sized once, not grown as it fills
       // one outcome per entry: the array sized once, not grown as it fills
       const entries = (report.entries = new Array<EntryOutcome>(script.count));
       for (let i = 0; i < script.count; i++) entries[i] = run.execute(script, i);

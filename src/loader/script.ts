@@ -23,6 +23,11 @@ declare const entryOffset: unique symbol;
  */
 export type EntryOffset = number & { readonly [entryOffset]: 'EntryOffset' };
 
+/** Made out of line: the readers below are inlined whole into executors' loops, and a message built there costs them inlining elsewhere. */
+function noEntry(i: number, count: number): LoaderFormatError {
+  return new LoaderFormatError('LOADER_TRUNCATED', `no entry ${i} in ${count}`);
+}
+
 export class LoaderScript {
   /** Entries in the script. */
   readonly count: number;
@@ -41,7 +46,7 @@ export class LoaderScript {
 
   /** Entry `i` (a LOADER_TRUNCATED error past the end), for the readers below. */
   entry(i: number): EntryOffset {
-    if (!(i >= 0 && i < this.count && Math.floor(i) === i)) throw new LoaderFormatError('LOADER_TRUNCATED', `no entry ${i} in ${this.count}`);
+    if (!(i >= 0 && i < this.count && Math.floor(i) === i)) throw noEntry(i, this.count);
     return (i * ENTRY_SIZE) as EntryOffset;
   }
 

@@ -257,11 +257,16 @@ export class WriteMark {
 const hx = (n: number) => '0x' + n.toString(16);
 
 function dirty(b: Backed, offset: number, len: number): void {
+  const pages = b.dirtyPages;
+  // the common case, a field or a checksum byte: one page, already dirty (the rest out of line: see readOnlyError)
+  if (pages === undefined || len === 0 || pages[Math.floor(offset / DIRTY_PAGE)] !== 1 || offset + len > (Math.floor(offset / DIRTY_PAGE) + 1) * DIRTY_PAGE) dirtyPages(b, offset, len);
+}
+
+/** dirty() past its common case: the flags made on the first write, then every page of the range flagged and listed. */
+function dirtyPages(b: Backed, offset: number, len: number): void {
   if (len === 0) return;
   const pages = (b.dirtyPages ??= new Uint8Array(Math.ceil((b.end - b.start) / DIRTY_PAGE)));
   const first = Math.floor(offset / DIRTY_PAGE);
-  // the common case, a field or a checksum byte: one page, already dirty
-  if (pages[first] === 1 && offset + len <= (first + 1) * DIRTY_PAGE) return;
   const last = Math.floor((offset + len - 1) / DIRTY_PAGE);
   for (let p = first; p <= last; p++) {
     if (pages[p] === 0) {
@@ -269,6 +274,16 @@ function dirty(b: Backed, offset: number, len: number): void {
       b.dirtyList.push(p);
     }
   }
+}
+
+/**
+ * The READ_ONLY error, made out of line. V8 inlines a small accessor whole, its
+ * rare branches too, and counts their bytecode against the caller's inlining
+ * budget: an error message built in the accessor costs the hot caller inlining
+ * elsewhere (measured on the seed run), so accessors keep only their common path.
+ */
+function readOnlyError(addr: GuestAddress, len: number, region: MemoryRegion): GuestMemoryError {
+  return new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${region} is read-only`, addr, len, region);
 }
 
 /** What a released GuestMemory's fast path sees: an empty region nothing falls in. */
@@ -390,7 +405,7 @@ export class GuestMemory {
 
   /** A write surface is about to change [addr, addr+len) of `b`: refused if read-only, else watched and marked dirty. */
   #writing(b: Backed, addr: GuestAddress, len: number): void {
-    if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
+    if (b.region.readOnly) throw readOnlyError(addr, len, b.region);
     this.watch?.(addr, len);
     this.#changed(b, addr - b.start, len);
   }
@@ -481,7 +496,7 @@ export class GuestMemory {
   /** Throws unless all of [addr, addr+len) is writable memory of one region (nothing is written, watched or marked). */
   checkWritable(addr: GuestAddress, len: number): void {
     const b = this.#resolve(addr, len);
-    if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, len, b.region);
+    if (b.region.readOnly) throw readOnlyError(addr, len, b.region);
   }
 
   /**
@@ -548,7 +563,7 @@ export class GuestMemory {
       throw new GuestMemoryError('BAD_LENGTH', `load: [${String(from)}, +${String(length)}) is outside the ${source.length} source bytes`, addr, length);
     }
     const b = this.#resolve(addr, length);
-    if (b.region.readOnly) throw new GuestMemoryError('READ_ONLY', `${length} bytes at ${hx(addr)}: ${b.region} is read-only`, addr, length, b.region);
+    if (b.region.readOnly) throw readOnlyError(addr, length, b.region);
     this.watch?.(addr, length);
     const o = addr - b.start;
     const firstPage = Math.ceil(o / DIRTY_PAGE);
