@@ -30,9 +30,7 @@ export interface FwCfgGuest {
   /**
    * Write `data` into the item at `offset` by the firmware's idiom: 'done'
    * when the DMA transfer completed, 'error' when the device set the error
-   * bit, 'no-dma' when the firmware had no DMA to use. `data` stays the
-   * caller's and holds these bytes only during the call (an executor reuses
-   * it): a guest that keeps the bytes copies them.
+   * bit, 'no-dma' when the firmware had no DMA to use.
    */
   writeItem(select: number, offset: number, data: Uint8Array): WriteResult;
 }

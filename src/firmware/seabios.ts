@@ -30,9 +30,6 @@ import { internalError, noAlloc } from './seabios-warnings.js';
 export type { FirmwareContext } from './context.js';
 
 const MALLOC_MIN_ALIGN = 16;
-/** The bytes of a WRITE_POINTER's value, one array per size (1, 2, 4, 8) made once: a typed array costs more to make than the write. */
-const POINTER_BYTES: Uint8Array[] = [];
-for (const size of [1, 2, 4, 8]) POINTER_BYTES[size] = new Uint8Array(size);
 /** sizeof(struct romfile_wr_pointer_entry) on i386: u64, u32, u16, u8, pad, hlist_node. */
 const WR_POINTER_STORE = 24;
 
@@ -313,7 +310,7 @@ class SeaBiosRun implements KnownSums {
     if (size < 1 || size > 8 || (size & (size - 1)) !== 0) return this.reject(index, command, where, `pointer size ${size}`);
     const value = (src.base + srcOffset) % 2 ** 32; // unsigned long: 32 bits
     if (size !== 8 && value >= 2 ** (size * 8)) return this.reject(index, command, where, 'value does not fit the pointer size');
-    const bytes = POINTER_BYTES[size]!; // the caller's, valid during writeItem only (FwCfgGuest)
+    const bytes = new Uint8Array(size);
     storeLE(bytes, 0, size, value);
     if (!this.fw.dma) {
       this.report.warnings.push(internalError(`qemu_cfg_write_file:${this.writeFileLine}`));
