@@ -7,6 +7,7 @@
  * Adding a release is adding a record.
  */
 import type { FwCfgDriverStyle } from '../fwcfg/driver.js';
+import type { CpuFacts } from '../qemu/cpu-model.js';
 import type { MachineFamily } from '../qemu/machine-type.js';
 import type { FirmwareContext } from './context.js';
 import type { MeasurementPolicy } from './measurement.js';
@@ -49,13 +50,8 @@ export interface MachineFacts {
   display?: boolean;
 }
 
-/** The CPU as OVMF's page tables see it. */
-export interface CpuFacts {
-  /** CPUID pdpe1gb; undefined for a CPU model the tool does not know. */
-  pages1G: boolean | undefined;
-  /** Physical address bits (QEMU's phys-bits; 40 unless the command line sets it); undefined: not known. */
-  physBits: number | undefined;
-}
+/** The CPU as OVMF's page tables see it: the machine's, as QEMU's `-cpu` gives them (qemu/cpu-model.ts). */
+export type { CpuFacts } from '../qemu/cpu-model.js';
 
 export interface FirmwareRecord<Profile = unknown> {
   /** `name@version`, e.g. seabios@1.16.2. */

@@ -7,6 +7,14 @@
  * CPU put the RSDP 4 MiB lower than `-cpu max` and `-cpu qemu64,+pdpe1gb`).
  */
 
+/** What the CPU offers a firmware's page tables (OVMF's layout depends on it: firmware/profiles.ts). */
+export interface CpuFacts {
+  /** CPUID pdpe1gb; undefined for a CPU model the tool does not know. */
+  pages1G: boolean | undefined;
+  /** Physical address bits (QEMU's phys-bits; 40 unless the command line sets it); undefined: not known. */
+  physBits: number | undefined;
+}
+
 /** CPU models known to have pdpe1gb (TCG's `max` and KVM's `host` pass it; the x86 default, qemu64, lacks it). */
 const WITH_1G = new Set(['max', 'host']);
 const WITHOUT_1G = new Set(['qemu64', 'qemu32', 'kvm64', 'kvm32', 'base']);
