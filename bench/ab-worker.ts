@@ -9,6 +9,7 @@
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { median } from './harness.js';
 
 /** What a build's bench registers for the seed run (bench/native.ts `nativeInputs.exec`). */
 interface SeedRun {
@@ -33,7 +34,6 @@ function batch(seed: SeedRun): number {
   return ((performance.now() - t) * 1e6) / BATCH;
 }
 
-const median = (xs: number[]): number => xs.slice().sort((x, y) => x - y)[xs.length >> 1]!;
 
 const [distA, distB, pairsArg] = process.argv.slice(2);
 const pairs = Number(pairsArg ?? '300');

@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { packageRoot } from '../src/vectors/package-root.js';
+import { median } from './harness.js';
 
 interface WorkerResult {
   medianA: number;
@@ -70,7 +71,6 @@ function worker(distA: string, distB: string, pairs: number): WorkerResult {
   return JSON.parse(out.toString()) as WorkerResult;
 }
 
-const median = (xs: number[]): number => xs.slice().sort((x, y) => x - y)[xs.length >> 1]!;
 
 function compareBuilds(a: { label: string; dist: string }, b: { label: string; dist: string }, rounds: number, pairs: number): AbResult {
   const ratios: number[] = [];

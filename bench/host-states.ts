@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { sum8 } from '../src/acpi/checksum.js';
 import { GuestMemory } from '../src/memory/guest-memory.js';
 import './firmware.bench.js';
-import { do_not_optimize } from './harness.js';
+import { do_not_optimize, median } from './harness.js';
 import { nativeInputs } from './native.js';
 
 export interface KernelState {
@@ -89,7 +89,6 @@ function kernels(): Kernel[] {
   return list;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
 
 export function hostStates(seconds: number): HostStates {
   const ks = kernels();

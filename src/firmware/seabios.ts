@@ -370,7 +370,6 @@ function boot(run: SeaBiosRun, ctx: FirmwareContext, profile: SeaBiosProfile, ma
     } else {
       const script = new LoaderScript(memory.view(buf, loader.size));
       // one outcome per entry: the array sized once, not grown as it fills
-      // one outcome per entry: the array sized once, not grown as it fills
       const entries = (report.entries = new Array<EntryOutcome>(script.count));
       for (let i = 0; i < script.count; i++) entries[i] = run.execute(script, i);
     }

@@ -258,8 +258,9 @@ const hx = (n: number) => '0x' + n.toString(16);
 
 function dirty(b: Backed, offset: number, len: number): void {
   const pages = b.dirtyPages;
-  // the common case, a field or a checksum byte: one page, already dirty (the rest out of line: see readOnlyError)
-  if (pages === undefined || len === 0 || pages[Math.floor(offset / DIRTY_PAGE)] !== 1 || offset + len > (Math.floor(offset / DIRTY_PAGE) + 1) * DIRTY_PAGE) dirtyPages(b, offset, len);
+  const first = Math.floor(offset / DIRTY_PAGE);
+  // the common case, a field or a checksum byte: one page, already dirty; the rest out of line (see readOnlyError)
+  if (pages === undefined || len === 0 || pages[first] !== 1 || offset + len > (first + 1) * DIRTY_PAGE) dirtyPages(b, offset, len);
 }
 
 /** dirty() past its common case: the flags made on the first write, then every page of the range flagged and listed. */
@@ -279,8 +280,8 @@ function dirtyPages(b: Backed, offset: number, len: number): void {
 /**
  * The READ_ONLY error, made out of line. V8 inlines a small accessor whole, its
  * rare branches too, and counts their bytecode against the caller's inlining
- * budget: an error message built in the accessor costs the hot caller inlining
- * elsewhere (measured on the seed run), so accessors keep only their common path.
+ * budget (the measured case: #resolve apart from #resolveWrite), so accessors
+ * keep their rare paths in functions of their own.
  */
 function readOnlyError(addr: GuestAddress, len: number, region: MemoryRegion): GuestMemoryError {
   return new GuestMemoryError('READ_ONLY', `${len} bytes at ${hx(addr)}: ${region} is read-only`, addr, len, region);

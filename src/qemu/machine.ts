@@ -3,8 +3,7 @@
  * wires them: the fw_cfg device, the RAM block list, the ACPI ROM blobs and
  * their lazy rebuild, the q35 PCIEXBAR register, and system reset.
  */
-import type { CpuFacts } from './cpu-model.js';
-import { cpuHas1GiBPages, cpuPhysBits } from './cpu-model.js';
+import { cpuHas1GiBPages, cpuPhysBits, type CpuFacts } from './cpu-model.js';
 import { FwCfgDevice } from '../fwcfg/device.js';
 import { FW_CFG_ID, FW_CFG_SIGNATURE } from '../fwcfg/keys.js';
 import { applyQemuFileBehaviours, type QemuFileBehaviours } from './known-files.js';
